@@ -1,0 +1,56 @@
+import type { OrderAction, Role } from '../domain/index.js';
+
+/** Everything a subject can ask to do. Order lifecycle actions are `order.<action>`. */
+export const ACTIONS = [
+  'order.create',
+  'order.read',
+  'order.read-confidential',
+  'order.edit',
+  'order.submit',
+  'order.release',
+  'order.dispatch',
+  'order.start',
+  'order.pause',
+  'order.resume',
+  'order.progress',
+  'order.complete',
+  'order.close',
+  'order.hold',
+  'order.unhold',
+  'order.cancel',
+  'item.read',
+  'item.manage',
+  'plant.read',
+  'plant.manage',
+  'user.read',
+  'user.manage',
+  'audit.read',
+] as const satisfies readonly (`order.${OrderAction}` | string)[];
+
+/** One of {@link ACTIONS}. */
+export type Action = (typeof ACTIONS)[number];
+
+/**
+ * The permission table: which role may ask for which action, before scope and
+ * separation of duties narrow it. Anything not listed is denied.
+ */
+export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
+  planner: [
+    'order.create', 'order.read', 'order.read-confidential', 'order.edit', 'order.submit', 'order.dispatch', 'order.cancel',
+    'item.read', 'item.manage', 'plant.read',
+  ],
+  approver: [
+    'order.read', 'order.read-confidential', 'order.release', 'order.dispatch', 'order.close', 'order.cancel',
+    'item.read', 'plant.read',
+  ],
+  operator: [
+    'order.read', 'order.read-confidential', 'order.start', 'order.pause', 'order.resume', 'order.progress', 'order.complete',
+    'item.read', 'plant.read',
+  ],
+  quality: ['order.read', 'order.read-confidential', 'order.hold', 'order.unhold', 'item.read', 'plant.read'],
+  // Logistics plans material, never sees recipes or customers.
+  logistics: ['order.read', 'item.read', 'plant.read'],
+  auditor: ['order.read', 'audit.read', 'item.read', 'plant.read', 'user.read'],
+  // Admins run the system, not production: no approving, releasing or executing.
+  admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read'],
+};

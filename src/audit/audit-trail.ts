@@ -1,0 +1,60 @@
+import { appendAuditEntry, withWriteTransaction, type Store, type WriteTransaction } from '../store/index.js';
+import type { AuditKind, AuditOutcome } from './audit-kinds.js';
+
+/** Who acted, as the audit log names them. */
+export interface AuditActor {
+  readonly userId: string | null;
+  readonly username: string;
+  readonly source: string | null;
+}
+
+/** One audit record as services describe it; the trail adds index, time and hashes. */
+export interface AuditRecord {
+  readonly kind: AuditKind;
+  readonly outcome: AuditOutcome;
+  readonly actor: AuditActor;
+  readonly orderId?: string | null;
+  readonly revision?: number | null;
+  readonly hashBefore?: string | null;
+  readonly hashAfter?: string | null;
+  readonly detail?: Record<string, unknown>;
+}
+
+/** Something that tells the time; swapped in tests. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The system clock. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Writes audit entries. `record` joins the caller's transaction (invariant 1: the change and
+ * its entry commit together or not at all); `recordAlone` writes a refusal in a transaction
+ * of its own, because the refused change was rolled back.
+ */
+export class AuditTrail {
+  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {}
+
+  /** Appends an entry inside `trx`; returns its index. */
+  record(trx: WriteTransaction, record: AuditRecord): Promise<number> {
+    return appendAuditEntry(trx, {
+      at: this.deps.clock.now().toISOString(),
+      actorId: record.actor.userId,
+      actor: record.actor.username,
+      source: record.actor.source,
+      kind: record.kind,
+      outcome: record.outcome,
+      orderId: record.orderId ?? null,
+      revision: record.revision ?? null,
+      hashBefore: record.hashBefore ?? null,
+      hashAfter: record.hashAfter ?? null,
+      detail: record.detail ?? {},
+    });
+  }
+
+  /** Appends an entry in its own transaction (for denials and reads). */
+  recordAlone(record: AuditRecord): Promise<number> {
+    return withWriteTransaction(this.deps.store, (trx) => this.record(trx, record));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './audit-kinds.js';
+export * from './audit-queries.js';
+export * from './audit-trail.js';

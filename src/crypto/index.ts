@@ -1,0 +1,13 @@
+/** Cryptographic primitives: the one place the rest of Forgeline gets hashes, secrets and certificates from. */
+export { CanonicalJsonError, canonicalJson, contentHash } from './canonical-json.js';
+export { sha256Hex } from './sha256.js';
+export { constantTimeEqual, hashToken, randomToken } from './secrets.js';
+export {
+  CertificateRequestError,
+  createCertificateAuthority,
+  issueServerCertificate,
+  type CertificateAuthority,
+  type CertificateAuthorityOptions,
+  type ServerCertificate,
+  type ServerCertificateOptions,
+} from './tls-certificates.js';

@@ -1,0 +1,59 @@
+/**
+ * The stable error codes users and scripts see (problem+json `code`, CLI messages).
+ * Add freely; never rename: plants' scripts match on them. A test pins this list.
+ */
+export const ERROR_CODES = {
+  'validation-failed': { status: 400, title: 'The request is not valid' },
+  'malformed-json': { status: 400, title: 'The body is not well-formed JSON' },
+  'forbidden-key': { status: 400, title: 'The body contains a forbidden key (__proto__ or constructor)' },
+  'unsupported-media-type': { status: 415, title: 'The body must be application/json' },
+  'body-too-large': { status: 413, title: 'The body is larger than allowed' },
+  unauthenticated: { status: 401, title: 'Authentication is required' },
+  'invalid-credentials': { status: 401, title: 'The username or password is wrong' },
+  'signature-failed': { status: 403, title: 'The electronic signature could not be verified' },
+  forbidden: { status: 403, title: 'You may not do this' },
+  'separation-of-duties': { status: 403, title: 'Separation of duties forbids this' },
+  'password-change-required': { status: 403, title: 'Change your one-time password first' },
+  'not-found': { status: 404, title: 'Not found' },
+  'route-not-found': { status: 404, title: 'No such endpoint' },
+  'illegal-transition': { status: 409, title: 'The order is not in a state that allows this' },
+  'stale-version': { status: 409, title: 'The order changed since you read it' },
+  conflict: { status: 409, title: 'It already exists' },
+  'idempotency-key-reused': { status: 422, title: 'The idempotency key was used for a different request' },
+  'unknown-reference': { status: 422, title: 'The request names something that does not exist' },
+  internal: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+/** One of the stable error codes. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A field-level problem, as listed in a validation error. */
+export interface FieldProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * An expected failure that reaches the user: a stable code, a message safe to show,
+ * and optionally the field problems. Internal detail never goes in here.
+ */
+export class ForgelineError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly problems: readonly FieldProblem[];
+  readonly extensions: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message?: string, options: { problems?: readonly FieldProblem[]; extensions?: Record<string, unknown> } = {}) {
+    super(message ?? ERROR_CODES[code].title);
+    this.name = 'ForgelineError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.problems = options.problems ?? [];
+    this.extensions = options.extensions ?? {};
+  }
+}
+
+/** True for a {@link ForgelineError}. */
+export function isForgelineError(error: unknown): error is ForgelineError {
+  return error instanceof ForgelineError;
+}

@@ -1,0 +1,2 @@
+export * from './order-queries.js';
+export * from './order-service.js';

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import { auditActorOf, can, verifyPassword, type Action, type Actor, type Resource } from '../access/index.js';
+import { AuditTrail, type AuditKind, type Clock } from '../audit/index.js';
+import { contentHash } from '../crypto/index.js';
+import {
+  ForgelineError,
+  actionInputSchemas,
+  addDecimals,
+  orderContentSchema,
+  orderDraftInputSchema,
+  orderEditSchema,
+  parseOrThrow,
+  splitConfidential,
+  transition,
+  type OrderCommand,
+  type OrderCommandInput,
+  type OrderContent,
+  type OrderDetail,
+  type OrderState,
+} from '../domain/index.js';
+import { isUniqueViolation, withWriteTransaction, type Database, type Store } from '../store/index.js';
+import { loadContent, loadOrderContext, orderResource, type OrderContext } from './order-context.js';
+import { pathIds } from './order-rows.js';
+import { OrderQueries } from './order-queries.js';
+
+/** What the order service needs from the world. */
+export interface OrderServiceDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+}
+
+const editRequestSchema = orderEditSchema.extend({ version: z.number().int().min(1) });
+
+/**
+ * The one choke point for changes to production orders (DESIGN.md invariant 1):
+ * every change is authorized by the policy, checked against the lifecycle table and
+ * the caller's version, and written with its audit entry in one transaction.
+ * Refusals change nothing and are audited on their own.
+ */
+export class OrderService {
+  private readonly audit: AuditTrail;
+  /** The read side, for callers that hold only the service. */
+  readonly queries: OrderQueries;
+
+  constructor(private readonly deps: OrderServiceDeps) {
+    this.audit = new AuditTrail(deps);
+    this.queries = new OrderQueries(deps);
+  }
+
+  /** Asks the policy; on refusal, audits it and throws. */
+  private async authorize(actor: Actor, action: Action, resource: Resource, kind: AuditKind, orderId: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+    const decision = can(actor.subject, action, resource);
+    if (decision.allowed) return;
+    await this.audit.recordAlone({ kind, outcome: 'denied', actor: auditActorOf(actor), orderId, detail: { ...detail, reason: decision.reason } });
+    throw new ForgelineError(decision.code, decision.reason);
+  }
+
+  /** Finds the work center (and its plant path) an order is for, and checks its item exists. */
+  private async resolveReferences(content: Pick<OrderContent, 'workCenterId' | 'item'>): Promise<{ scopePath: string[]; siteId: string }> {
+    const db = this.deps.store.db;
+    const node = await db.selectFrom('plant_nodes').select(['kind', 'path']).where('id', '=', content.workCenterId).executeTakeFirst();
+    if (!node || node.kind !== 'work-center') {
+      throw new ForgelineError('unknown-reference', `workCenterId ${content.workCenterId} is not a work center`, { problems: [{ path: 'workCenterId', message: 'no such work center' }] });
+    }
+    const item = await db.selectFrom('items').select('id').where('code', '=', content.item.code).where('revision', '=', content.item.revision).executeTakeFirst();
+    if (!item) {
+      throw new ForgelineError('unknown-reference', `item ${content.item.code} revision ${content.item.revision} does not exist`, { problems: [{ path: 'item', message: 'no such item revision' }] });
+    }
+    const scopePath = pathIds(node.path);
+    // Path: enterprise, site, area, work center.
+    return { scopePath, siteId: scopePath[1] ?? scopePath[0] ?? '' };
+  }
+
+  /**
+   * Creates a draft order. With an idempotency key, a retry of the same request returns
+   * the order the first one made, and a different request under the same key is refused.
+   */
+  async create(actor: Actor, input: unknown, idempotencyKey?: string): Promise<OrderDetail> {
+    const content = parseOrThrow(orderDraftInputSchema, input, 'order');
+    const requestHash = contentHash(content);
+    if (idempotencyKey) {
+      const earlier = await this.findIdempotent(actor, idempotencyKey, requestHash);
+      if (earlier) return earlier;
+    }
+    const { scopePath, siteId } = await this.resolveReferences(content);
+    await this.authorize(actor, 'order.create', { kind: 'order-scope', scopePath }, 'order.create', null, { number: content.number });
+    const id = randomUUID();
+    const hash = contentHash(content);
+    const now = this.deps.clock.now().toISOString();
+    try {
+      await withWriteTransaction(this.deps.store, async (trx) => {
+        const taken = await trx.selectFrom('orders').select('id').where('number', '=', content.number).executeTakeFirst();
+        if (taken) throw new ForgelineError('conflict', `order number ${content.number} is taken`);
+        await trx
+          .insertInto('orders')
+          .values({
+            id, number: content.number, site_id: siteId, work_center_id: content.workCenterId, state: 'draft', held_from: null,
+            revision: 1, version: 1, content_hash: hash, priority: content.priority, due_end: content.dueWindow.end,
+            created_by: actor.subject.userId, created_at: now, updated_at: now, good_quantity: '0', scrap_quantity: '0', unit: content.quantity.unit,
+          })
+          .execute();
+        await this.insertRevision(trx, id, 1, content, hash, actor, now);
+        if (idempotencyKey) {
+          await trx.insertInto('idempotency_keys').values({ user_id: actor.subject.userId, key: idempotencyKey, request_hash: requestHash, order_id: id, created_at: now }).execute();
+        }
+        await this.audit.record(trx, { kind: 'order.create', outcome: 'ok', actor: auditActorOf(actor), orderId: id, revision: 1, hashBefore: null, hashAfter: hash, detail: { number: content.number, state: 'draft' } });
+      });
+    } catch (error) {
+      // A concurrent retry with the same key won the race (its order number or key now
+      // exists): answer with its order.
+      if (idempotencyKey && (isUniqueViolation(error) || (error instanceof ForgelineError && error.code === 'conflict'))) {
+        const earlier = await this.findIdempotent(actor, idempotencyKey, requestHash);
+        if (earlier) return earlier;
+      }
+      if (isUniqueViolation(error)) throw new ForgelineError('conflict', `order number ${content.number} is taken`);
+      throw error;
+    }
+    return this.queries.get(actor, id, { audit: false });
+  }
+
+  private async findIdempotent(actor: Actor, key: string, requestHash: string): Promise<OrderDetail | null> {
+    const row = await this.deps.store.db
+      .selectFrom('idempotency_keys')
+      .select(['request_hash', 'order_id'])
+      .where('user_id', '=', actor.subject.userId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (!row) return null;
+    if (row.request_hash !== requestHash) throw new ForgelineError('idempotency-key-reused');
+    return this.queries.get(actor, row.order_id, { audit: false });
+  }
+
+  private async insertRevision(trx: Transaction<Database>, orderId: string, revision: number, content: OrderContent, hash: string, actor: Actor, now: string): Promise<void> {
+    const { publicPart, confidentialPart } = splitConfidential(content);
+    await trx
+      .insertInto('order_revisions')
+      .values({ order_id: orderId, revision, content_hash: hash, content: JSON.stringify(publicPart), confidential: JSON.stringify(confidentialPart), created_by: actor.subject.userId, created_at: now })
+      .execute();
+  }
+
+  /** Edits a draft: the named fields are replaced, the whole content checked again, and a new immutable revision written. */
+  async edit(actor: Actor, id: string, input: unknown): Promise<OrderDetail> {
+    const { version, ...changes } = parseOrThrow(editRequestSchema, input, 'order edit');
+    const context = await loadOrderContext(this.deps.store.db, id);
+    await this.authorize(actor, 'order.edit', orderResource(context), 'order.edit', id);
+    const current = await loadContent(this.deps.store.db, id, context.row.revision);
+    const content = parseOrThrow(orderContentSchema, { ...current, ...changes }, 'order');
+    let siteId = context.row.site_id;
+    if (content.workCenterId !== current.workCenterId || content.item.code !== current.item.code || content.item.revision !== current.item.revision) {
+      const moved = await this.resolveReferences(content);
+      // Moving an order needs the right to create it in its new place too.
+      await this.authorize(actor, 'order.create', { kind: 'order-scope', scopePath: moved.scopePath }, 'order.edit', id);
+      siteId = moved.siteId;
+    }
+    const hash = contentHash(content);
+    await this.change(actor, context, 'edit', version, async (trx, now) => {
+      if (hash === context.row.content_hash) return { detail: { unchanged: true } };
+      const revision = context.row.revision + 1;
+      await this.insertRevision(trx, id, revision, content, hash, actor, now);
+      return {
+        set: { revision, content_hash: hash, site_id: siteId, work_center_id: content.workCenterId, priority: content.priority, due_end: content.dueWindow.end, unit: content.quantity.unit },
+        hashAfter: hash,
+        revision,
+        detail: { fields: Object.keys(changes).sort() },
+      };
+    });
+    return this.queries.get(actor, id, { audit: false });
+  }
+
+  /** Performs a lifecycle command (submit, release, …, cancel) on an order. */
+  async perform<C extends OrderCommand>(actor: Actor, id: string, command: C, input: unknown): Promise<OrderDetail> {
+    const request = parseOrThrow(actionInputSchemas[command], input, `${command} request`) as OrderCommandInput<OrderCommand>;
+    const context = await loadOrderContext(this.deps.store.db, id);
+    const kind = `order.${command}` as const;
+    await this.authorize(actor, kind, orderResource(context), kind, id);
+    if (command === 'release' && 'password' in request) {
+      // The electronic signature: the approver proves again who they are, now, for this revision.
+      const user = await this.deps.store.db.selectFrom('users').select('password_hash').where('id', '=', actor.subject.userId).executeTakeFirstOrThrow();
+      if (!(await verifyPassword(user.password_hash, request.password))) {
+        await this.audit.recordAlone({ kind, outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { reason: 'signature password wrong' } });
+        throw new ForgelineError('signature-failed', 'the password given for the electronic signature is wrong');
+      }
+    }
+    await this.change(actor, context, command, request.version, (trx, now, to) => this.applyCommand(trx, actor, context, command, request, now, to));
+    return this.queries.get(actor, id, { audit: false });
+  }
+
+  /** The effects of a command beyond the state change itself. */
+  private async applyCommand(trx: Transaction<Database>, actor: Actor, context: OrderContext, command: OrderCommand, request: OrderCommandInput<OrderCommand>, now: string, to: OrderState): Promise<ChangeEffects> {
+    const { row } = context;
+    const detail: Record<string, unknown> = {};
+    if ('note' in request && request.note) detail.note = request.note;
+    if ('reason' in request) detail.reason = request.reason;
+    switch (command) {
+      case 'release': {
+        const meaning = 'meaning' in request ? request.meaning : 'approved for production';
+        await trx.insertInto('order_signatures').values({ id: randomUUID(), order_id: row.id, revision: row.revision, signer_id: actor.subject.userId, meaning, content_hash: row.content_hash, signed_at: now }).execute();
+        return { detail: { ...detail, signature: { meaning, contentHash: row.content_hash, signedAt: now } } };
+      }
+      case 'hold':
+        return { set: { held_from: row.state }, detail };
+      case 'unhold':
+        return { set: { held_from: null }, detail: { ...detail, resumedTo: to } };
+      case 'progress': {
+        if (!('operationSeq' in request)) return { detail };
+        const content = await loadContent(trx, row.id, row.revision);
+        if (!content.operations.some((operation) => operation.seq === request.operationSeq)) {
+          throw new ForgelineError('validation-failed', `operation ${request.operationSeq} is not in the routing`, { problems: [{ path: 'operationSeq', message: 'not in the routing' }] });
+        }
+        const unknownLine = request.lots.find((lot) => !content.materials.some((material) => material.line === lot.materialLine));
+        if (unknownLine) {
+          throw new ForgelineError('validation-failed', `material line ${unknownLine.materialLine} is not in the bill of materials`, { problems: [{ path: 'lots', message: 'unknown material line' }] });
+        }
+        const last = await trx.selectFrom('order_progress').select((eb) => eb.fn.max('seq').as('seq')).where('order_id', '=', row.id).executeTakeFirst();
+        const seq = Number(last?.seq ?? 0) + 1;
+        await trx
+          .insertInto('order_progress')
+          .values({ id: randomUUID(), order_id: row.id, seq, operation_seq: request.operationSeq, good: request.good, scrap: request.scrap, lots: JSON.stringify(request.lots), reported_by: actor.subject.userId, reported_at: now })
+          .execute();
+        return {
+          set: { good_quantity: addDecimals(row.good_quantity, request.good), scrap_quantity: addDecimals(row.scrap_quantity, request.scrap) },
+          detail: { ...detail, seq, operationSeq: request.operationSeq, good: request.good, scrap: request.scrap, lots: request.lots },
+        };
+      }
+      default:
+        return { detail };
+    }
+  }
+
+  /**
+   * The transaction every change goes through: re-checks the version and the lifecycle
+   * table inside the transaction, applies the effects, bumps the version with a guarded
+   * update (so a concurrent writer cannot slip in), and appends the audit entry.
+   */
+  private async change(
+    actor: Actor,
+    context: OrderContext,
+    action: 'edit' | OrderCommand,
+    expectedVersion: number,
+    effects: (trx: Transaction<Database>, now: string, to: OrderState) => Promise<ChangeEffects>,
+  ): Promise<void> {
+    const id = context.row.id;
+    const now = this.deps.clock.now().toISOString();
+    await withWriteTransaction(this.deps.store, async (trx) => {
+      const row = await trx.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      if (row.version !== expectedVersion) {
+        throw new ForgelineError('stale-version', `the order is at version ${row.version}, your change was made against ${expectedVersion}; reload and try again`, { extensions: { currentVersion: row.version } });
+      }
+      const from = row.state as OrderState;
+      const next = transition(from, action, row.held_from as OrderState | null);
+      if (!next.ok) {
+        throw new ForgelineError('illegal-transition', `cannot ${action} an order that is ${from} (allowed from: ${next.allowedFrom.join(', ')})`, { extensions: { state: from, allowedFrom: next.allowedFrom } });
+      }
+      const result = await effects(trx, now, next.to);
+      if (result.detail.unchanged) return;
+      const updated = await trx
+        .updateTable('orders')
+        .set({ ...result.set, state: next.to, version: row.version + 1, updated_at: now })
+        .where('id', '=', id)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new ForgelineError('stale-version', 'the order changed while this change was being made; reload and try again');
+      await this.audit.record(trx, {
+        kind: `order.${action}`,
+        outcome: 'ok',
+        actor: auditActorOf(actor),
+        orderId: id,
+        revision: result.revision ?? row.revision,
+        hashBefore: row.content_hash,
+        hashAfter: result.hashAfter ?? row.content_hash,
+        detail: { ...result.detail, from, to: next.to, version: row.version + 1 },
+      });
+    });
+  }
+}
+
+/** What a change does beyond moving the state: columns to set and what the audit entry says. */
+interface ChangeEffects {
+  readonly set?: Partial<{ revision: number; content_hash: string; site_id: string; work_center_id: string; priority: string; due_end: string; unit: string; held_from: string | null; good_quantity: string; scrap_quantity: string }>;
+  readonly hashAfter?: string;
+  readonly revision?: number;
+  readonly detail: Record<string, unknown>;
+}

@@ -1,0 +1,2 @@
+export * from './item-service.js';
+export * from './plant-service.js';

@@ -1,0 +1,5 @@
+export * from './app.js';
+export * from './data-folder.js';
+export * from './problem.js';
+export * from './serve.js';
+export * from './services.js';

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ForgelineError, ORDER_COMMANDS, actionInputSchemas, orderDraftInputSchema, orderEditSchema, type OrderCommand } from '../domain/index.js';
+import { orderListQuerySchema } from '../orders/index.js';
+import { presentOrder, presentOrderDetail } from './presenters.js';
+import type { RouteSpec } from './route.js';
+import type { Services } from './services.js';
+
+const orderQuerySchema = z.strictObject({ include: z.enum(['confidential']).optional() });
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function readIdempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header)) {
+    throw new ForgelineError('validation-failed', 'Idempotency-Key must be 1-128 characters of letters, digits and . _ : -');
+  }
+  return header;
+}
+
+function readOrderQuery(query: Record<string, unknown>): { includeConfidential: boolean } {
+  const parsed = orderQuerySchema.safeParse(query);
+  if (!parsed.success) throw new ForgelineError('validation-failed', 'The only query parameter is include=confidential');
+  return { includeConfidential: parsed.data.include === 'confidential' };
+}
+
+/** Production orders: the list, one order, edits and every lifecycle command. */
+export function orderRoutes(services: Services): RouteSpec[] {
+  const { orders } = services;
+  const commandRoutes: RouteSpec[] = ORDER_COMMANDS.map((command: OrderCommand) => ({
+    method: 'POST', url: `/api/v1/orders/:id/${command}`, tag: 'orders', authenticated: true, body: actionInputSchemas[command],
+    summary: `${command[0]?.toUpperCase()}${command.slice(1)} the order (names the version it was made against; 409 when stale)`,
+    handler: async ({ actor, params, body, reply }) => {
+      const order = await orders.perform(actor, params.id ?? '', command, body);
+      reply.header('etag', `"${order.version}"`);
+      return presentOrderDetail(order);
+    },
+  }));
+  return [
+    {
+      method: 'GET', url: '/api/v1/orders', tag: 'orders', authenticated: true, query: orderListQuerySchema,
+      summary: 'List orders newest first, filtered, with keyset paging; only orders in your scope',
+      handler: async ({ actor, query }) => {
+        const page = await orders.queries.list(actor, query);
+        return { items: page.items.map(presentOrder), nextCursor: page.nextCursor };
+      },
+    },
+    {
+      method: 'POST', url: '/api/v1/orders', tag: 'orders', authenticated: true, status: 201, body: orderDraftInputSchema,
+      headers: { 'Idempotency-Key': 'Makes a retried create return the first result' },
+      summary: 'Create a draft order',
+      handler: async ({ actor, body, request, reply }) => {
+        const order = await orders.create(actor, body, readIdempotencyKey(request.headers['idempotency-key']));
+        reply.header('location', `/api/v1/orders/${order.id}`).header('etag', `"${order.version}"`);
+        return presentOrderDetail(order);
+      },
+    },
+    {
+      method: 'GET', url: '/api/v1/orders/:id', tag: 'orders', authenticated: true, query: orderQuerySchema,
+      summary: 'One order; include=confidential adds recipe and customer for roles that may see them (audited)',
+      handler: async ({ actor, params, query, reply }) => {
+        const order = await orders.queries.get(actor, params.id ?? '', readOrderQuery(query));
+        reply.header('etag', `"${order.version}"`);
+        return presentOrderDetail(order);
+      },
+    },
+    {
+      method: 'PATCH', url: '/api/v1/orders/:id', tag: 'orders', authenticated: true, body: orderEditSchema.extend({ version: z.number().int().min(1) }),
+      summary: 'Edit a draft: makes a new immutable revision',
+      handler: async ({ actor, params, body, reply }) => {
+        const order = await orders.edit(actor, params.id ?? '', body);
+        reply.header('etag', `"${order.version}"`);
+        return presentOrderDetail(order);
+      },
+    },
+    {
+      method: 'GET', url: '/api/v1/orders/:id/revisions', tag: 'orders', authenticated: true,
+      summary: 'The revisions of an order with their content hashes',
+      handler: async ({ actor, params }) => ({ items: await orders.queries.revisions(actor, params.id ?? '') }),
+    },
+    ...commandRoutes,
+  ];
+}

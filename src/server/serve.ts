@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { systemClock } from '../audit/index.js';
+import { openDatabase } from '../store/index.js';
+import { buildApp } from './app.js';
+import { readManifest, storeOptionsFor } from './data-folder.js';
+import { createServices } from './services.js';
+
+/** Options of {@link serveForgeline}. */
+export interface ServeOptions {
+  readonly dataDir: string;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  /** Serve plain HTTP: only behind a TLS-terminating proxy, and only when asked for explicitly. */
+  readonly insecureHttp?: boolean | undefined;
+  readonly databaseUrl?: string | undefined;
+  /** Log requests as JSON lines to stdout (default true). */
+  readonly log?: boolean | undefined;
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Opens a data folder's database and serves the API over HTTPS (default https://localhost:8443). */
+export async function serveForgeline(options: ServeOptions): Promise<RunningServer> {
+  const manifest = await readManifest(options.dataDir);
+  const store = await openDatabase(storeOptionsFor(options.dataDir, manifest, options.databaseUrl));
+  try {
+    const https = options.insecureHttp
+      ? undefined
+      : { key: await readFile(join(options.dataDir, manifest.tls.key), 'utf8'), cert: await readFile(join(options.dataDir, manifest.tls.cert), 'utf8') };
+    const logger = options.log === false ? false : pino({ level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] });
+    const app = buildApp({ services: createServices({ store, clock: systemClock }), https, logger });
+    const host = options.host ?? 'localhost';
+    await app.listen({ host, port: options.port ?? 8443 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port ?? 8443;
+    const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await store.close();
+        })()),
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,38 @@
+import { SessionService, UserService } from '../access/index.js';
+import { AuditQueries, type Clock } from '../audit/index.js';
+import { OrderService } from '../orders/index.js';
+import { ItemService, PlantService } from '../plant/index.js';
+import type { Store } from '../store/index.js';
+
+/** Every service the API and the CLI reach, built over one store and one clock. */
+export interface Services {
+  readonly store: Store;
+  readonly sessions: SessionService;
+  readonly users: UserService;
+  readonly plant: PlantService;
+  readonly items: ItemService;
+  readonly orders: OrderService;
+  readonly audit: AuditQueries;
+}
+
+/** Options of {@link createServices}. */
+export interface ServiceOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  /** How long a session lasts (default 8 hours, a shift). */
+  readonly sessionTtlMs?: number;
+}
+
+/** The composition root of the services: the one place they are wired together. */
+export function createServices(options: ServiceOptions): Services {
+  const deps = { store: options.store, clock: options.clock };
+  return {
+    store: options.store,
+    sessions: new SessionService({ ...deps, sessionTtlMs: options.sessionTtlMs ?? 8 * 3600_000 }),
+    users: new UserService(deps),
+    plant: new PlantService(deps),
+    items: new ItemService(deps),
+    orders: new OrderService(deps),
+    audit: new AuditQueries(deps),
+  };
+}

@@ -1,0 +1,12 @@
+/** The store: database access, migrations and the audit append. Other folders import from here only. */
+export { openDatabase, type Store, type StoreOptions } from './database.js';
+export { storeKinds, type StoreKind } from './store-kind.js';
+export { StoreMigrationError, StoreOpenError } from './store-errors.js';
+export { CodeMigrationProvider, migrateToLatest, storeMigrations } from './migrations.js';
+export { withWriteTransaction, type WriteTransaction } from './write-transaction.js';
+export { isUniqueViolation } from './unique-violation.js';
+export {
+  appendAuditEntry, auditLeafHash, auditOutcomes, AUDIT_APPEND_LOCK_KEY,
+  type AuditEntryFields, type AuditOutcome,
+} from './audit-append.js';
+export type * from './schema.js';

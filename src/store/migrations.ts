@@ -1,0 +1,49 @@
+/**
+ * Versioned migrations, provided from code rather than files so they run the
+ * same from `src/` under vitest and from compiled `dist/`.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { foundationMigration } from './migration-0001-foundation.js';
+import { StoreMigrationError } from './store-errors.js';
+import type { StoreKind } from './store-kind.js';
+
+/** The migrations in order; names sort lexically, which is the order Kysely applies. */
+export function storeMigrations(kind: StoreKind): Record<string, Migration> {
+  return {
+    '0001_foundation': foundationMigration(kind),
+  };
+}
+
+/** A Kysely migration provider over {@link storeMigrations}. */
+export class CodeMigrationProvider implements MigrationProvider {
+  readonly #kind: StoreKind;
+
+  constructor(kind: StoreKind) {
+    this.#kind = kind;
+  }
+
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(storeMigrations(this.#kind));
+  }
+}
+
+/**
+ * Applies every pending migration. Each runs in a transaction with its
+ * bookkeeping row (both engines have transactional DDL), under Kysely's
+ * migration lock, so concurrent starters apply each migration once.
+ * On PostgreSQL pass the schema the tables go in: Kysely otherwise takes a
+ * `kysely_migration` table in any schema of the database as its own.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, kind: StoreKind, schema?: string): Promise<readonly string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new CodeMigrationProvider(kind),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    throw new StoreMigrationError(failed, { cause: error });
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

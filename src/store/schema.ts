@@ -1,0 +1,188 @@
+/**
+ * Table types for Kysely. The column types are the ones both engines hand
+ * back: ids, ISO-8601 UTC timestamps, decimal quantities and JSON are text;
+ * counters are integers (PostgreSQL int8 is parsed to a JS number on open);
+ * flags are 0/1 integers because SQLite has no boolean.
+ */
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+/** A 0/1 flag; CHECK constraints in the migration keep it to these two. */
+export type Flag = 0 | 1;
+
+/** One node of the ISA-95 equipment hierarchy (enterprise down to work unit). */
+export interface PlantNodesTable {
+  id: string;
+  kind: 'enterprise' | 'site' | 'area' | 'work-center' | 'work-unit';
+  code: string;
+  name: string;
+  parent_id: string | null;
+  /** Ancestor ids including self, as `/root/.../self/`, so a scope is a prefix query. */
+  path: string;
+  created_at: string;
+}
+
+/** An item (material or product) by code and revision. */
+export interface ItemsTable {
+  id: string;
+  code: string;
+  revision: string;
+  description: string;
+  unit: string;
+  created_at: string;
+}
+
+/** A person who signs in; devices and integrations are stored elsewhere. */
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  disabled: Flag;
+  password_must_change: Flag;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A role granted to a user on a plant node and everything below it (null: the whole enterprise). */
+export interface RoleAssignmentsTable {
+  id: string;
+  user_id: string;
+  role: string;
+  scope_node_id: string | null;
+  created_at: string;
+}
+
+/** A sign-in session; only the hash of its bearer token is stored. */
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  source: string | null;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+/** The current state of a production order; its content lives in `order_revisions`. */
+export interface OrdersTable {
+  id: string;
+  number: string;
+  site_id: string;
+  work_center_id: string;
+  state: string;
+  /** The state the order returns to when a hold is released. */
+  held_from: string | null;
+  /** The current revision number (see `order_revisions`). */
+  revision: number;
+  /** Optimistic-concurrency counter, bumped on every change. */
+  version: number;
+  content_hash: string;
+  priority: string;
+  due_end: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  good_quantity: string;
+  scrap_quantity: string;
+  unit: string;
+}
+
+/** An immutable revision of an order's content, hashed over its canonical JSON. */
+export interface OrderRevisionsTable {
+  order_id: string;
+  revision: number;
+  content_hash: string;
+  /** Canonical JSON of the non-confidential content. */
+  content: string;
+  /** JSON of the confidential fields (envelope-encrypted in a later issue). */
+  confidential: string;
+  created_by: string;
+  created_at: string;
+}
+
+/** An electronic signature (who, meaning, when) over one revision's content hash. */
+export interface OrderSignaturesTable {
+  id: string;
+  order_id: string;
+  revision: number;
+  signer_id: string;
+  meaning: string;
+  content_hash: string;
+  signed_at: string;
+}
+
+/** One progress report for an order, numbered densely per order by `seq`. */
+export interface OrderProgressTable {
+  id: string;
+  order_id: string;
+  seq: number;
+  operation_seq: number;
+  good: string;
+  scrap: string;
+  /** JSON array of consumed material lots (genealogy). */
+  lots: string;
+  reported_by: string;
+  reported_at: string;
+}
+
+/** A client-chosen idempotency key, so a retried create returns the first result. */
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  order_id: string;
+  created_at: string;
+}
+
+/** One audit log entry; `entry` holds the exact bytes whose leaf hash is in the Merkle tree. */
+export interface AuditEntriesTable {
+  /** Dense from 0, assigned by `appendAuditEntry`. */
+  idx: number;
+  at: string;
+  actor_id: string | null;
+  actor: string;
+  source: string | null;
+  kind: string;
+  outcome: 'ok' | 'denied';
+  order_id: string | null;
+  revision: number | null;
+  hash_before: string | null;
+  hash_after: string | null;
+  /** Canonical JSON of the event's detail. */
+  detail: string;
+  /** Canonical JSON of the whole entry: the leaf's bytes (RFC 9162 §2.1.1). */
+  entry: string;
+  /** Hex SHA-256 of 0x00 || entry. */
+  leaf_hash: string;
+}
+
+/** The Kysely database type: every table Forgeline stores. */
+export interface Database {
+  plant_nodes: PlantNodesTable;
+  items: ItemsTable;
+  users: UsersTable;
+  role_assignments: RoleAssignmentsTable;
+  sessions: SessionsTable;
+  orders: OrdersTable;
+  order_revisions: OrderRevisionsTable;
+  order_signatures: OrderSignaturesTable;
+  order_progress: OrderProgressTable;
+  idempotency_keys: IdempotencyKeysTable;
+  audit_entries: AuditEntriesTable;
+}
+
+/** Row types as read, inserted and updated, for repositories to share. */
+export type PlantNodeRow = Selectable<PlantNodesTable>;
+export type ItemRow = Selectable<ItemsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type RoleAssignmentRow = Selectable<RoleAssignmentsTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type NewOrderRow = Insertable<OrdersTable>;
+export type OrderUpdate = Updateable<OrdersTable>;
+export type OrderRevisionRow = Selectable<OrderRevisionsTable>;
+export type OrderSignatureRow = Selectable<OrderSignaturesTable>;
+export type OrderProgressRow = Selectable<OrderProgressTable>;
+export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
+export type AuditEntryRow = Selectable<AuditEntriesTable>;

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../src/domain/index.js';
+
+describe('error codes', () => {
+  it('are the pinned list: scripts match on them, so none is renamed silently', () => {
+    expect(Object.fromEntries(Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status]))).toEqual({
+      'validation-failed': 400,
+      'malformed-json': 400,
+      'forbidden-key': 400,
+      'unsupported-media-type': 415,
+      'body-too-large': 413,
+      unauthenticated: 401,
+      'invalid-credentials': 401,
+      'signature-failed': 403,
+      forbidden: 403,
+      'separation-of-duties': 403,
+      'password-change-required': 403,
+      'not-found': 404,
+      'route-not-found': 404,
+      'illegal-transition': 409,
+      'stale-version': 409,
+      conflict: 409,
+      'idempotency-key-reused': 422,
+      'unknown-reference': 422,
+      internal: 500,
+    });
+  });
+});

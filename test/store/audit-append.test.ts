@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { expect, it } from 'vitest';
+import {
+  appendAuditEntry, auditLeafHash, withWriteTransaction, type AuditEntryFields, type Store,
+} from '../../src/store/index.js';
+import { describeEachEngine } from '../support/engines.js';
+
+/** A valid audit event; tests override what they look at. */
+function auditFields(overrides: Partial<AuditEntryFields> = {}): AuditEntryFields {
+  return { at: '2025-03-01T08:00:00.000Z', actor: 'ada', actorId: 'u-ada', kind: 'order.create', outcome: 'ok', ...overrides };
+}
+
+function append(store: Store, overrides: Partial<AuditEntryFields> = {}): Promise<number> {
+  return withWriteTransaction(store, (trx) => appendAuditEntry(trx, auditFields(overrides)));
+}
+
+async function storedIndices(store: Store): Promise<number[]> {
+  const rows = await store.db.selectFrom('audit_entries').select('idx').orderBy('idx').execute();
+  return rows.map((r) => r.idx);
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+describeEachEngine('appendAuditEntry', (engine) => {
+  it('stores the canonical entry bytes and their RFC 9162 leaf hash', async () => {
+    const store = engine.store();
+    await append(store, {
+      source: '10.0.0.7', orderId: 'o-1', revision: 2, hashBefore: 'aa', hashAfter: 'bb',
+      detail: { number: 'PO-1', reason: 'rush', nested: { z: 1, a: [true, null] } },
+    });
+    const row = await store.db.selectFrom('audit_entries').selectAll().executeTakeFirstOrThrow();
+
+    // Keys sorted, no whitespace, every field present (absent ones as null).
+    expect(row.entry).toBe(
+      '{"actor":"ada","actorId":"u-ada","at":"2025-03-01T08:00:00.000Z",' +
+      '"detail":{"nested":{"a":[true,null],"z":1},"number":"PO-1","reason":"rush"},' +
+      '"hashAfter":"bb","hashBefore":"aa","idx":0,"kind":"order.create","orderId":"o-1","outcome":"ok",' +
+      '"revision":2,"source":"10.0.0.7"}',
+    );
+    const expected = createHash('sha256').update(Buffer.concat([Buffer.from([0]), Buffer.from(row.entry, 'utf8')])).digest('hex');
+    expect(row.leaf_hash).toBe(expected);
+    expect(auditLeafHash(row.entry)).toBe(expected);
+    expect(row).toMatchObject({
+      idx: 0, actor_id: 'u-ada', order_id: 'o-1', revision: 2, hash_before: 'aa', hash_after: 'bb',
+      detail: '{"nested":{"a":[true,null],"z":1},"number":"PO-1","reason":"rush"}',
+    });
+  });
+
+  it('writes null for what the caller leaves out', async () => {
+    const store = engine.store();
+    await append(store, { outcome: 'denied', actorId: null });
+    const row = await store.db.selectFrom('audit_entries').selectAll().executeTakeFirstOrThrow();
+    expect(JSON.parse(row.entry)).toEqual({
+      idx: 0, at: '2025-03-01T08:00:00.000Z', actorId: null, actor: 'ada', source: null, kind: 'order.create',
+      outcome: 'denied', orderId: null, revision: null, hashBefore: null, hashAfter: null, detail: {},
+    });
+  });
+
+  it('gives dense indices 0..49 to 50 concurrent appends, each in its own transaction', async () => {
+    const store = engine.store();
+    const given = await Promise.all(range(50).map((i) => append(store, { detail: { i } })));
+    expect([...given].sort((a, b) => a - b)).toEqual(range(50));
+    expect(await storedIndices(store)).toEqual(range(50));
+  });
+
+  it('gives dense indices when two stores (two pools, or two connections to one file) append at once', async () => {
+    const first = engine.store();
+    const second = await engine.openStore();
+    const given = await Promise.all(range(50).map((i) => append(i % 2 === 0 ? first : second, { detail: { i } })));
+    expect([...given].sort((a, b) => a - b)).toEqual(range(50));
+    expect(await storedIndices(first)).toEqual(range(50));
+  });
+
+  it('leaves no entry when the transaction throws after appending, and reuses the index', async () => {
+    const store = engine.store();
+    await append(store);
+    const failure = new Error('change failed after its audit entry');
+    await expect(withWriteTransaction(store, async (trx) => {
+      expect(await appendAuditEntry(trx, auditFields({ kind: 'order.update' }))).toBe(1);
+      throw failure;
+    })).rejects.toBe(failure);
+    expect(await storedIndices(store)).toEqual([0]);
+    expect(await append(store)).toBe(1);
+  });
+
+  it('refuses a detail that is not plain JSON and writes nothing', async () => {
+    const store = engine.store();
+    await expect(append(store, { detail: { amount: 10n } })).rejects.toThrow(/bigint/);
+    expect(await storedIndices(store)).toEqual([]);
+  });
+
+  it('refuses to append outside a transaction opened by withWriteTransaction', async () => {
+    const store = engine.store();
+    await expect(appendAuditEntry(store.db, auditFields())).rejects.toThrow(/withWriteTransaction/);
+    await expect(store.db.transaction().execute((trx) => appendAuditEntry(trx, auditFields())))
+      .rejects.toThrow(/withWriteTransaction/);
+    expect(await storedIndices(store)).toEqual([]);
+  });
+
+  it('refuses an outcome outside ok and denied', async () => {
+    await expect(append(engine.store(), { outcome: 'maybe' as 'ok' })).rejects.toThrow(/outcome/);
+  });
+});

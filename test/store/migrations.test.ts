@@ -1,0 +1,133 @@
+import { Migrator, sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { CodeMigrationProvider, openDatabase, StoreMigrationError, type Store } from '../../src/store/index.js';
+import { describeEachEngine, type EngineContext } from '../support/engines.js';
+
+/** The foundation schema as the storage issue specifies it, table by table. */
+const expectedColumns: Record<string, readonly string[]> = {
+  plant_nodes: ['id', 'kind', 'code', 'name', 'parent_id', 'path', 'created_at'],
+  items: ['id', 'code', 'revision', 'description', 'unit', 'created_at'],
+  users: ['id', 'username', 'display_name', 'password_hash', 'disabled', 'password_must_change', 'created_at', 'updated_at'],
+  role_assignments: ['id', 'user_id', 'role', 'scope_node_id', 'created_at'],
+  sessions: ['id', 'token_hash', 'user_id', 'source', 'created_at', 'expires_at', 'revoked_at'],
+  orders: [
+    'id', 'number', 'site_id', 'work_center_id', 'state', 'held_from', 'revision', 'version', 'content_hash', 'priority',
+    'due_end', 'created_by', 'created_at', 'updated_at', 'good_quantity', 'scrap_quantity', 'unit',
+  ],
+  order_revisions: ['order_id', 'revision', 'content_hash', 'content', 'confidential', 'created_by', 'created_at'],
+  order_signatures: ['id', 'order_id', 'revision', 'signer_id', 'meaning', 'content_hash', 'signed_at'],
+  order_progress: ['id', 'order_id', 'seq', 'operation_seq', 'good', 'scrap', 'lots', 'reported_by', 'reported_at'],
+  idempotency_keys: ['user_id', 'key', 'request_hash', 'order_id', 'created_at'],
+  audit_entries: [
+    'idx', 'at', 'actor_id', 'actor', 'source', 'kind', 'outcome', 'order_id', 'revision', 'hash_before', 'hash_after',
+    'detail', 'entry', 'leaf_hash',
+  ],
+};
+
+/** Application tables of this test's database (PostgreSQL lists every schema, so keep ours). */
+async function tableColumns(engine: EngineContext, store: Store): Promise<Record<string, string[]>> {
+  const options = engine.options();
+  const schema = options.kind === 'postgres' ? options.schema : undefined;
+  const tables = await store.db.introspection.getTables();
+  return Object.fromEntries(
+    tables
+      .filter((t) => !t.name.startsWith('kysely_') && (schema === undefined || t.schema === schema))
+      .map((t) => [t.name, t.columns.map((c) => c.name).sort()]),
+  );
+}
+
+function sortedExpectation(): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(expectedColumns).map(([t, cols]) => [t, [...cols].sort()]));
+}
+
+describeEachEngine('migrations', (engine) => {
+  it('creates every foundation table with its columns', async () => {
+    expect(await tableColumns(engine, engine.store())).toEqual(sortedExpectation());
+  });
+
+  it('records 0001_foundation as applied and changes nothing when the database is reopened', async () => {
+    await engine.store().db.insertInto('items')
+      .values({ id: 'i1', code: 'BRKT', revision: 'A', description: 'Bracket', unit: 'pcs', created_at: '2025-01-01T00:00:00.000Z' })
+      .execute();
+    await engine.store().close();
+
+    const again = await engine.openStore();
+    const migrations = await new Migrator({ db: again.db, provider: new CodeMigrationProvider(again.kind) }).getMigrations();
+    expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([['0001_foundation', true]]);
+    expect(await tableColumns(engine, again)).toEqual(sortedExpectation());
+    expect(await again.db.selectFrom('items').select('code').execute()).toEqual([{ code: 'BRKT' }]);
+  });
+
+  it('applies the migrations once when several stores open the same database at once', async () => {
+    // The harness already migrated; a burst of reopeners must all see "nothing to do".
+    const stores = await Promise.all([engine.openStore(), engine.openStore(), engine.openStore()]);
+    for (const store of stores) {
+      const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
+      expect(rows.rows.map((r) => r.name)).toEqual(['0001_foundation']);
+    }
+  });
+
+  it('reports the failing migration and leaves no partial schema behind', async () => {
+    // Undo 0001 except its last table, so re-running it fails after creating the others.
+    const store = engine.store();
+    for (const table of [
+      'idempotency_keys', 'order_progress', 'order_signatures', 'order_revisions', 'orders',
+      'sessions', 'role_assignments', 'users', 'items', 'plant_nodes', 'kysely_migration', 'kysely_migration_lock',
+    ]) {
+      await store.db.schema.dropTable(table).execute();
+    }
+    await store.close();
+
+    const failure = await openDatabase(engine.options()).then(
+      (s) => s.close().then(() => undefined),
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(StoreMigrationError);
+    expect((failure as StoreMigrationError).migration).toBe('0001_foundation');
+    expect((failure as Error).message).toMatch(/database migration failed at migration 0001_foundation: .*audit_entries/);
+
+    // Had plant_nodes and the rest survived the failure, a second run would
+    // stop at plant_nodes; it stops at audit_entries again, so they were rolled back.
+    const again = await engine.openStore().catch((error: unknown) => error);
+    expect(again).toBeInstanceOf(StoreMigrationError);
+    expect((again as Error).message).toMatch(/audit_entries/);
+    expect((again as Error).message).not.toMatch(/plant_nodes/);
+  });
+
+  it('keeps one enterprise-wide grant of a role per user despite NULL scopes', async () => {
+    const db = engine.store().db;
+    const at = '2025-01-01T00:00:00.000Z';
+    await db.insertInto('users').values({
+      id: 'u1', username: 'ada', display_name: 'Ada', password_hash: 'x', disabled: 0, password_must_change: 0,
+      created_at: at, updated_at: at,
+    }).execute();
+    await db.insertInto('role_assignments').values({ id: 'r1', user_id: 'u1', role: 'planner', scope_node_id: null, created_at: at }).execute();
+    await expect(
+      db.insertInto('role_assignments').values({ id: 'r2', user_id: 'u1', role: 'planner', scope_node_id: null, created_at: at }).execute(),
+    ).rejects.toThrow();
+  });
+
+  it('enforces foreign keys', async () => {
+    await expect(
+      engine.store().db.insertInto('role_assignments')
+        .values({ id: 'r1', user_id: 'nobody', role: 'planner', scope_node_id: null, created_at: '2025-01-01T00:00:00.000Z' })
+        .execute(),
+    ).rejects.toThrow(/foreign key/i);
+  });
+
+  it('rejects a plant node kind outside the hierarchy', async () => {
+    await expect(
+      engine.store().db.insertInto('plant_nodes')
+        .values({ id: 'n1', kind: 'galaxy' as 'site', code: 'X', name: 'X', parent_id: null, path: '/n1/', created_at: '2025-01-01T00:00:00.000Z' })
+        .execute(),
+    ).rejects.toThrow(/check/i);
+  });
+});
+
+describe('migration provider', () => {
+  it('names migrations so that lexical order is apply order', async () => {
+    const names = Object.keys(await new CodeMigrationProvider('sqlite').getMigrations());
+    expect(names).toEqual([...names].sort());
+    expect(names[0]).toBe('0001_foundation');
+  });
+});

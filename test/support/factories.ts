@@ -1,0 +1,98 @@
+/** Small factories for test data: a plant, users with roles, items and order content. */
+import type { Actor, RoleAssignment } from '../../src/access/index.js';
+import type { Clock } from '../../src/audit/index.js';
+import type { OrderDetail, PlantNode, Role } from '../../src/domain/index.js';
+import { createServices, type Services } from '../../src/server/index.js';
+import type { Store } from '../../src/store/index.js';
+
+/** The password every factory user has. */
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** A clock that moves only when told to. */
+export class TestClock implements Clock {
+  constructor(private current = new Date('2026-11-26T08:00:00.000Z')) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** A system actor able to set things up: an enterprise-wide admin (not stored). */
+export const SETUP_ADMIN: Actor = {
+  subject: { userId: '00000000-0000-4000-8000-000000000000', username: 'setup', roles: [{ role: 'admin', scopeNodeId: null }], passwordMustChange: false },
+  source: 'test',
+};
+
+/** Two sites with an area and two work centers each. */
+export const TEST_PLANT = {
+  enterprise: {
+    code: 'acme',
+    name: 'ACME Components',
+    sites: [
+      { code: 'berlin', name: 'Berlin', children: [{ code: 'machining', name: 'Machining', children: [{ code: 'wc-mill', name: 'Milling' }, { code: 'wc-lathe', name: 'Turning' }] }] },
+      { code: 'lyon', name: 'Lyon', children: [{ code: 'assembly', name: 'Assembly', children: [{ code: 'wc-press', name: 'Press line' }, { code: 'wc-pack', name: 'Packing' }] }] },
+    ],
+  },
+};
+
+/** A world for tests: services over a store, the plant, and helpers to make users and orders. */
+export interface TestWorld {
+  readonly services: Services;
+  readonly clock: TestClock;
+  readonly nodes: readonly PlantNode[];
+  node(code: string): PlantNode;
+  user(username: string, roles: readonly (Role | RoleAssignment)[]): Promise<Actor>;
+  orderInput(overrides?: Record<string, unknown>): Record<string, unknown>;
+  createOrder(actor: Actor, overrides?: Record<string, unknown>): Promise<OrderDetail>;
+}
+
+let orderSequence = 0;
+
+/** Builds a {@link TestWorld} on a store: imports the plant and the item "GEAR-12" rev "A". */
+export async function createWorld(store: Store): Promise<TestWorld> {
+  const clock = new TestClock();
+  const services = createServices({ store, clock });
+  const { nodes } = await services.plant.import(SETUP_ADMIN, TEST_PLANT);
+  await services.items.create(SETUP_ADMIN, { code: 'GEAR-12', revision: 'A', description: 'Spur gear, 12 teeth', unit: 'pcs' });
+  await services.items.create(SETUP_ADMIN, { code: 'STEEL-42', revision: 'A', description: 'Bar stock 42CrMo4', unit: 'kg' });
+  const node = (code: string): PlantNode => {
+    const found = nodes.find((candidate) => candidate.code === code);
+    if (!found) throw new Error(`no node ${code}`);
+    return found;
+  };
+  const world: TestWorld = {
+    services,
+    clock,
+    nodes,
+    node,
+    async user(username, roles) {
+      const assignments = roles.map((role) => (typeof role === 'string' ? { role, scopeNodeId: null } : role));
+      const view = await services.users.add(SETUP_ADMIN, { username, displayName: username, password: TEST_PASSWORD, roles: assignments, temporaryPassword: false });
+      return { subject: { userId: view.id, username, roles: assignments, passwordMustChange: false }, source: '127.0.0.1' };
+    },
+    orderInput(overrides = {}) {
+      orderSequence += 1;
+      return {
+        number: `PO-${process.pid}-${orderSequence}`,
+        item: { code: 'GEAR-12', revision: 'A' },
+        quantity: { value: '100', unit: 'pcs' },
+        dueWindow: { start: '2026-12-01T06:00:00Z', end: '2026-12-03T18:00:00Z' },
+        workCenterId: node('wc-mill').id,
+        operations: [
+          { seq: 10, code: 'SAW', description: 'Cut bar stock' },
+          { seq: 20, code: 'MILL', description: 'Mill teeth' },
+        ],
+        materials: [{ line: 1, itemCode: 'STEEL-42', quantity: { value: '12.5', unit: 'kg' }, lotTracked: true, operationSeq: 10 }],
+        parameters: { recipe: 'GEAR-12-MILL-v3', setpoints: [{ name: 'spindle-rpm', value: '2400', unit: 'rpm' }] },
+        customerReference: 'CUST-7781',
+        ...overrides,
+      };
+    },
+    createOrder(actor, overrides) {
+      return services.orders.create(actor, world.orderInput(overrides));
+    },
+  };
+  return world;
+}
