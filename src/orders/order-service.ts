@@ -58,7 +58,7 @@ export class OrderService {
   }
 
   /** Finds the work center (and its plant path) an order is for, and checks its item exists. */
-  private async resolveReferences(content: Pick<OrderContent, 'workCenterId' | 'item'>): Promise<{ scopePath: string[]; siteId: string }> {
+  private async resolveReferences(content: Pick<OrderContent, 'workCenterId' | 'item' | 'materials'>): Promise<{ scopePath: string[]; siteId: string }> {
     const db = this.deps.store.db;
     const node = await db.selectFrom('plant_nodes').select(['kind', 'path']).where('id', '=', content.workCenterId).executeTakeFirst();
     if (!node || node.kind !== 'work-center') {
@@ -67,6 +67,14 @@ export class OrderService {
     const item = await db.selectFrom('items').select('id').where('code', '=', content.item.code).where('revision', '=', content.item.revision).executeTakeFirst();
     if (!item) {
       throw new ForgelineError('unknown-reference', `item ${content.item.code} revision ${content.item.revision} does not exist`, { problems: [{ path: 'item', message: 'no such item revision' }] });
+    }
+    const materialCodes = [...new Set(content.materials.map((material) => material.itemCode))];
+    if (materialCodes.length > 0) {
+      const known = new Set((await db.selectFrom('items').select('code').distinct().where('code', 'in', materialCodes).execute()).map((row) => row.code));
+      const missing = materialCodes.filter((materialCode) => !known.has(materialCode));
+      if (missing.length > 0) {
+        throw new ForgelineError('unknown-reference', `material item(s) ${missing.join(', ')} do not exist`, { problems: [{ path: 'materials', message: `unknown item ${missing.join(', ')}` }] });
+      }
     }
     const scopePath = pathIds(node.path);
     // Path: enterprise, site, area, work center.
@@ -78,12 +86,19 @@ export class OrderService {
    * the order the first one made, and a different request under the same key is refused.
    */
   async create(actor: Actor, input: unknown, idempotencyKey?: string): Promise<OrderDetail> {
+    return (await this.createOrReplay(actor, input, idempotencyKey)).order;
+  }
+
+  /** {@link OrderService.create}, also telling whether the answer is a replay of an earlier request with the same key. */
+  async createOrReplay(actor: Actor, input: unknown, idempotencyKey?: string): Promise<{ order: OrderDetail; replayed: boolean }> {
     const content = parseOrThrow(orderDraftInputSchema, input, 'order');
     const requestHash = contentHash(content);
-    if (idempotencyKey) {
-      const earlier = await this.findIdempotent(actor, idempotencyKey, requestHash);
-      if (earlier) return earlier;
-    }
+    const replay = async (): Promise<{ order: OrderDetail; replayed: true } | null> => {
+      const earlier = idempotencyKey ? await this.findIdempotent(actor, idempotencyKey, requestHash) : null;
+      return earlier ? { order: earlier, replayed: true } : null;
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
     const { scopePath, siteId } = await this.resolveReferences(content);
     await this.authorize(actor, 'order.create', { kind: 'order-scope', scopePath }, 'order.create', null, { number: content.number });
     const id = randomUUID();
@@ -111,13 +126,13 @@ export class OrderService {
       // A concurrent retry with the same key won the race (its order number or key now
       // exists): answer with its order.
       if (idempotencyKey && (isUniqueViolation(error) || (error instanceof ForgelineError && error.code === 'conflict'))) {
-        const earlier = await this.findIdempotent(actor, idempotencyKey, requestHash);
-        if (earlier) return earlier;
+        const raced = await replay();
+        if (raced) return raced;
       }
       if (isUniqueViolation(error)) throw new ForgelineError('conflict', `order number ${content.number} is taken`);
       throw error;
     }
-    return this.queries.get(actor, id, { audit: false });
+    return { order: await this.queries.get(actor, id, { audit: false }), replayed: false };
   }
 
   private async findIdempotent(actor: Actor, key: string, requestHash: string): Promise<OrderDetail | null> {
@@ -148,7 +163,7 @@ export class OrderService {
     const current = await loadContent(this.deps.store.db, id, context.row.revision);
     const content = parseOrThrow(orderContentSchema, { ...current, ...changes }, 'order');
     let siteId = context.row.site_id;
-    if (content.workCenterId !== current.workCenterId || content.item.code !== current.item.code || content.item.revision !== current.item.revision) {
+    if (content.workCenterId !== current.workCenterId || content.item.code !== current.item.code || content.item.revision !== current.item.revision || 'materials' in changes) {
       const moved = await this.resolveReferences(content);
       // Moving an order needs the right to create it in its new place too.
       await this.authorize(actor, 'order.create', { kind: 'order-scope', scopePath: moved.scopePath }, 'order.edit', id);
@@ -219,8 +234,14 @@ export class OrderService {
           .insertInto('order_progress')
           .values({ id: randomUUID(), order_id: row.id, seq, operation_seq: request.operationSeq, good: request.good, scrap: request.scrap, lots: JSON.stringify(request.lots), reported_by: actor.subject.userId, reported_at: now })
           .execute();
+        // The order's good quantity is what leaves its last operation (earlier steps' good
+        // parts are work in progress); scrap counts at every step.
+        const lastOperation = Math.max(...content.operations.map((operation) => operation.seq));
         return {
-          set: { good_quantity: addDecimals(row.good_quantity, request.good), scrap_quantity: addDecimals(row.scrap_quantity, request.scrap) },
+          set: {
+            good_quantity: request.operationSeq === lastOperation ? addDecimals(row.good_quantity, request.good) : row.good_quantity,
+            scrap_quantity: addDecimals(row.scrap_quantity, request.scrap),
+          },
           detail: { ...detail, seq, operationSeq: request.operationSeq, good: request.good, scrap: request.scrap, lots: request.lots },
         };
       }

@@ -16,6 +16,21 @@ export function toPlantNode(row: PlantNodeRow): PlantNode {
   };
 }
 
+/** Nodes parents first, siblings by code: the order a person reads a plant in, stable from call to call. */
+function inTreeOrder(rows: readonly PlantNodeRow[]): PlantNode[] {
+  const codeById = new Map(rows.map((row) => [row.id, row.code]));
+  const codePath = (row: PlantNodeRow) => row.path.split('/').filter(Boolean).map((id) => codeById.get(id) ?? id);
+  const keyed = rows.map((row) => ({ row, key: codePath(row) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < Math.min(a.key.length, b.key.length); i += 1) {
+      const order = (a.key[i] ?? '').localeCompare(b.key[i] ?? '', 'en');
+      if (order !== 0) return order;
+    }
+    return a.key.length - b.key.length;
+  });
+  return keyed.map(({ row }) => toPlantNode(row));
+}
+
 /** What an import changed. */
 export interface PlantImportResult {
   readonly created: number;
@@ -82,8 +97,7 @@ export class PlantService {
         created += 1;
       }
       await this.audit.record(trx, { kind: 'plant.import', outcome: 'ok', actor: auditActorOf(actor), detail: { enterprise: description.enterprise.code, created, updated, unchanged } });
-      const nodes = (await trx.selectFrom('plant_nodes').selectAll().orderBy('path').execute()).map(toPlantNode);
-      return { created, updated, unchanged, nodes };
+      return { created, updated, unchanged, nodes: inTreeOrder(await trx.selectFrom('plant_nodes').selectAll().execute()) };
     });
   }
 
@@ -91,9 +105,9 @@ export class PlantService {
   async list(actor: Actor, kind?: PlantLevel): Promise<PlantNode[]> {
     const decision = can(actor.subject, 'plant.read', { kind: 'system' });
     if (!decision.allowed) throw new ForgelineError(decision.code, decision.reason);
-    let query = this.deps.store.db.selectFrom('plant_nodes').selectAll().orderBy('path');
+    let query = this.deps.store.db.selectFrom('plant_nodes').selectAll();
     if (kind) query = query.where('kind', '=', kind);
-    return (await query.execute()).map(toPlantNode);
+    return inTreeOrder(await query.execute());
   }
 
   /** One node by id, or null. */

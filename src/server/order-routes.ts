@@ -48,8 +48,10 @@ export function orderRoutes(services: Services): RouteSpec[] {
       headers: { 'Idempotency-Key': 'Makes a retried create return the first result' },
       summary: 'Create a draft order',
       handler: async ({ actor, body, request, reply }) => {
-        const order = await orders.create(actor, body, readIdempotencyKey(request.headers['idempotency-key']));
+        const { order, replayed } = await orders.createOrReplay(actor, body, readIdempotencyKey(request.headers['idempotency-key']));
         reply.header('location', `/api/v1/orders/${order.id}`).header('etag', `"${order.version}"`);
+        // The same answer as the first time, marked so a client can tell (as Stripe's API does).
+        if (replayed) reply.header('idempotent-replayed', 'true');
         return presentOrderDetail(order);
       },
     },

@@ -45,7 +45,8 @@ describeEachEngine('order service', (engine) => {
     order = await act(operator, order, 'pause');
     order = await act(operator, order, 'resume');
     order = await act(operator, order, 'progress', { operationSeq: 20, good: '39.5', scrap: '0.2' });
-    expect(order).toMatchObject({ goodQuantity: '100', scrapQuantity: '0.3' });
+    // Good parts count where they leave the last operation; scrap counts at every step.
+    expect(order).toMatchObject({ goodQuantity: '39.5', scrapQuantity: '0.3' });
     order = await act(operator, order, 'complete');
     order = await act(approver, order, 'close');
     expect(order).toMatchObject({ state: 'closed', version: 11, revision: 1 });
@@ -141,10 +142,11 @@ describeEachEngine('order service', (engine) => {
     await expectCode(act(operator, order, 'progress', { operationSeq: 10, good: '1', lots: [{ materialLine: 7, lot: 'X', quantity: '1' }] }), 'validation-failed');
     await expectCode(act(operator, order, 'progress', { operationSeq: 10, good: '-1' }), 'validation-failed');
     await expectCode(act(operator, order, 'progress', { operationSeq: 10, good: 1 }), 'validation-failed');
+    await expectCode(world.createOrder(planner, { materials: [{ line: 1, itemCode: 'NO-SUCH-ITEM', quantity: { value: '1', unit: 'kg' }, lotTracked: false }] }), 'unknown-reference');
     const reloaded = await world.services.orders.queries.get(operator, order.id);
     expect(reloaded).toMatchObject({ version: order.version, goodQuantity: '0' });
-    const sum = await act(operator, reloaded, 'progress', { operationSeq: 10, good: '0.1' });
-    expect((await act(operator, sum, 'progress', { operationSeq: 10, good: '0.2' })).goodQuantity).toBe('0.3');
+    const sum = await act(operator, reloaded, 'progress', { operationSeq: 20, good: '0.1' });
+    expect((await act(operator, sum, 'progress', { operationSeq: 20, good: '0.2' })).goodQuantity).toBe('0.3');
   });
 
   it('edits drafts into new immutable revisions and refuses edits after submission', async () => {

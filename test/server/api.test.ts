@@ -16,6 +16,10 @@ describeEachEngine('HTTP API', (engine) => {
     expect(created.status).toBe(201);
     expect(created.headers.location).toBe(`/api/v1/orders/${created.json.id}`);
     expect(created.headers.etag).toBe('"1"');
+    expect(created.headers).not.toHaveProperty('idempotent-replayed');
+    const replayed = await call('POST', '/api/v1/orders', { token: tokens.planner, body: world.orderInput({ number: created.json.number }), headers: { 'idempotency-key': 'k-1' } });
+    expect(replayed).toMatchObject({ status: 201, json: { id: created.json.id } });
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
     expect(created.json.content).not.toHaveProperty('parameters');
     const id = created.json.id as string;
     let version = 1;
@@ -30,7 +34,7 @@ describeEachEngine('HTTP API', (engine) => {
     expect(released.signatures[0]).toMatchObject({ signer: 'approver.one', meaning: 'approved for production', contentHash: released.contentHash });
     await step(tokens.planner, 'dispatch');
     await step(tokens.operator, 'start');
-    await step(tokens.operator, 'progress', { operationSeq: 10, good: '100', lots: [{ materialLine: 1, lot: 'HEAT-1', quantity: '12.5' }] });
+    await step(tokens.operator, 'progress', { operationSeq: 20, good: '100', lots: [{ materialLine: 1, lot: 'HEAT-1', quantity: '12.5' }] });
     await step(tokens.operator, 'complete');
     const closed = await step(tokens.approver, 'close');
     expect(closed).toMatchObject({ state: 'closed', goodQuantity: '100' });
