@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'test-results/**', 'forgeline-data/**'] },
+  { ignores: ['vitest.config.ts', 'dist/**', 'node_modules/**', 'web/dist/**', 'test-results/**', 'forgeline-data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,90 @@
+/**
+ * The shapes of the API's answers as the CLI reads them (the contract of
+ * /api/v1). Orders use the domain's own types; the rest are declared here,
+ * each with only the fields the CLI presents.
+ */
+export type { OrderDetail, OrderRecord, OrderRevisionRecord } from '../domain/index.js';
+
+/** `POST /api/v1/sessions`. */
+export interface SessionCreated {
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly passwordChangeRequired?: boolean;
+}
+
+/** A role held by a user, optionally limited to a plant node and its descendants. */
+export interface RoleView {
+  readonly role: string;
+  readonly scopeNodeId: string | null;
+}
+
+/** A user as `GET /api/v1/users` lists them. */
+export interface UserView {
+  readonly id: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly disabled: boolean;
+  readonly passwordMustChange: boolean;
+  readonly roles: readonly RoleView[];
+  readonly createdAt: string;
+}
+
+/** A node of the equipment hierarchy. */
+export interface PlantNodeView {
+  readonly id: string;
+  readonly kind: string;
+  readonly code: string;
+  readonly name: string;
+  readonly parentId: string | null;
+  readonly path: readonly string[];
+}
+
+/** `POST /api/v1/plant/import`. */
+export interface PlantImportResult {
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly nodes: readonly PlantNodeView[];
+}
+
+/** An item (material or product) at one revision. */
+export interface ItemView {
+  readonly id: string;
+  readonly code: string;
+  readonly revision: string;
+  readonly description: string;
+  readonly unit: string;
+  readonly createdAt: string;
+}
+
+/** An entry of the audit log. */
+export interface AuditEntryView {
+  readonly index: number;
+  readonly at: string;
+  readonly actorId: string | null;
+  readonly actor: string | null;
+  readonly source: string | null;
+  readonly kind: string;
+  readonly outcome: string;
+  readonly orderId: string | null;
+  readonly revision: number | null;
+  readonly hashBefore: string | null;
+  readonly hashAfter: string | null;
+  readonly detail: unknown;
+  readonly leafHash: string;
+}
+
+/** A list answer. */
+export interface ItemsPage<T> {
+  readonly items: readonly T[];
+}
+
+/** `GET /api/v1/orders`: a page and the cursor of the next one. */
+export interface CursorPage<T> extends ItemsPage<T> {
+  readonly nextCursor: string | null;
+}
+
+/** `GET /api/v1/audit/entries`: a page and the index to continue after. */
+export interface AuditPage extends ItemsPage<AuditEntryView> {
+  readonly nextAfter: number | null;
+}

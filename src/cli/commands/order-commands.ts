@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import type { CursorPage, ItemsPage, OrderDetail, OrderRecord, OrderRevisionRecord } from '../api-types.js';
+import { segment, type ApiClient } from '../api-client.js';
+import type { CliContext } from '../cli-context.js';
+import { readDataFile } from '../data-file.js';
+import { parsePositiveInt, parseState } from '../option-parsers.js';
+import { orderDetailLines, orderSummary, orderTable, revisionTable } from '../order-format.js';
+import { editBody, orderListQuery, type OrderListOptions } from '../order-requests.js';
+import { printJson, printLines, withJsonOption } from '../output.js';
+import { ProgressBar } from '../progress-bar.js';
+import { currentVersion } from './order-version.js';
+
+interface ListOptions extends OrderListOptions {
+  readonly all?: boolean;
+  readonly json?: boolean;
+}
+
+/** Fetches every page of the order list, following `nextCursor`, with a progress count. */
+async function listAll(context: CliContext, api: ApiClient, options: ListOptions): Promise<OrderRecord[]> {
+  const bar = new ProgressBar(context.io, 'fetching orders');
+  const orders: OrderRecord[] = [];
+  let cursor: string | undefined = options.cursor;
+  try {
+    for (;;) {
+      const page = await api.get<CursorPage<OrderRecord>>('/api/v1/orders', orderListQuery(options, cursor));
+      orders.push(...page.items);
+      bar.update(orders.length);
+      if (!page.nextCursor || page.items.length === 0) return orders;
+      cursor = page.nextCursor;
+    }
+  } finally {
+    bar.finish();
+  }
+}
+
+/** Registers `order create|list|show|edit`. */
+export function registerOrderCommands(order: Command, context: CliContext): void {
+  const { io } = context;
+
+  withJsonOption(
+    order
+      .command('create')
+      .description('create a draft order from a YAML or JSON file')
+      .argument('<file>', 'the order content: number, item, quantity, dueWindow, workCenterId, operations, ...')
+      .option('--idempotency-key <key>', 'makes a retry of this very command create one order, not two (default: a fresh random key)'),
+  ).action(async (file: string, options: { idempotencyKey?: string; json?: boolean }, command: Command) => {
+    const content = await readDataFile(file);
+    const { api } = await context.connect(command);
+    const created = await api.post<OrderDetail>('/api/v1/orders', content, { 'idempotency-key': options.idempotencyKey ?? randomUUID() });
+    if (options.json) return printJson(io, created);
+    io.out(`created order ${created.number} (${created.id}): ${created.state}, version ${created.version}`);
+  });
+
+  withJsonOption(
+    order
+      .command('list')
+      .description('list orders you may see, newest first')
+      .option('--state <state>', 'only orders in this state', parseState)
+      .option('--work-center <id>', 'only orders for this work center')
+      .option('--site <id>', 'only orders of this site')
+      .option('--number <number>', 'only the order with this number')
+      .option('--limit <n>', 'orders per page (server default 50, at most 200)', parsePositiveInt)
+      .option('--cursor <cursor>', 'continue from a cursor printed by a previous page')
+      .option('--all', 'fetch every page'),
+  ).action(async (options: ListOptions, command: Command) => {
+    const { api } = await context.connect(command);
+    if (options.all) {
+      const items = await listAll(context, api, options);
+      if (options.json) return printJson(io, { items, nextCursor: null });
+      return printLines(io, orderTable(items));
+    }
+    const page = await api.get<CursorPage<OrderRecord>>('/api/v1/orders', orderListQuery(options));
+    if (options.json) return printJson(io, page);
+    printLines(io, orderTable(page.items));
+    if (page.nextCursor) io.err(`more orders: --cursor ${page.nextCursor} (or --all)`);
+  });
+
+  withJsonOption(
+    order
+      .command('show')
+      .description('show one order: content, signatures, progress')
+      .argument('<id>', 'order id')
+      .option('--confidential', 'include the recipe, setpoints and customer reference (if your role may; the read is audited)')
+      .option('--revisions', 'list its revisions too (with --json: {"order": ..., "revisions": [...]})'),
+  ).action(async (id: string, options: { confidential?: boolean; revisions?: boolean; json?: boolean }, command: Command) => {
+    const { api } = await context.connect(command);
+    const detail = await api.get<OrderDetail>(`/api/v1/orders/${segment(id)}`, { include: options.confidential ? 'confidential' : undefined });
+    const revisions = options.revisions ? await api.get<ItemsPage<OrderRevisionRecord>>(`/api/v1/orders/${segment(id)}/revisions`) : null;
+    if (options.json) return printJson(io, revisions ? { order: detail, revisions: revisions.items } : detail);
+    printLines(io, orderDetailLines(detail));
+    if (revisions) printLines(io, ['', 'revisions:', ...revisionTable(revisions.items).map((line) => `  ${line}`)]);
+  });
+
+  withJsonOption(
+    order
+      .command('edit')
+      .description('change fields of a draft order; each top-level field in the file replaces the current one')
+      .argument('<id>', 'order id')
+      .argument('<file>', 'a YAML or JSON file with the fields to replace')
+      .option('--version <n>', 'the version your change was made against (default: the current one, read first)', parsePositiveInt),
+  ).action(async (id: string, file: string, options: { version?: number; json?: boolean }, command: Command) => {
+    const fields = await readDataFile(file);
+    const { api } = await context.connect(command);
+    const version = options.version ?? (await currentVersion(api, id)).version;
+    const updated = await api.patch<OrderDetail>(`/api/v1/orders/${segment(id)}`, editBody(version, fields));
+    if (options.json) return printJson(io, updated);
+    io.out(orderSummary(updated));
+  });
+}

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import { parseInteger } from '../option-parsers.js';
+import { waitForStopSignal } from '../stop-signal.js';
+
+/** The options `init`, `serve` and `start` share. */
+interface DataOptions {
+  readonly data?: string;
+  readonly databaseUrl?: string;
+}
+
+interface InitOptions extends DataOptions {
+  readonly adminPasswordFile?: string;
+}
+
+interface ServeOptions extends DataOptions {
+  readonly host?: string;
+  readonly port?: number;
+  readonly insecureHttp?: boolean;
+}
+
+/** The file whose presence marks an initialized data folder (the server's DATA_MANIFEST). */
+const MANIFEST_FILE = 'forgeline.json';
+
+function parsePort(value: string): number {
+  const port = parseInteger(value, 0);
+  if (port > 65535) throw new InvalidArgumentError('must be at most 65535');
+  return port;
+}
+
+/** Registers `init`, `serve` and `start`: the commands that run the server on this machine, not against its API. */
+export function registerServerCommands(program: Command, context: CliContext): void {
+  const { io, config } = context;
+  const dataDirOf = (options: DataOptions): string => resolve(options.data ?? config.dataDir);
+
+  const init = async (options: InitOptions): Promise<void> => {
+    // Loaded on demand: the server (Fastify, SQLite, argon2) is not needed by the API commands.
+    const { initDataFolder } = await import('../../server/index.js');
+    const dataDir = dataDirOf(options);
+    const result = await initDataFolder({ dataDir, adminPasswordFile: options.adminPasswordFile, databaseUrl: options.databaseUrl ?? config.databaseUrl ?? undefined });
+    if (!result.created) {
+      io.out(`${dataDir} is already initialized`);
+      return;
+    }
+    io.out(`initialized ${dataDir}`);
+    io.out(`admin user: ${result.adminUsername}`);
+    if (result.adminPassword !== null) {
+      io.out(`admin one-time password: ${result.adminPassword}`);
+      io.err('this password is shown only once; sign in with it and change it (forgeline login, then forgeline passwd)');
+    }
+    io.out(`CA certificate: ${result.caPath} (the CLI trusts it for this data folder; others need --ca or FORGELINE_CA)`);
+  };
+
+  const serve = async (options: ServeOptions): Promise<void> => {
+    const { serveForgeline } = await import('../../server/index.js');
+    const dataDir = dataDirOf(options);
+    if (options.insecureHttp) io.err('warning: serving plain HTTP: passwords and tokens cross the network unencrypted; use only behind a TLS proxy');
+    const server = await serveForgeline({
+      dataDir,
+      host: options.host ?? config.host ?? 'localhost',
+      port: options.port ?? config.port ?? 8443,
+      insecureHttp: options.insecureHttp === true,
+      databaseUrl: options.databaseUrl ?? config.databaseUrl ?? undefined,
+    });
+    io.err(`Forgeline is serving ${server.url} (data ${dataDir}); Ctrl-C to stop`);
+    const signal = await waitForStopSignal();
+    io.err(`${signal}: stopping`);
+    await server.close();
+  };
+
+  const dataOption = (command: Command): Command =>
+    command
+      .option('--data <dir>', `the data folder (env FORGELINE_DATA, default ${config.dataDir})`)
+      .option('--database-url <url>', 'keep the data in PostgreSQL (env FORGELINE_DATABASE_URL)');
+  const serveOptions = (command: Command): Command =>
+    command
+      .option('--host <host>', 'the address to listen on (env FORGELINE_HOST, default localhost)')
+      .option('--port <n>', 'the port to listen on (env FORGELINE_PORT, default 8443)', parsePort)
+      .option('--insecure-http', 'serve plain HTTP instead of HTTPS (only behind a TLS-terminating proxy)');
+
+  dataOption(program.command('init').description('create a data folder: database, TLS certificates, and the first admin (whose one-time password is printed once)'))
+    .option('--admin-password-file <file>', "read the admin's password from a file instead of generating a one-time one")
+    .action((options: InitOptions) => init(options));
+
+  serveOptions(dataOption(program.command('serve').description('serve the API and UI over HTTPS until SIGINT or SIGTERM'))).action((options: ServeOptions) => serve(options));
+
+  serveOptions(dataOption(program.command('start').description('init the data folder if it has none, then serve (what npm start runs)')))
+    .option('--admin-password-file <file>', "on first start, read the admin's password from a file")
+    .action(async (options: ServeOptions & InitOptions) => {
+      if (!existsSync(join(dataDirOf(options), MANIFEST_FILE))) await init(options);
+      await serve(options);
+    });
+}

@@ -1,0 +1,105 @@
+import type { LotConsumption } from './option-parsers.js';
+import type { Query } from './api-client.js';
+
+/**
+ * Pure translations from parsed command-line options to API request bodies and
+ * queries, kept apart from the commands so tests pin them without a server.
+ */
+
+/** The order actions that take only a version and an optional note. */
+export const SIMPLE_ORDER_ACTIONS = ['submit', 'dispatch', 'start', 'pause', 'resume', 'complete', 'close', 'unhold'] as const;
+
+/** One of {@link SIMPLE_ORDER_ACTIONS}. */
+export type SimpleOrderAction = (typeof SIMPLE_ORDER_ACTIONS)[number];
+
+/** The order actions that need a reason. */
+export const REASONED_ORDER_ACTIONS = ['hold', 'cancel'] as const;
+
+/** One of {@link REASONED_ORDER_ACTIONS}. */
+export type ReasonedOrderAction = (typeof REASONED_ORDER_ACTIONS)[number];
+
+/** Body of submit, dispatch, start, pause, resume, complete, close and unhold. */
+export function simpleActionBody(version: number, note: string | undefined): { version: number; note?: string } {
+  return note === undefined ? { version } : { version, note };
+}
+
+/** Body of hold and cancel. */
+export function reasonedActionBody(version: number, reason: string): { version: number; reason: string } {
+  return { version, reason };
+}
+
+/** Body of release: the re-entered password is the electronic signature; the meaning defaults on the server. */
+export function releaseBody(version: number, password: string, meaning: string | undefined): { version: number; password: string; meaning?: string } {
+  return meaning === undefined ? { version, password } : { version, password, meaning };
+}
+
+/** The options of `order progress`. */
+export interface ProgressOptions {
+  readonly operation: number;
+  readonly good: string;
+  readonly scrap?: string;
+  readonly lot?: readonly LotConsumption[];
+}
+
+/** The body of a progress report. */
+export interface ProgressBody {
+  version: number;
+  operationSeq: number;
+  good: string;
+  scrap?: string;
+  lots?: LotConsumption[];
+}
+
+/** Body of progress: quantities stay decimal strings; scrap and lots only when given. */
+export function progressBody(version: number, options: ProgressOptions): ProgressBody {
+  const body: ProgressBody = { version, operationSeq: options.operation, good: options.good };
+  if (options.scrap !== undefined) body.scrap = options.scrap;
+  if (options.lot && options.lot.length > 0) body.lots = [...options.lot];
+  return body;
+}
+
+/** The body of an edit: the file's fields with the version the edit was made against. */
+export function editBody(version: number, fields: unknown): Record<string, unknown> {
+  return { ...(fields as Record<string, unknown>), version };
+}
+
+/** The filters of `order list`. */
+export interface OrderListOptions {
+  readonly state?: string;
+  readonly workCenter?: string;
+  readonly site?: string;
+  readonly number?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** The query of `GET /api/v1/orders`. */
+export function orderListQuery(options: OrderListOptions, cursor = options.cursor): Query {
+  return { state: options.state, workCenterId: options.workCenter, siteId: options.site, number: options.number, limit: options.limit, cursor };
+}
+
+/** The filters of `audit list`. */
+export interface AuditListOptions {
+  readonly order?: string;
+  readonly actor?: string;
+  readonly kind?: string;
+  readonly outcome?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly limit?: number;
+  readonly after?: number;
+}
+
+/** The query of `GET /api/v1/audit/entries`. */
+export function auditQuery(options: AuditListOptions): Query {
+  return {
+    orderId: options.order,
+    actor: options.actor,
+    kind: options.kind,
+    outcome: options.outcome,
+    since: options.since,
+    until: options.until,
+    limit: options.limit,
+    after: options.after,
+  };
+}

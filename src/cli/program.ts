@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import type { CliContext } from './cli-context.js';
+import { registerAuditCommands } from './commands/audit-commands.js';
+import { registerDemoCommand } from './commands/demo-command.js';
+import { registerOrderActionCommands } from './commands/order-action-commands.js';
+import { registerOrderCommands } from './commands/order-commands.js';
+import { registerPlantCommands } from './commands/plant-commands.js';
+import { registerServerCommands } from './commands/server-commands.js';
+import { registerSessionCommands } from './commands/session-commands.js';
+import { registerUserCommands } from './commands/user-commands.js';
+
+/**
+ * Builds the `forgeline` command tree. Commander never exits the process or
+ * prints errors itself: it throws, and the run's error boundary reports.
+ */
+export function buildProgram(context: CliContext): Command {
+  const { io } = context;
+  const program = new Command('forgeline')
+    .description('Forgeline: the system of record for production orders, from planning to the machines')
+    // Settings that subcommands copy must come before any subcommand is added.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.replace(/\n$/, '')),
+      writeErr: (text) => io.errRaw(text),
+      outputError: () => undefined,
+    })
+    .showSuggestionAfterError(true)
+    .option('--server <url>', 'the Forgeline server (env FORGELINE_SERVER; default: where you logged in, else https://localhost:8443)')
+    .option('--ca <file>', 'trust this PEM certificate authority (env FORGELINE_CA; default: <data>/tls/ca.pem when present)');
+
+  registerServerCommands(program, context);
+  registerDemoCommand(program, context);
+  registerSessionCommands(program, context);
+  registerUserCommands(program, context);
+  registerPlantCommands(program, context);
+  const order = program.command('order').description('production orders: create, list, show, and move them through their lifecycle');
+  registerOrderCommands(order, context);
+  registerOrderActionCommands(order, context);
+  registerAuditCommands(program, context);
+  return program;
+}

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { initDataFolder, serveForgeline, type RunningServer } from '../server/index.js';
+import type { PlantNodeView } from './demo-api.js';
+import { DemoClient, HttpsConnection } from './demo-client.js';
+import { DemoError } from './demo-error.js';
+import { DEMO_CAST, DEMO_ITEMS, DEMO_PLANT, DEMO_USERS, inDescriptionOrder, type CastMember } from './demo-plant.js';
+import type { Person } from './order-story.js';
+
+/** A freshly initialized Forgeline served over HTTPS, and a connection that trusts only its CA. */
+export interface DemoServer {
+  readonly server: RunningServer;
+  readonly connection: HttpsConnection;
+  readonly adminPassword: string;
+}
+
+/** The world the orders run in: the plant's nodes and the signed-in cast. */
+export interface DemoWorld {
+  readonly nodes: readonly PlantNodeView[];
+  readonly workCenters: readonly PlantNodeView[];
+  readonly cast: Readonly<Record<CastMember, Person>>;
+}
+
+/** A password for a demo account: 144 random bits, never printed. */
+function newPassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/**
+ * Initializes a data folder under `root` with an admin password read from a file
+ * (so no one-time password) and serves it on 127.0.0.1 at a free port, quietly.
+ */
+export async function startDemoServer(root: string): Promise<DemoServer> {
+  const dataDir = join(root, 'data');
+  const passwordFile = join(root, 'admin-password');
+  const adminPassword = newPassword();
+  await writeFile(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
+  const init = await initDataFolder({ dataDir, adminPasswordFile: passwordFile });
+  const ca = await readFile(init.caPath, 'utf8');
+  const server = await serveForgeline({ dataDir, host: '127.0.0.1', port: 0, log: false });
+  return { server, connection: new HttpsConnection(server.url, ca), adminPassword };
+}
+
+/** Signs `username` in over the API and returns a client carrying their token. */
+export async function signIn(connection: HttpsConnection, username: string, password: string): Promise<DemoClient> {
+  const anonymous = new DemoClient(connection, 'anonymous');
+  const session = await anonymous.expect<{ token: string; passwordChangeRequired?: boolean }>(
+    `sign in ${username}`,
+    { method: 'POST', path: '/api/v1/sessions', body: { username, password } },
+    201,
+  );
+  if (session.passwordChangeRequired) throw new DemoError(`sign in ${username}`, 'the account still has a one-time password');
+  return anonymous.signedIn(username, session.token);
+}
+
+/** As admin: imports the plant, adds the items and one user per role, then signs each user in. */
+export async function buildWorld(demo: DemoServer): Promise<DemoWorld> {
+  const admin = await signIn(demo.connection, 'admin', demo.adminPassword);
+  const imported = await admin.expect<{ nodes: readonly PlantNodeView[] }>('import the plant', { method: 'POST', path: '/api/v1/plant/import', body: DEMO_PLANT });
+  const nodes = inDescriptionOrder(imported.nodes);
+  const workCenters = nodes.filter((node) => node.kind === 'work-center');
+  if (workCenters.length !== 6) throw new DemoError('import the plant', `expected 6 work centers, the server has ${workCenters.length}`);
+  for (const { role: _role, ...item } of DEMO_ITEMS) {
+    await admin.expect(`add item ${item.code}`, { method: 'POST', path: '/api/v1/items', body: item }, 201);
+  }
+  const passwords = new Map<CastMember, string>();
+  for (const member of DEMO_CAST) {
+    const user = DEMO_USERS[member];
+    const password = newPassword();
+    passwords.set(member, password);
+    const roles = user.roles.map((role) => ({ role, scopeNodeId: null }));
+    await admin.expect(`add user ${user.username}`, { method: 'POST', path: '/api/v1/users', body: { ...user, roles, password, temporaryPassword: false } }, 201);
+  }
+  const people = await Promise.all(
+    DEMO_CAST.map(async (member): Promise<[CastMember, Person]> => {
+      const password = passwords.get(member) ?? '';
+      return [member, { client: await signIn(demo.connection, DEMO_USERS[member].username, password), password }];
+    }),
+  );
+  return { nodes, workCenters, cast: Object.fromEntries(people) as Record<CastMember, Person> };
+}

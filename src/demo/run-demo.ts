@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { tallyAudit } from './audit-tally.js';
+import { DemoError } from './demo-error.js';
+import { auditLines, itemsLine, line, ordersLine, plantLine, refusalLines, usersLine } from './demo-report.js';
+import { buildWorld, startDemoServer, type DemoServer, type DemoWorld } from './demo-setup.js';
+import { countOrdersByState } from './order-census.js';
+import { DEMO_ORDER_COUNT, planOrder } from './order-plan.js';
+import { runOrder, type OrderOutcome } from './order-story.js';
+import { runLimited } from './run-limited.js';
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Receives each line of the report. */
+  readonly out: (line: string) => void;
+  /** Leave the temporary data folder in place (its path is printed). */
+  readonly keep?: boolean;
+}
+
+/** What the demo did, for the CLI and for tests. */
+export interface DemoSummary {
+  readonly ordersByState: Record<string, number>;
+  readonly auditEntries: number;
+  readonly deniedEntries: number;
+  /** Refusals provoked on purpose, counted by the API's problem `code`. */
+  readonly refusals: Record<string, number>;
+  readonly seconds: number;
+}
+
+/** Orders in flight at once: enough to overlap network and hashing, few enough for two cores. */
+const IN_FLIGHT = 4;
+
+function elapsedSeconds(started: number): number {
+  return Math.round((performance.now() - started) / 10) / 100;
+}
+
+async function runOrders(world: DemoWorld, out: (line: string) => void): Promise<OrderOutcome[]> {
+  const plans = Array.from({ length: DEMO_ORDER_COUNT }, (_, index) => planOrder(index));
+  let done = 0;
+  const now = new Date();
+  return runLimited(plans, IN_FLIGHT, async (plan) => {
+    const workCenter = world.workCenters[plan.index % world.workCenters.length];
+    if (!workCenter) throw new DemoError('plan the orders', 'the plant has no work center');
+    const outcome = await runOrder({ cast: world.cast, workCenterId: workCenter.id, now }, plan);
+    done += 1;
+    if (done % 10 === 0) out(line('orders', `${done}/${DEMO_ORDER_COUNT} through their lifecycle`));
+    return outcome;
+  });
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Runs the whole story against a real server in a temporary folder: a plant, its
+ * people, 50 orders from draft to closed (some held, paused or cancelled, some
+ * refused on purpose), then the auditor's reading of the log. Talks to the server only
+ * over HTTPS through the public API. Removes the folder afterwards unless `keep`.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const { out } = options;
+  const started = performance.now();
+  const root = await mkdtemp(join(tmpdir(), 'forgeline-demo-'));
+  let demo: DemoServer | undefined;
+  try {
+    out(`Forgeline demo in ${root}`);
+    demo = await startDemoServer(root).catch((error: unknown) => {
+      throw error instanceof DemoError ? error : new DemoError('start the server', error instanceof Error ? error.message : String(error));
+    });
+    out(line('server', `${demo.server.url}, HTTPS trusting only the folder's own CA`));
+    const world = await buildWorld(demo);
+    out(plantLine(world.nodes));
+    out(itemsLine());
+    out(usersLine());
+    const ordersStarted = performance.now();
+    const outcomes = await runOrders(world, out);
+    const ordersSeconds = elapsedSeconds(ordersStarted);
+    const auditor = world.cast.auditor.client;
+    const ordersByState = await countOrdersByState(auditor);
+    const settled = (ordersByState.closed ?? 0) + (ordersByState.cancelled ?? 0);
+    if (settled !== DEMO_ORDER_COUNT || Object.keys(ordersByState).length > 2) {
+      throw new DemoError('count the orders', `expected ${DEMO_ORDER_COUNT} orders closed or cancelled, the server lists ${JSON.stringify(ordersByState)}`);
+    }
+    out(ordersLine(ordersByState, outcomes, ordersSeconds));
+    const refused = outcomes.flatMap((outcome) => outcome.refusals);
+    refusalLines(refused).forEach((text) => out(text));
+    const tally = await tallyAudit(auditor);
+    // The retried create must not have made a second order, so exactly one create per order.
+    const creates = tally.byKind.get('order.create')?.ok ?? 0;
+    if (creates !== DEMO_ORDER_COUNT) throw new DemoError('read the audit log', `expected ${DEMO_ORDER_COUNT} order.create entries, found ${creates}`);
+    auditLines(tally).forEach((text) => out(text));
+    const seconds = elapsedSeconds(started);
+    out(line('time', `${seconds.toFixed(1)} s in all`));
+    if (options.keep) out(line('kept', `${join(root, 'data')} (admin password in ${join(root, 'admin-password')})`));
+    return { ordersByState, auditEntries: tally.entries, deniedEntries: tally.denied, refusals: countBy(refused, (refusal) => refusal.code), seconds };
+  } finally {
+    await demo?.connection.close().catch(() => undefined);
+    await demo?.server.close();
+    if (!options.keep) await rm(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { run, fakeFetch, type RecordedRequest } from './cli-harness.js';
+
+const ORDER_ID = '3e418be0-12c5-4add-9782-7ad2434f5646';
+const order = { id: ORDER_ID, number: 'WO-1', state: 'running', version: 8, revision: 2, contentHash: 'ab' };
+
+/** A fake server that knows one order at version 7 and echoes actions as the order one version on. */
+function orderServer() {
+  return fakeFetch((request: RecordedRequest) => {
+    if (request.method === 'GET') return { status: 200, body: { ...order, version: 7 } };
+    return { status: 200, body: order };
+  });
+}
+
+describe('order commands build the request bodies', () => {
+  it('sends progress with lots, decimal strings and the given version', async () => {
+    const server = orderServer();
+    const result = await run(
+      ['order', 'progress', ORDER_ID, '--version', '3', '--operation', '10', '--good', '5', '--scrap', '0.5', '--lot', '1:LOT-7:2.5', '--lot', '2:L-2:1'],
+      { fetch: server.fetch },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    const [request] = server.requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.url.pathname).toBe(`/api/v1/orders/${ORDER_ID}/progress`);
+    expect(request?.body).toEqual({
+      version: 3,
+      operationSeq: 10,
+      good: '5',
+      scrap: '0.5',
+      lots: [
+        { materialLine: 1, lot: 'LOT-7', quantity: '2.5' },
+        { materialLine: 2, lot: 'L-2', quantity: '1' },
+      ],
+    });
+    expect(request?.headers.authorization).toBe('Bearer test-token');
+    expect(result.stdout).toEqual(['order WO-1 is running (version 8, revision 2)']);
+  });
+
+  it('reads the current version first when --version is left out', async () => {
+    const server = orderServer();
+    const result = await run(['order', 'submit', ORDER_ID, '--note', 'ready'], { fetch: server.fetch });
+    expect(result.exitCode).toBe(0);
+    expect(server.requests.map((request) => `${request.method} ${request.url.pathname}`)).toEqual([
+      `GET /api/v1/orders/${ORDER_ID}`,
+      `POST /api/v1/orders/${ORDER_ID}/submit`,
+    ]);
+    expect(server.requests[1]?.body).toEqual({ version: 7, note: 'ready' });
+  });
+
+  it('sends hold and cancel with their reason', async () => {
+    const server = orderServer();
+    await run(['order', 'hold', ORDER_ID, '--version', '4', '--reason', 'burrs on edge'], { fetch: server.fetch });
+    expect(server.requests[0]?.body).toEqual({ version: 4, reason: 'burrs on edge' });
+  });
+
+  it('refuses hold without a reason as a usage error, sending nothing', async () => {
+    const server = orderServer();
+    const result = await run(['order', 'hold', ORDER_ID, '--version', '4'], { fetch: server.fetch });
+    expect(result.exitCode).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(result.stderr).toEqual(["forgeline: usage: required option '--reason <text>' not specified"]);
+  });
+
+  it('signs a release with the password from a file and the stated meaning', async () => {
+    const { writeFile, mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const folder = await mkdtemp(join(tmpdir(), 'forgeline-release-'));
+    await writeFile(join(folder, 'pw'), 'correct horse battery\n');
+    const server = orderServer();
+    const result = await run(['order', 'release', ORDER_ID, '--password-file', join(folder, 'pw'), '--meaning', 'approved by QA'], { fetch: server.fetch });
+    expect(result.exitCode).toBe(0);
+    expect(server.requests[1]?.body).toEqual({ version: 7, password: 'correct horse battery', meaning: 'approved by QA' });
+  });
+
+  it('reads the release password from stdin when no file is given and stdin is not a terminal', async () => {
+    const server = orderServer();
+    const result = await run(['order', 'release', ORDER_ID, '--version', '7'], { fetch: server.fetch, input: 's3cret-pass\nignored\n' });
+    expect(result.exitCode).toBe(0);
+    expect(server.requests[1]?.body).toEqual({ version: 7, password: 's3cret-pass' });
+  });
+
+  it('turns list filters into the query and sends no empty ones', async () => {
+    const server = fakeFetch(() => ({ status: 200, body: { items: [], nextCursor: null } }));
+    await run(['order', 'list', '--state', 'held', '--work-center', 'wc', '--limit', '20'], { fetch: server.fetch });
+    expect(Object.fromEntries(server.requests[0]?.url.searchParams ?? [])).toEqual({ state: 'held', workCenterId: 'wc', limit: '20' });
+  });
+
+  it('follows cursors with --all and prints one JSON document', async () => {
+    const pages: Record<string, { items: unknown[]; nextCursor: string | null }> = {
+      '': { items: [{ ...order, id: 'a' }], nextCursor: 'c1' },
+      c1: { items: [{ ...order, id: 'b' }], nextCursor: null },
+    };
+    const server = fakeFetch((request) => ({ status: 200, body: pages[request.url.searchParams.get('cursor') ?? ''] }));
+    const result = await run(['order', 'list', '--all', '--json'], { fetch: server.fetch });
+    expect(server.requests).toHaveLength(2);
+    const printed = JSON.parse(result.stdout.join('\n')) as { items: { id: string }[]; nextCursor: null };
+    expect(printed.items.map((item) => item.id)).toEqual(['a', 'b']);
+    expect(printed.nextCursor).toBeNull();
+  });
+
+  it('creates a user with repeated roles and a temporary password unless --permanent', async () => {
+    const { writeFile, mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const folder = await mkdtemp(join(tmpdir(), 'forgeline-user-'));
+    await writeFile(join(folder, 'pw'), 'initial-password-1\n');
+    const server = fakeFetch((request) => ({ status: 201, body: { id: 'u1', ...(request.body as object) } }));
+    const argv = ['user', 'add', 'otto', '--role', 'operator@wc-id', '--role', 'quality', '--password-file', join(folder, 'pw')];
+    await run(argv, { fetch: server.fetch });
+    await run([...argv, '--permanent', '--display-name', 'Otto O.'], { fetch: server.fetch });
+    expect(server.requests[0]?.body).toEqual({
+      username: 'otto',
+      displayName: 'otto',
+      password: 'initial-password-1',
+      roles: [
+        { role: 'operator', scopeNodeId: 'wc-id' },
+        { role: 'quality', scopeNodeId: null },
+      ],
+      temporaryPassword: true,
+    });
+    expect(server.requests[1]?.body).toMatchObject({ displayName: 'Otto O.', temporaryPassword: false });
+  });
+});
