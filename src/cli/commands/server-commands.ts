@@ -84,7 +84,7 @@ export function registerServerCommands(program: Command, context: CliContext): v
     .option('--admin-password-file <file>', "read the admin's password from a file instead of generating a one-time one")
     .action((options: InitOptions) => init(options));
 
-  serveOptions(dataOption(program.command('serve').description('serve the API and UI over HTTPS until SIGINT or SIGTERM'))).action((options: ServeOptions) => serve(options));
+  serveOptions(dataOption(program.command('serve').description('serve the API over HTTPS until SIGINT or SIGTERM'))).action((options: ServeOptions) => serve(options));
 
   serveOptions(dataOption(program.command('start').description('init the data folder if it has none, then serve (what npm start runs)')))
     .option('--admin-password-file <file>', "on first start, read the admin's password from a file")
