@@ -1,6 +1,7 @@
 /** Connecting to PostgreSQL through a pg pool, optionally inside one schema. */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type DatabaseIntrospector, type PostgresDialectConfig } from 'kysely';
 import pg from 'pg';
+import { SchemaPostgresIntrospector } from './postgres-introspector.js';
 import type { Database } from './schema.js';
 
 /** PostgreSQL's OID for int8/bigint (audit idx, count(*), max(idx)). */
@@ -27,6 +28,25 @@ export function assertSchemaName(schema: string): void {
 }
 
 /**
+ * PostgresDialect whose introspection (which Kysely's Migrator runs on every
+ * migrateToLatest) sees only the store's schema, and so cannot fail because
+ * another session drops some other schema or table of the database meanwhile.
+ */
+class StorePostgresDialect extends PostgresDialect {
+  readonly #schema: string | undefined;
+
+  constructor(config: PostgresDialectConfig, schema: string | undefined) {
+    super(config);
+    this.#schema = schema;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SchemaPostgresIntrospector(db, this.#schema);
+  }
+}
+
+/**
  * A Kysely instance over a pool of at most 10 connections to `url`. With a
  * `schema`, every connection starts with `search_path` set to it (a startup
  * option, so no query can run before it applies).
@@ -45,7 +65,7 @@ export function postgresKysely(url: string, schema?: string): Kysely<Database> {
   // pool drops it, and the next query reports the failure. Without a
   // listener Node would crash the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new StorePostgresDialect({ pool }, schema) });
 }
 
 /** Creates `schema` if it is missing; safe when several instances start at once. */

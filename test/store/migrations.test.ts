@@ -24,7 +24,7 @@ const expectedColumns: Record<string, readonly string[]> = {
   ],
 };
 
-/** Application tables of this test's database (PostgreSQL lists every schema, so keep ours). */
+/** Application tables of this test's database (the schema filter guards the store's schema-scoped introspection). */
 async function tableColumns(engine: EngineContext, store: Store): Promise<Record<string, string[]>> {
   const options = engine.options();
   const schema = options.kind === 'postgres' ? options.schema : undefined;
@@ -93,6 +93,30 @@ describeEachEngine('migrations', (engine) => {
     expect((again as Error).message).toMatch(/audit_entries/);
     expect((again as Error).message).not.toMatch(/plant_nodes/);
   });
+
+  if (engine.kind === 'postgres') {
+    it('introspects only its own schema, even while another session drops a schema', async () => {
+      const options = engine.options();
+      if (options.kind !== 'postgres' || options.schema === undefined) throw new Error('unreachable');
+      const db = engine.store().db;
+      const other = sql.id(`${options.schema}_other`);
+      await sql`create schema ${other}`.execute(db);
+      await sql`create table ${other}.t (id serial primary key)`.execute(db);
+      try {
+        // The snapshot still sees the other schema's catalog rows after its
+        // drop commits; name lookups (Kysely's stock introspector) then throw.
+        const tables = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          await sql`drop schema ${other} cascade`.execute(db);
+          return trx.introspection.getTables({ withInternalKyselyTables: true });
+        });
+        expect(new Set(tables.map((t) => t.schema))).toEqual(new Set([options.schema]));
+        expect(tables.map((t) => t.name)).toContain('kysely_migration');
+      } finally {
+        await sql`drop schema if exists ${other} cascade`.execute(db);
+      }
+    });
+  }
 
   it('keeps one enterprise-wide grant of a role per user despite NULL scopes', async () => {
     const db = engine.store().db;
