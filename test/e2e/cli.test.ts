@@ -54,7 +54,9 @@ describe('the forgeline command against a real server over HTTPS', () => {
   it('initializes a data folder once, with private keys and a one-time admin password', async () => {
     const out = expectOk(await cli('init', '--data', data));
     expect(out).toMatch(/admin one-time password: \S{20,}/);
+    expect((await stat(data)).mode & 0o777).toBe(0o700);
     expect((await stat(join(data, 'tls/server-key.pem'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(data, 'tls/ca-key.pem'))).mode & 0o777).toBe(0o600);
     expect((await stat(join(data, 'forgeline.db'))).mode & 0o077).toBe(0);
     expectOneLineError(await cli('init', '--data', data), 'conflict');
     const password = /admin one-time password: (\S+)/.exec(out)?.[1] ?? '';
