@@ -1,23 +1,11 @@
-import type { OrderAction, Role } from '../domain/index.js';
+import { ORDER_ACTIONS, type Role } from '../domain/index.js';
 
-/** Everything a subject can ask to do. Order lifecycle actions are `order.<action>`. */
+/** Everything a subject can ask to do. Order lifecycle actions are `order.<action>`, one per row of the lifecycle table. */
 export const ACTIONS = [
   'order.create',
   'order.read',
   'order.read-confidential',
-  'order.edit',
-  'order.submit',
-  'order.release',
-  'order.dispatch',
-  'order.start',
-  'order.pause',
-  'order.resume',
-  'order.progress',
-  'order.complete',
-  'order.close',
-  'order.hold',
-  'order.unhold',
-  'order.cancel',
+  ...ORDER_ACTIONS.map((action) => `order.${action}` as const),
   'item.read',
   'item.manage',
   'plant.read',
@@ -25,7 +13,7 @@ export const ACTIONS = [
   'user.read',
   'user.manage',
   'audit.read',
-] as const satisfies readonly (`order.${OrderAction}` | string)[];
+] as const;
 
 /** One of {@link ACTIONS}. */
 export type Action = (typeof ACTIONS)[number];

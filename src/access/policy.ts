@@ -1,4 +1,4 @@
-import { RELEASED_STATES, type OrderState, type Role } from '../domain/index.js';
+import { ForgelineError, RELEASED_STATES, type OrderState, type Role } from '../domain/index.js';
 import { ROLE_PERMISSIONS, type Action } from './permissions.js';
 import type { Subject } from './subject.js';
 
@@ -60,4 +60,10 @@ export function can(subject: Subject, action: Action, resource: Resource): Decis
     return deny('forbidden', 'only an approver may cancel an order after release');
   }
   return ALLOW;
+}
+
+/** {@link can}, throwing the refusal as a {@link ForgelineError} (for reads, whose refusals are not audited). */
+export function assertCan(subject: Subject, action: Action, resource: Resource): void {
+  const decision = can(subject, action, resource);
+  if (!decision.allowed) throw new ForgelineError(decision.code, decision.reason);
 }

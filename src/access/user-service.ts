@@ -4,8 +4,7 @@ import { AuditTrail, type Clock } from '../audit/index.js';
 import { ForgelineError, ROLES, idSchema, parseOrThrow, text } from '../domain/index.js';
 import { withWriteTransaction, type Store } from '../store/index.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
-import { can, type Resource } from './policy.js';
-import type { Action } from './permissions.js';
+import { assertCan, type Resource } from './policy.js';
 import { loadRoles } from './session-service.js';
 import { auditActorOf, type Actor, type RoleAssignment } from './subject.js';
 
@@ -49,17 +48,10 @@ export class UserService {
     this.audit = new AuditTrail(deps);
   }
 
-  private async authorize(actor: Actor, action: Action, kind: 'user.create' | 'user.disable', detail: Record<string, unknown>): Promise<void> {
-    const decision = can(actor.subject, action, SYSTEM);
-    if (decision.allowed) return;
-    await this.audit.recordAlone({ kind, outcome: 'denied', actor: auditActorOf(actor), detail: { ...detail, reason: decision.reason } });
-    throw new ForgelineError(decision.code, decision.reason);
-  }
-
   /** Creates a user (admins only); the first admin is created by {@link UserService.bootstrapAdmin}. */
   async add(actor: Actor, input: unknown): Promise<UserView> {
     const request = parseOrThrow(newUserSchema, input, 'user');
-    await this.authorize(actor, 'user.manage', 'user.create', { username: request.username });
+    await this.audit.authorize(actor, 'user.manage', SYSTEM, { kind: 'user.create', detail: { username: request.username } });
     return this.insert(request, auditActorOf(actor));
   }
 
@@ -115,8 +107,7 @@ export class UserService {
 
   /** Lists users (admins and auditors). */
   async list(actor: Actor): Promise<UserView[]> {
-    const decision = can(actor.subject, 'user.read', SYSTEM);
-    if (!decision.allowed) throw new ForgelineError(decision.code, decision.reason);
+    assertCan(actor.subject, 'user.read', SYSTEM);
     const rows = await this.deps.store.db.selectFrom('users').selectAll().orderBy('username').execute();
     const roles = await this.deps.store.db.selectFrom('role_assignments').select(['user_id', 'role', 'scope_node_id']).execute();
     return rows.map((row) => ({
@@ -132,7 +123,7 @@ export class UserService {
 
   /** Disables a user by id or username and ends their sessions. */
   async disable(actor: Actor, idOrUsername: string): Promise<void> {
-    await this.authorize(actor, 'user.manage', 'user.disable', { user: idOrUsername });
+    await this.audit.authorize(actor, 'user.manage', SYSTEM, { kind: 'user.disable', detail: { user: idOrUsername } });
     const now = this.deps.clock.now().toISOString();
     await withWriteTransaction(this.deps.store, async (trx) => {
       const user = await trx

@@ -1,3 +1,5 @@
+import { ORDER_ACTIONS } from '../domain/index.js';
+
 /**
  * The kinds of audit entry, one list. Services write only these; tests assert them.
  * Each kind is written with outcome `ok` for what happened or `denied` for what was refused.
@@ -12,19 +14,7 @@ export const AUDIT_KINDS = [
   'item.create',
   'order.create',
   'order.read-confidential',
-  'order.edit',
-  'order.submit',
-  'order.release',
-  'order.dispatch',
-  'order.start',
-  'order.pause',
-  'order.resume',
-  'order.progress',
-  'order.complete',
-  'order.close',
-  'order.hold',
-  'order.unhold',
-  'order.cancel',
+  ...ORDER_ACTIONS.map((action) => `order.${action}` as const),
   'audit.read',
 ] as const;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { auditActorOf, can, type Actor } from '../access/index.js';
-import { ForgelineError, idSchema, parseOrThrow, timestampSchema } from '../domain/index.js';
+import { auditActorOf, type Actor } from '../access/index.js';
+import { idSchema, parseOrThrow, timestampSchema } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { AUDIT_KINDS, AUDIT_OUTCOMES, type AuditKind, type AuditOutcome } from './audit-kinds.js';
 import { AuditTrail, type Clock } from './audit-trail.js';
@@ -51,11 +51,7 @@ export class AuditQueries {
   /** Lists entries in log order after `after`, filtered. */
   async list(actor: Actor, input: unknown): Promise<AuditPage> {
     const query = parseOrThrow(auditListQuerySchema, input, 'audit query');
-    const decision = can(actor.subject, 'audit.read', { kind: 'system' });
-    if (!decision.allowed) {
-      await this.trail.recordAlone({ kind: 'audit.read', outcome: 'denied', actor: auditActorOf(actor), detail: { reason: decision.reason } });
-      throw new ForgelineError(decision.code, decision.reason);
-    }
+    await this.trail.authorize(actor, 'audit.read', { kind: 'system' }, { kind: 'audit.read' });
     let select = this.deps.store.db.selectFrom('audit_entries').selectAll();
     if (query.actor) select = select.where('actor', '=', query.actor);
     if (query.orderId) select = select.where('order_id', '=', query.orderId);

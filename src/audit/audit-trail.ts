@@ -1,3 +1,5 @@
+import { auditActorOf, can, type Action, type Actor, type Resource } from '../access/index.js';
+import { ForgelineError } from '../domain/index.js';
 import { appendAuditEntry, withWriteTransaction, type Store, type WriteTransaction } from '../store/index.js';
 import type { AuditKind, AuditOutcome } from './audit-kinds.js';
 
@@ -51,6 +53,17 @@ export class AuditTrail {
       hashAfter: record.hashAfter ?? null,
       detail: record.detail ?? {},
     });
+  }
+
+  /**
+   * Asks the policy whether `actor` may do `action` on `resource`; a refusal is written
+   * to the log in a transaction of its own (as `refusal.kind`, outcome denied) and thrown.
+   */
+  async authorize(actor: Actor, action: Action, resource: Resource, refusal: { kind: AuditKind; orderId?: string | null; revision?: number | null; detail?: Record<string, unknown> }): Promise<void> {
+    const decision = can(actor.subject, action, resource);
+    if (decision.allowed) return;
+    await this.recordAlone({ ...refusal, outcome: 'denied', actor: auditActorOf(actor), detail: { ...refusal.detail, reason: decision.reason } });
+    throw new ForgelineError(decision.code, decision.reason);
   }
 
   /** Appends an entry in its own transaction (for denials and reads). */

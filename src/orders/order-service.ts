@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { auditActorOf, can, verifyPassword, type Action, type Actor, type Resource } from '../access/index.js';
+import { auditActorOf, verifyPassword, type Action, type Actor, type Resource } from '../access/index.js';
 import { AuditTrail, type AuditKind, type Clock } from '../audit/index.js';
 import { contentHash } from '../crypto/index.js';
 import {
@@ -49,12 +49,9 @@ export class OrderService {
     this.queries = new OrderQueries(deps);
   }
 
-  /** Asks the policy; on refusal, audits it and throws. */
-  private async authorize(actor: Actor, action: Action, resource: Resource, kind: AuditKind, orderId: string | null, detail: Record<string, unknown> = {}): Promise<void> {
-    const decision = can(actor.subject, action, resource);
-    if (decision.allowed) return;
-    await this.audit.recordAlone({ kind, outcome: 'denied', actor: auditActorOf(actor), orderId, detail: { ...detail, reason: decision.reason } });
-    throw new ForgelineError(decision.code, decision.reason);
+  /** Asks the policy; a refusal is audited and thrown. */
+  private authorize(actor: Actor, action: Action, resource: Resource, kind: AuditKind, orderId: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+    return this.audit.authorize(actor, action, resource, { kind, orderId, detail });
   }
 
   /** Finds the work center (and its plant path) an order is for, and checks its item exists. */

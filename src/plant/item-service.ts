@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AuditTrail, type Clock } from '../audit/index.js';
-import { can, auditActorOf, type Actor } from '../access/index.js';
+import { assertCan, auditActorOf, type Actor } from '../access/index.js';
 import { ForgelineError, code, parseOrThrow, text, unitSchema } from '../domain/index.js';
 import { withWriteTransaction, type ItemRow, type Store } from '../store/index.js';
 
@@ -38,11 +38,7 @@ export class ItemService {
   /** Adds an item revision. */
   async create(actor: Actor, input: unknown): Promise<Item> {
     const request = parseOrThrow(newItemSchema, input, 'item');
-    const decision = can(actor.subject, 'item.manage', { kind: 'system' });
-    if (!decision.allowed) {
-      await this.audit.recordAlone({ kind: 'item.create', outcome: 'denied', actor: auditActorOf(actor), detail: { code: request.code, reason: decision.reason } });
-      throw new ForgelineError(decision.code, decision.reason);
-    }
+    await this.audit.authorize(actor, 'item.manage', { kind: 'system' }, { kind: 'item.create', detail: { code: request.code } });
     const row: ItemRow = { id: randomUUID(), ...request, created_at: this.deps.clock.now().toISOString() };
     await withWriteTransaction(this.deps.store, async (trx) => {
       const taken = await trx.selectFrom('items').select('id').where('code', '=', row.code).where('revision', '=', row.revision).executeTakeFirst();
@@ -55,8 +51,7 @@ export class ItemService {
 
   /** Lists item revisions, optionally of one code. */
   async list(actor: Actor, itemCode?: string): Promise<Item[]> {
-    const decision = can(actor.subject, 'item.read', { kind: 'system' });
-    if (!decision.allowed) throw new ForgelineError(decision.code, decision.reason);
+    assertCan(actor.subject, 'item.read', { kind: 'system' });
     let query = this.deps.store.db.selectFrom('items').selectAll().orderBy('code').orderBy('revision').limit(1000);
     if (itemCode) query = query.where('code', '=', itemCode);
     return (await query.execute()).map(toItem);

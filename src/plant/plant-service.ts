@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AuditTrail, type Clock } from '../audit/index.js';
-import { can, auditActorOf, type Actor } from '../access/index.js';
+import { assertCan, auditActorOf, type Actor } from '../access/index.js';
 import { ForgelineError, flattenPlant, parseOrThrow, plantDescriptionSchema, type PlantLevel, type PlantNode } from '../domain/index.js';
 import { withWriteTransaction, type PlantNodeRow, type Store } from '../store/index.js';
 
@@ -53,11 +53,7 @@ export class PlantService {
    */
   async import(actor: Actor, input: unknown): Promise<PlantImportResult> {
     const description = parseOrThrow(plantDescriptionSchema, input, 'plant description');
-    const decision = can(actor.subject, 'plant.manage', { kind: 'system' });
-    if (!decision.allowed) {
-      await this.audit.recordAlone({ kind: 'plant.import', outcome: 'denied', actor: auditActorOf(actor), detail: { reason: decision.reason } });
-      throw new ForgelineError(decision.code, decision.reason);
-    }
+    await this.audit.authorize(actor, 'plant.manage', { kind: 'system' }, { kind: 'plant.import' });
     const flat = flattenPlant(description);
     if ('error' in flat) throw new ForgelineError('validation-failed', `Invalid plant description: ${flat.error}`);
     const now = this.deps.clock.now().toISOString();
@@ -103,8 +99,7 @@ export class PlantService {
 
   /** All nodes of the plant, parents before children. */
   async list(actor: Actor, kind?: PlantLevel): Promise<PlantNode[]> {
-    const decision = can(actor.subject, 'plant.read', { kind: 'system' });
-    if (!decision.allowed) throw new ForgelineError(decision.code, decision.reason);
+    assertCan(actor.subject, 'plant.read', { kind: 'system' });
     let query = this.deps.store.db.selectFrom('plant_nodes').selectAll();
     if (kind) query = query.where('kind', '=', kind);
     return inTreeOrder(await query.execute());
