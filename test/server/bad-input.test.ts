@@ -119,6 +119,20 @@ describeEachEngine('bad input', (engine) => {
     );
   });
 
+  it('never answers a 5xx, whatever arrives in the path or the query', async () => {
+    const { call, tokens } = api;
+    const value = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('-1', '1e309', '__proto__', "' OR 1=1 --", '%00', '%E0%A4%A'));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/api/v1/orders', '/api/v1/audit/entries', '/api/v1/plant', '/api/v1/orders/'), fc.dictionary(fc.constantFrom('state', 'limit', 'cursor', 'after', 'kind', 'since', 'orderId', '__proto__', 'include'), value), value, async (path, query, tail) => {
+          const search = Object.entries(query).map(([key, item]) => `${encodeURIComponent(key)}=${encodeURIComponent(item)}`).join('&');
+          const url = path.endsWith('/') ? `${path}${encodeURIComponent(tail)}?${search}` : `${path}?${search}`;
+          const response = await call('GET', url, { token: tokens.auditor });
+          expect(response.status, url).toBeLessThan(500);
+        }),
+      { numRuns: 80 },
+    );
+  });
+
   it('keeps a refused electronic signature from changing the order', async () => {
     const { call, tokens, world } = api;
     const order = (await call('POST', '/api/v1/orders', { token: tokens.planner, body: world.orderInput() })).json;
