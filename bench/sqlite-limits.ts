@@ -1,0 +1,187 @@
+/**
+ * The SQLite commit limit: bare single-row INSERT transactions per second
+ * through better-sqlite3 on a temp file, with the pragmas a Forgeline store
+ * actually runs with (read back from one, not copied from the source). Also,
+ * as diagnostics, the same loop writing the rows Forgeline's own create and
+ * transition transactions write (same schema and indexes, no service code):
+ * the floor the engine sets for the service before any JavaScript runs.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { Store } from '../src/store/index.js';
+import { openBenchStore } from './bench-stores.js';
+import { createBenchWorld, type BenchWorld } from './bench-world.js';
+import { measureSync, type Throughput } from './timing.js';
+
+/** The pragmas that decide what a commit costs. */
+export interface SqliteSettings {
+  readonly journalMode: string;
+  /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  readonly synchronous: number;
+  readonly walAutocheckpoint: number;
+  readonly pageSize: number;
+  readonly sqliteVersion: string;
+}
+
+/** What the raw SQLite loops measured. */
+export interface SqliteLimit {
+  readonly settings: SqliteSettings;
+  /** BEGIN IMMEDIATE; one small row; COMMIT. */
+  readonly insert: Throughput;
+  /** The rows of an order creation (orders, order_revisions, audit_entries and their indexes) in one transaction. */
+  readonly createShaped: Throughput;
+  /** The writes of a lifecycle transition (orders update, audit_entries insert) in one transaction. */
+  readonly transitionShaped: Throughput;
+}
+
+const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+/** `synchronous` as its name. */
+export function synchronousName(level: number): string {
+  return SYNCHRONOUS_NAMES[level] ?? String(level);
+}
+
+async function pragma(store: Store, name: string): Promise<string | number> {
+  const { rows } = await sql.raw<Record<string, string | number>>(`pragma ${name}`).execute(store.db);
+  const value = rows[0] ? Object.values(rows[0])[0] : undefined;
+  if (value === undefined) throw new Error(`pragma ${name} answered nothing`);
+  return value;
+}
+
+/** Reads the commit-relevant settings of an open Forgeline SQLite store. */
+export async function readSqliteSettings(store: Store): Promise<SqliteSettings> {
+  return {
+    journalMode: String(await pragma(store, 'journal_mode')),
+    synchronous: Number(await pragma(store, 'synchronous')),
+    walAutocheckpoint: Number(await pragma(store, 'wal_autocheckpoint')),
+    pageSize: Number(await pragma(store, 'page_size')),
+    sqliteVersion: String((await sql<{ v: string }>`select sqlite_version() as v`.execute(store.db)).rows[0]?.v ?? '?'),
+  };
+}
+
+function openRaw(file: string, settings: SqliteSettings): BetterSqlite3.Database {
+  const raw = new BetterSqlite3(file);
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma(`page_size = ${settings.pageSize}`);
+  raw.pragma(`journal_mode = ${settings.journalMode}`);
+  raw.pragma(`synchronous = ${settings.synchronous}`);
+  raw.pragma(`wal_autocheckpoint = ${settings.walAutocheckpoint}`);
+  raw.pragma('foreign_keys = ON');
+  return raw;
+}
+
+function measureBare(raw: BetterSqlite3.Database, durationMs: number): Throughput {
+  raw.exec('create table raw_insert (id integer primary key, at text not null, payload text not null)');
+  const begin = raw.prepare('begin immediate');
+  const insert = raw.prepare('insert into raw_insert (at, payload) values (?, ?)');
+  const commit = raw.prepare('commit');
+  // About the size of one orders row.
+  const payload = 'x'.repeat(300);
+  const once = (): void => {
+    begin.run();
+    insert.run(new Date().toISOString(), payload);
+    commit.run();
+  };
+  measureSync(Math.min(300, durationMs / 4), once);
+  return measureSync(durationMs, once);
+}
+
+/** The statements of OrderService.create's and .change's transactions, bound to plain values. */
+function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationMs: number): { create: Throughput; transition: Throughput } {
+  const begin = raw.prepare('begin immediate');
+  const commit = raw.prepare('commit');
+  const numberTaken = raw.prepare('select id from orders where number = ?');
+  const insertOrder = raw.prepare(`insert into orders (id, number, site_id, work_center_id, state, held_from, revision, version, content_hash, priority, due_end, created_by, created_at, updated_at, good_quantity, scrap_quantity, unit)
+    values (?, ?, ?, ?, 'draft', null, 1, 1, ?, 'normal', ?, ?, ?, ?, '0', '0', 'pcs')`);
+  const insertRevision = raw.prepare('insert into order_revisions (order_id, revision, content_hash, content, confidential, created_by, created_at) values (?, 1, ?, ?, ?, ?, ?)');
+  const lastIdx = raw.prepare('select max(idx) as last from audit_entries');
+  const insertAudit = raw.prepare(`insert into audit_entries (idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash)
+    values (?, ?, ?, 'pia.planner', '127.0.0.1', ?, 'ok', ?, 1, ?, ?, ?, ?, ?)`);
+  const readOrder = raw.prepare('select * from orders where id = ?');
+  const updateOrder = raw.prepare('update orders set state = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
+  const planner = world.actors.planner.subject.userId;
+  const ids: string[] = [];
+
+  const audit = (kind: string, orderId: string, hash: string, detail: string): void => {
+    const { last } = lastIdx.get() as { last: number | null };
+    const entry = `{"actor":"pia.planner","actorId":"${planner}","at":"${new Date().toISOString()}","detail":${detail},"hashAfter":"${hash}","kind":"${kind}","orderId":"${orderId}","outcome":"ok","revision":1,"source":"127.0.0.1"}`;
+    const leaf = createHash('sha256').update(entry).digest('hex');
+    insertAudit.run(last === null ? 0 : last + 1, new Date().toISOString(), planner, kind, orderId, kind === 'order.create' ? null : hash, hash, detail, entry, leaf);
+  };
+  const create = (): void => {
+    const input = world.orderInput();
+    const { parameters, customerReference, ...publicPart } = input;
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    const content = JSON.stringify(publicPart);
+    const hash = createHash('sha256').update(content).digest('hex');
+    begin.run();
+    numberTaken.get(input.number);
+    insertOrder.run(id, input.number, world.sites[0]?.id, input.workCenterId, hash, now, planner, now, now);
+    insertRevision.run(id, hash, content, JSON.stringify({ parameters, customerReference }), planner, now);
+    audit('order.create', id, hash, `{"number":"${String(input.number)}","state":"draft"}`);
+    commit.run();
+    ids.push(id);
+  };
+  let turn = 0;
+  const transition = (): void => {
+    const id = ids[turn++ % ids.length] ?? '';
+    begin.run();
+    const row = readOrder.get(id) as { state: string; version: number; content_hash: string };
+    const to = row.state === 'released' ? 'dispatched' : 'released';
+    updateOrder.run(to, new Date().toISOString(), id, row.version);
+    audit('order.dispatch', id, row.content_hash, `{"from":"${row.state}","to":"${to}","version":${row.version + 1}}`);
+    commit.run();
+  };
+  measureSync(Math.min(300, durationMs / 4), create);
+  const created = measureSync(durationMs, create);
+  measureSync(Math.min(300, durationMs / 4), transition);
+  return { create: created, transition: measureSync(durationMs, transition) };
+}
+
+/**
+ * Measures the bare loop in a temp file, then the Forgeline-shaped loops in the
+ * file of a freshly opened Forgeline store (its schema, plant and users), each
+ * for `durationMs` after a warm-up.
+ */
+export async function measureSqliteLimit(durationMs: number): Promise<SqliteLimit> {
+  const bench = await openBenchStore('sqlite', '', 'sqlite-limit');
+  try {
+    const settings = await readSqliteSettings(bench.store);
+    const world = await createBenchWorld(bench.store);
+    const file = bench.file ?? '';
+    const bare = openRaw(join(file, '..', 'raw.db'), settings);
+    let insert: Throughput;
+    try {
+      insert = measureBare(bare, durationMs);
+    } finally {
+      bare.close();
+    }
+    const shapedDb = openRaw(file, settings);
+    try {
+      const shaped = measureShaped(shapedDb, world, durationMs);
+      return { settings, insert, createShaped: shaped.create, transitionShaped: shaped.transition };
+    } finally {
+      shapedDb.close();
+    }
+  } finally {
+    await bench.dispose();
+  }
+}
+
+/** The bare loop alone (for the drift check at the end of a run). */
+export async function measureSqliteBare(durationMs: number): Promise<Throughput> {
+  const bench = await openBenchStore('sqlite', '', 'sqlite-drift');
+  try {
+    const raw = openRaw(join(bench.file ?? '', '..', 'raw.db'), await readSqliteSettings(bench.store));
+    try {
+      return measureBare(raw, durationMs);
+    } finally {
+      raw.close();
+    }
+  } finally {
+    await bench.dispose();
+  }
+}
