@@ -8,14 +8,13 @@ import {
   code,
   idSchema,
   parseOrThrow,
-  type OrderContent,
   type OrderDetail,
   type OrderRecord,
   type OrderRevisionRecord,
 } from '../domain/index.js';
-import type { Store } from '../store/index.js';
+import type { OrderRow, Store } from '../store/index.js';
 import { loadContent, loadOrderContext, orderResource } from './order-context.js';
-import { toOrderRecord } from './order-rows.js';
+import { pathIds, publicContent, toOrderRecord } from './order-rows.js';
 
 /** Filters and paging of the order list. */
 export const orderListQuerySchema = z.strictObject({
@@ -26,6 +25,35 @@ export const orderListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor returned by a previous page').optional(),
 });
+
+/** Where a reader may look: everywhere, or these sites and work centers. */
+type ReadScope =
+  | { readonly everywhere: true }
+  | { readonly everywhere: false; readonly siteIds: ReadonlySet<string>; readonly workCenterIds: ReadonlySet<string>; readonly siteOf: ReadonlyMap<string, string> };
+
+/** The filters a list query runs with once the reader's scope is applied, or 'nothing' when no order can match. */
+type ScopedFilter = { siteId?: string; workCenterId?: string; siteIds?: string[]; workCenterIds?: string[] } | 'nothing';
+
+/**
+ * Combines the reader's scope with the filters asked for. A filter outside the scope
+ * answers nothing without a query; a filter inside it makes the scope predicate redundant.
+ */
+function narrowToScope(scope: ReadScope, query: { siteId?: string | undefined; workCenterId?: string | undefined }): ScopedFilter {
+  const asked = { ...(query.siteId ? { siteId: query.siteId } : {}), ...(query.workCenterId ? { workCenterId: query.workCenterId } : {}) };
+  if (scope.everywhere) return asked;
+  if (query.workCenterId) {
+    const site = scope.siteOf.get(query.workCenterId);
+    const covered = scope.workCenterIds.has(query.workCenterId) || (site !== undefined && scope.siteIds.has(site));
+    return covered && (!query.siteId || query.siteId === site) ? asked : 'nothing';
+  }
+  if (query.siteId) {
+    if (scope.siteIds.has(query.siteId)) return asked;
+    const workCenterIds = [...scope.workCenterIds].filter((id) => scope.siteOf.get(id) === query.siteId);
+    return workCenterIds.length ? { ...asked, workCenterIds } : 'nothing';
+  }
+  if (scope.siteIds.size === 0 && scope.workCenterIds.size === 0) return 'nothing';
+  return { siteIds: [...scope.siteIds], workCenterIds: [...scope.workCenterIds] };
+}
 
 /** A page of orders, newest first, with the cursor of the next page. */
 export interface OrderPage {
@@ -81,8 +109,18 @@ export class OrderQueries {
         await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'ok', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { fields: [...CONFIDENTIAL_FIELDS] } });
       }
     }
+    return this.detail(id, { includeConfidential: options.includeConfidential === true, row: context.row });
+  }
+
+  /**
+   * An order's detail without authorization: for the service, answering the actor whose
+   * change it has just authorized and committed. Confidential fields only when asked.
+   */
+  async detail(id: string, options: { includeConfidential?: boolean; row?: OrderRow } = {}): Promise<OrderDetail> {
+    const db = this.deps.store.db;
+    const row = options.row ?? (await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     const [content, signatures, progress] = await Promise.all([
-      loadContent(db, id, context.row.revision),
+      loadContent(db, id, row.revision),
       db
         .selectFrom('order_signatures')
         .innerJoin('users', 'users.id', 'order_signatures.signer_id')
@@ -92,11 +130,9 @@ export class OrderQueries {
         .execute(),
       db.selectFrom('order_progress').selectAll().where('order_id', '=', id).orderBy('seq').execute(),
     ]);
-    const visible: Partial<OrderContent> = { ...content };
-    if (!options.includeConfidential) for (const field of CONFIDENTIAL_FIELDS) delete visible[field];
     return {
-      ...toOrderRecord(context.row),
-      content: visible,
+      ...toOrderRecord(row),
+      content: options.includeConfidential ? content : publicContent(content),
       confidentialIncluded: options.includeConfidential === true,
       signatures: signatures.map((s) => ({ signerId: s.signer_id, signer: s.username, meaning: s.meaning, revision: s.revision, contentHash: s.content_hash, signedAt: s.signed_at })),
       progress: progress.map((p) => ({ seq: p.seq, operationSeq: p.operation_seq, good: p.good, scrap: p.scrap, lots: JSON.parse(p.lots), reportedBy: p.reported_by, reportedAt: p.reported_at })),
@@ -110,6 +146,29 @@ export class OrderQueries {
     return rows.map((row) => ({ revision: row.revision, contentHash: row.content_hash, createdBy: row.created_by, createdAt: row.created_at }));
   }
 
+  /** Resolves a reader's role scopes to the sites and work centers they cover (the plant is a small table). */
+  private async readScope(scopeNodeIds: readonly (string | null)[]): Promise<ReadScope> {
+    if (scopeNodeIds.includes(null)) return { everywhere: true };
+    const scopes = new Set(scopeNodeIds as string[]);
+    const nodes = await this.deps.store.db
+      .selectFrom('plant_nodes')
+      .select(['id', 'kind', 'path'])
+      .where((eb) => eb.or([eb('kind', '=', 'work-center'), eb('id', 'in', [...scopes])]))
+      .execute();
+    const siteOf = new Map<string, string>();
+    const siteIds = new Set<string>();
+    const workCenterIds = new Set<string>();
+    for (const node of nodes) {
+      const path = pathIds(node.path);
+      if (node.kind === 'work-center') siteOf.set(node.id, path[1] ?? '');
+      if (scopes.has(node.id) && node.kind === 'enterprise') return { everywhere: true };
+      if (scopes.has(node.id) && node.kind === 'site') siteIds.add(node.id);
+      // An area or work-center scope covers the work centers on its branch; a work-unit scope covers no order.
+      if (node.kind === 'work-center' && path.some((id) => scopes.has(id)) && !path.slice(0, 2).some((id) => scopes.has(id))) workCenterIds.add(node.id);
+    }
+    return { everywhere: false, siteIds, workCenterIds, siteOf };
+  }
+
   /**
    * Lists orders newest first with keyset paging. The reader's scope is part of the
    * query itself, so a page never holds an order the reader may not see.
@@ -121,21 +180,28 @@ export class OrderQueries {
       const decision = can(actor.subject, 'order.read', { kind: 'system' });
       throw new ForgelineError(decision.allowed ? 'forbidden' : decision.code, decision.allowed ? undefined : decision.reason);
     }
-    const enterpriseWide = readers.some((assignment) => assignment.scopeNodeId === null);
-    const scopes = readers.map((assignment) => assignment.scopeNodeId).filter((scope): scope is string => scope !== null);
     let select = this.deps.store.db.selectFrom('orders').selectAll();
-    if (!enterpriseWide) {
-      select = select.where('work_center_id', 'in', (eb) =>
-        eb.selectFrom('plant_nodes').select('id').where((inner) => inner.or(scopes.map((scope) => inner('path', 'like', `%/${scope}/%`)))),
+    const scope = await this.readScope(readers.map((assignment) => assignment.scopeNodeId));
+    const narrowed = narrowToScope(scope, query);
+    if (narrowed === 'nothing') return { items: [], nextCursor: null };
+    if (narrowed.siteId) select = select.where('site_id', '=', narrowed.siteId);
+    if (narrowed.workCenterId) select = select.where('work_center_id', '=', narrowed.workCenterId);
+    const { siteIds, workCenterIds } = narrowed;
+    // The scope is part of the query itself, as plain id lists the indexes can use.
+    if (siteIds || workCenterIds) {
+      select = select.where((eb) =>
+        eb.or([
+          ...(siteIds?.length ? [eb('site_id', 'in', siteIds)] : []),
+          ...(workCenterIds?.length ? [eb('work_center_id', 'in', workCenterIds)] : []),
+        ]),
       );
     }
     if (query.state) select = select.where('state', '=', query.state);
-    if (query.workCenterId) select = select.where('work_center_id', '=', query.workCenterId);
-    if (query.siteId) select = select.where('site_id', '=', query.siteId);
     if (query.number) select = select.where('number', '=', query.number);
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
-      select = select.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+      // A row-value comparison, so both engines walk the (created_at, id) index from the cursor.
+      select = select.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)));
     }
     const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
     const page = rows.slice(0, query.limit);

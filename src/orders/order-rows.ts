@@ -1,4 +1,4 @@
-import type { OrderRecord, OrderState, Priority } from '../domain/index.js';
+import { CONFIDENTIAL_FIELDS, type OrderContent, type OrderDetail, type OrderRecord, type OrderState, type Priority } from '../domain/index.js';
 import type { OrderRow } from '../store/index.js';
 
 /** Turns a stored order row into the domain's {@link OrderRecord}. */
@@ -27,4 +27,16 @@ export function toOrderRecord(row: OrderRow): OrderRecord {
 /** Splits a stored plant path (`/a/b/c/`) into its ids, outermost first. */
 export function pathIds(path: string): string[] {
   return path.split('/').filter(Boolean);
+}
+
+/** The content without its confidential fields: what every reader of an order may see. */
+export function publicContent(content: OrderContent): Partial<OrderContent> {
+  const visible: Partial<OrderContent> = { ...content };
+  for (const field of CONFIDENTIAL_FIELDS) delete visible[field];
+  return visible;
+}
+
+/** The detail of a just-created draft, built from what the service wrote (no signatures, no progress yet). */
+export function draftDetail(row: OrderRow, content: OrderContent): OrderDetail {
+  return { ...toOrderRecord(row), content: publicContent(content), confidentialIncluded: false, signatures: [], progress: [] };
 }

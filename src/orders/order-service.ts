@@ -20,9 +20,9 @@ import {
   type OrderDetail,
   type OrderState,
 } from '../domain/index.js';
-import { isUniqueViolation, withWriteTransaction, type Database, type Store } from '../store/index.js';
+import { isUniqueViolation, withWriteTransaction, type Database, type OrderRow, type Store } from '../store/index.js';
 import { loadContent, loadOrderContext, orderResource, type OrderContext } from './order-context.js';
-import { pathIds } from './order-rows.js';
+import { draftDetail, pathIds } from './order-rows.js';
 import { OrderQueries } from './order-queries.js';
 
 /** What the order service needs from the world. */
@@ -98,21 +98,19 @@ export class OrderService {
     if (earlier) return earlier;
     const { scopePath, siteId } = await this.resolveReferences(content);
     await this.authorize(actor, 'order.create', { kind: 'order-scope', scopePath }, 'order.create', null, { number: content.number });
-    const id = randomUUID();
-    const hash = contentHash(content);
+    // The request hash is the content hash: the same content is the same request.
+    const hash = requestHash;
     const now = this.deps.clock.now().toISOString();
+    const row: OrderRow = {
+      id: randomUUID(), number: content.number, site_id: siteId, work_center_id: content.workCenterId, state: 'draft', held_from: null,
+      revision: 1, version: 1, content_hash: hash, priority: content.priority, due_end: content.dueWindow.end,
+      created_by: actor.subject.userId, created_at: now, updated_at: now, good_quantity: '0', scrap_quantity: '0', unit: content.quantity.unit,
+    };
+    const id = row.id;
     try {
       await withWriteTransaction(this.deps.store, async (trx) => {
-        const taken = await trx.selectFrom('orders').select('id').where('number', '=', content.number).executeTakeFirst();
-        if (taken) throw new ForgelineError('conflict', `order number ${content.number} is taken`);
-        await trx
-          .insertInto('orders')
-          .values({
-            id, number: content.number, site_id: siteId, work_center_id: content.workCenterId, state: 'draft', held_from: null,
-            revision: 1, version: 1, content_hash: hash, priority: content.priority, due_end: content.dueWindow.end,
-            created_by: actor.subject.userId, created_at: now, updated_at: now, good_quantity: '0', scrap_quantity: '0', unit: content.quantity.unit,
-          })
-          .execute();
+        // A taken number fails the insert on its unique index (mapped to `conflict` below).
+        await trx.insertInto('orders').values(row).execute();
         await this.insertRevision(trx, id, 1, content, hash, actor, now);
         if (idempotencyKey) {
           await trx.insertInto('idempotency_keys').values({ user_id: actor.subject.userId, key: idempotencyKey, request_hash: requestHash, order_id: id, created_at: now }).execute();
@@ -129,7 +127,8 @@ export class OrderService {
       if (isUniqueViolation(error)) throw new ForgelineError('conflict', `order number ${content.number} is taken`);
       throw error;
     }
-    return { order: await this.queries.get(actor, id, { audit: false }), replayed: false };
+    // Everything the new draft holds is known here: answer without reading it back.
+    return { order: draftDetail(row, content), replayed: false };
   }
 
   private async findIdempotent(actor: Actor, key: string, requestHash: string): Promise<OrderDetail | null> {
@@ -178,7 +177,7 @@ export class OrderService {
         detail: { fields: Object.keys(changes).sort() },
       };
     });
-    return this.queries.get(actor, id, { audit: false });
+    return this.queries.detail(id);
   }
 
   /** Performs a lifecycle command (submit, release, …, cancel) on an order. */
@@ -196,7 +195,7 @@ export class OrderService {
       }
     }
     await this.change(actor, context, command, request.version, (trx, now, to) => this.applyCommand(trx, actor, context, command, request, now, to));
-    return this.queries.get(actor, id, { audit: false });
+    return this.queries.detail(id);
   }
 
   /** The effects of a command beyond the state change itself. */

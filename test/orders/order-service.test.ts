@@ -193,6 +193,25 @@ describeEachEngine('order service', (engine) => {
     expect(denial).toEqual([expect.objectContaining({ kind: 'order.create', actor: 'lea.lyon' })]);
   });
 
+  it('lists by scope inside the query: site, area and work-center scopes, and filters outside the scope', async () => {
+    const lyonPlanner = await world.user('lea.lyon', [{ role: 'planner', scopeNodeId: world.node('lyon').id }]);
+    const mill = await world.createOrder(planner);
+    const lathe = await world.createOrder(planner, { workCenterId: world.node('wc-lathe').id });
+    const press = await world.createOrder(lyonPlanner, { workCenterId: world.node('wc-press').id });
+    const ids = async (actor: Actor, query: Record<string, unknown> = {}) => (await world.services.orders.queries.list(actor, query)).items.map((order) => order.id).sort();
+    const millOperator = await world.user('mo.mill', [{ role: 'operator', scopeNodeId: world.node('wc-mill').id }]);
+    const machiningQuality = await world.user('ma.quality', [{ role: 'quality', scopeNodeId: world.node('machining').id }]);
+    const twoPlaces = await world.user('tw.places', [{ role: 'logistics', scopeNodeId: world.node('wc-mill').id }, { role: 'logistics', scopeNodeId: world.node('lyon').id }]);
+    expect(await ids(millOperator)).toEqual([mill.id]);
+    expect(await ids(machiningQuality)).toEqual([mill.id, lathe.id].sort());
+    expect(await ids(twoPlaces)).toEqual([mill.id, press.id].sort());
+    expect(await ids(lyonPlanner, { workCenterId: world.node('wc-mill').id })).toEqual([]);
+    expect(await ids(lyonPlanner, { siteId: world.node('berlin').id })).toEqual([]);
+    expect(await ids(twoPlaces, { siteId: world.node('berlin').id })).toEqual([mill.id]);
+    expect(await ids(twoPlaces, { workCenterId: world.node('wc-press').id })).toEqual([press.id]);
+    expect(await ids(planner, { siteId: world.node('lyon').id })).toEqual([press.id]);
+  });
+
   it('returns confidential fields only to roles that need them, auditing each read and refusal', async () => {
     const logistics = await world.user('lou.logistics', ['logistics']);
     const order = await world.createOrder(planner);
