@@ -62,18 +62,21 @@ export class SessionService {
 
   /** Resolves a bearer token to its subject, or null when it is unknown, expired, revoked or its user disabled. */
   async authenticate(token: string): Promise<Subject | null> {
-    const row = await this.deps.store.db
+    // One round trip per request: the session, its user and the user's roles (a row per role).
+    const rows = await this.deps.store.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['users.id as userId', 'users.username', 'users.disabled', 'users.password_must_change', 'sessions.expires_at', 'sessions.revoked_at'])
+      .leftJoin('role_assignments', 'role_assignments.user_id', 'users.id')
+      .select(['users.id as userId', 'users.username', 'users.disabled', 'users.password_must_change', 'sessions.expires_at', 'sessions.revoked_at', 'role_assignments.role', 'role_assignments.scope_node_id'])
       .where('sessions.token_hash', '=', hashToken(token))
-      .executeTakeFirst();
+      .execute();
+    const row = rows[0];
     if (!row || row.disabled || row.revoked_at !== null) return null;
     if (Date.parse(row.expires_at) <= this.deps.clock.now().getTime()) return null;
     return {
       userId: row.userId,
       username: row.username,
-      roles: await loadRoles(this.deps.store, row.userId),
+      roles: rows.flatMap((r) => (r.role !== null && isRole(r.role) ? [{ role: r.role, scopeNodeId: r.scope_node_id }] : [])),
       passwordMustChange: row.password_must_change === 1,
     };
   }
