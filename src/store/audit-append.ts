@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { canonicalJson } from '../crypto/index.js';
 import type { Database } from './schema.js';
-import { writeTransactionEngine } from './write-transaction.js';
+import { writeTransactionEngine } from './write-transaction-engine.js';
 
 /** Whether the audited request was carried out or refused. */
 export const auditOutcomes = ['ok', 'denied'] as const;

@@ -6,6 +6,7 @@ import type { Database } from './schema.js';
 import { openSqliteFile, sqliteKysely } from './sqlite-connection.js';
 import { StoreOpenError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
+import { writeTransactionsSettled } from './write-transaction.js';
 
 /** Where the data lives: an embedded SQLite file, or a PostgreSQL database (optionally one schema of it). */
 export type StoreOptions =
@@ -85,6 +86,7 @@ export async function openDatabase(options: StoreOptions): Promise<Store> {
     db,
     kind: options.kind,
     // Idempotent: callers' finally blocks and test teardown may both close.
-    close: () => (closed ??= db.destroy()),
+    // Write transactions already asked for run (and commit) first.
+    close: () => (closed ??= writeTransactionsSettled(db).then(() => db.destroy())),
   };
 }

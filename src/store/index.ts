@@ -3,7 +3,9 @@ export { openDatabase, type Store, type StoreOptions } from './database.js';
 export { storeKinds, type StoreKind } from './store-kind.js';
 export { StoreMigrationError, StoreOpenError } from './store-errors.js';
 export { CodeMigrationProvider, migrateToLatest, storeMigrations } from './migrations.js';
-export { withWriteTransaction, type WriteTransaction } from './write-transaction.js';
+export {
+  withWriteTransaction, writeTransactionStats, type WriteTransaction, type WriteTransactionStats,
+} from './write-transaction.js';
 export { isUniqueViolation } from './unique-violation.js';
 export {
   appendAuditEntry, auditLeafHash, auditOutcomes, AUDIT_APPEND_LOCK_KEY,

@@ -48,5 +48,5 @@ export function openSqliteFile(file: string): BetterSqlite3.Database {
 export function sqliteKysely(sqlite: BetterSqlite3.Database): Kysely<Database> {
   // The real path, so every spelling of one file shares one queue.
   const fileKey = sqlite.memory ? undefined : realpathSync(sqlite.name);
-  return new Kysely<Database>({ dialect: new StoreSqliteDialect({ database: sqlite }, fileKey) });
+  return new Kysely<Database>({ dialect: new StoreSqliteDialect(sqlite, fileKey) });
 }

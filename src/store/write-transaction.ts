@@ -1,36 +1,54 @@
 /** The one way to open a transaction that writes, on either engine. */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
-import type { StoreKind } from './store-kind.js';
+import { WriteBatcher, type WriteTransactionStats } from './write-batcher.js';
+import { markWriteTransaction, type WriteTransaction } from './write-transaction-engine.js';
 
-/** A transaction opened by {@link withWriteTransaction}. */
-export type WriteTransaction = Transaction<Database>;
+export { writeTransactionEngine, type WriteTransaction } from './write-transaction-engine.js';
+export type { WriteTransactionStats } from './write-batcher.js';
 
-// Lets appendAuditEntry know the engine (its locking differs) and refuse a
-// transaction that was not opened here. Weak, so finished transactions go.
-const engineOf = new WeakMap<WriteTransaction, StoreKind>();
+// One queue per SQLite connection (Kysely instance), made on first write.
+const batchers = new WeakMap<Kysely<Database>, WriteBatcher>();
+const postgresCalls = new WeakMap<Kysely<Database>, number>();
 
-/**
- * Runs `fn` in one database transaction: committed if `fn` resolves, rolled
- * back if it throws. SQLite: BEGIN IMMEDIATE (see `sqlite-dialect.ts`), and
- * Kysely's driver holds its single connection until commit, so concurrent
- * callers in a process run one after another, never interleaved. PostgreSQL:
- * READ COMMITTED whatever the server default, so each statement after the
- * audit lock sees what the previous lock holder committed. Inside `fn` use
- * `trx` only: on SQLite a nested call or a query on `store.db` would wait
- * for the outer transaction forever.
- */
-export function withWriteTransaction<T>(store: Store, fn: (trx: WriteTransaction) => Promise<T>): Promise<T> {
-  const builder = store.db.transaction();
-  return (store.kind === 'postgres' ? builder.setIsolationLevel('read committed') : builder)
-    .execute((trx) => {
-      engineOf.set(trx, store.kind);
-      return fn(trx);
-    });
+function batcherOf(db: Kysely<Database>): WriteBatcher {
+  let batcher = batchers.get(db);
+  if (batcher === undefined) {
+    batcher = new WriteBatcher(db);
+    batchers.set(db, batcher);
+  }
+  return batcher;
 }
 
-/** The engine of a transaction opened by {@link withWriteTransaction}, or undefined for anything else. */
-export function writeTransactionEngine(db: Kysely<Database>): StoreKind | undefined {
-  return db.isTransaction ? engineOf.get(db as WriteTransaction) : undefined;
+/**
+ * Runs `fn` in a database transaction: its writes are kept if `fn`
+ * resolves, and none of them if it throws; the promise settles after the
+ * COMMIT. SQLite: group commit (see `write-batcher.ts`): callers of one
+ * Store that are ready in the same turn of the event loop share one BEGIN
+ * IMMEDIATE … COMMIT, each `fn` in a savepoint of its own, run one after
+ * another, never interleaved; `fn` must only do database work through
+ * `trx`, since its batch-mates wait for it. PostgreSQL: one transaction per
+ * call at READ COMMITTED whatever the server default, so each statement
+ * after the audit lock sees what the previous lock holder committed. Inside
+ * `fn` use `trx` only: on SQLite a nested call or a query on `store.db`
+ * would wait for the outer transaction forever.
+ */
+export function withWriteTransaction<T>(store: Store, fn: (trx: WriteTransaction) => Promise<T>): Promise<T> {
+  if (store.kind === 'sqlite') return batcherOf(store.db).submit(fn);
+  postgresCalls.set(store.db, (postgresCalls.get(store.db) ?? 0) + 1);
+  return store.db.transaction().setIsolationLevel('read committed')
+    .execute((trx) => fn(markWriteTransaction(trx, 'postgres')));
+}
+
+/** How many database transactions the Store's withWriteTransaction calls have taken (SQLite shares them). */
+export function writeTransactionStats(store: Store): WriteTransactionStats {
+  if (store.kind === 'sqlite') return batcherOf(store.db).stats;
+  const calls = postgresCalls.get(store.db) ?? 0;
+  return { transactions: calls, calls };
+}
+
+/** Resolves once no write transaction of `db` is waiting or running; for closing it. */
+export function writeTransactionsSettled(db: Kysely<Database>): Promise<void> {
+  return batchers.get(db)?.settled() ?? Promise.resolve();
 }

@@ -56,7 +56,7 @@ describeEachEngine('appendAuditEntry', (engine) => {
     });
   });
 
-  it('gives dense indices 0..49 to 50 concurrent appends, each in its own transaction', async () => {
+  it('gives dense indices 0..49 to 50 concurrent appends', async () => {
     const store = engine.store();
     const given = await Promise.all(range(50).map((i) => append(store, { detail: { i } })));
     expect([...given].sort((a, b) => a - b)).toEqual(range(50));
@@ -81,6 +81,30 @@ describeEachEngine('appendAuditEntry', (engine) => {
     })).rejects.toBe(failure);
     expect(await storedIndices(store)).toEqual([0]);
     expect(await append(store)).toBe(1);
+  });
+
+  it('keeps indices dense when a concurrent transaction between two others appends and then fails', async () => {
+    const store = engine.store();
+    const failure = new Error('b failed after its audit entry');
+    const [a, b, c] = await Promise.allSettled([
+      append(store, { kind: 'a' }),
+      withWriteTransaction(store, async (trx) => {
+        await appendAuditEntry(trx, auditFields({ kind: 'b' }));
+        throw failure;
+      }),
+      append(store, { kind: 'c' }),
+    ]);
+    expect(b).toEqual({ status: 'rejected', reason: failure });
+    const rows = await store.db.selectFrom('audit_entries').select(['idx', 'kind']).orderBy('idx').execute();
+    // SQLite runs the three in one transaction in call order; PostgreSQL in whatever order they take the lock.
+    if (engine.kind === 'sqlite') {
+      expect([a, c]).toEqual([{ status: 'fulfilled', value: 0 }, { status: 'fulfilled', value: 1 }]);
+      expect(rows).toEqual([{ idx: 0, kind: 'a' }, { idx: 1, kind: 'c' }]);
+    } else {
+      expect(rows.map((r) => r.idx)).toEqual([0, 1]);
+      expect(rows.map((r) => r.kind).sort()).toEqual(['a', 'c']);
+    }
+    expect(await append(store, { kind: 'd' })).toBe(2);
   });
 
   it('refuses a detail that is not plain JSON and writes nothing', async () => {

@@ -54,6 +54,9 @@ export function registerServerCommands(program: Command, context: CliContext): v
   };
 
   const serve = async (options: ServeOptions): Promise<void> => {
+    // Listen for SIGINT/SIGTERM before anything else, so a stop asked for during start-up
+    // (or right after the announcement) still closes the server cleanly.
+    const stopSignal = waitForStopSignal();
     const { serveForgeline } = await import('../../server/index.js');
     const dataDir = dataDirOf(options);
     if (options.insecureHttp) io.err('warning: serving plain HTTP: passwords and tokens cross the network unencrypted; use only behind a TLS proxy');
@@ -65,7 +68,7 @@ export function registerServerCommands(program: Command, context: CliContext): v
       databaseUrl: options.databaseUrl ?? config.databaseUrl ?? undefined,
     });
     io.err(`Forgeline is serving ${server.url} (data ${dataDir}); Ctrl-C to stop`);
-    const signal = await waitForStopSignal();
+    const signal = await stopSignal;
     io.err(`${signal}: stopping`);
     await server.close();
   };
