@@ -12,7 +12,6 @@ import { createBenchWorld, type BenchWorld } from './bench-world.js';
 import { bulkLoadPostgres, bulkLoadSqlite } from './bulk-orders.js';
 import type { PostgresAvailability } from './limits-section.js';
 import { formatNumber, section, type Figure, type Section } from './report.js';
-import { explainListShapes, type ListShape } from './list-plans.js';
 import { msBetween, now, quantile } from './timing.js';
 
 const FIVE_MS: Figure['target'] = { kind: 'below', value: 5 };
@@ -56,7 +55,7 @@ async function load(kind: StoreKind, bench: BenchStore, world: BenchWorld, confi
   return { ms: msBetween(started, now()), detail: `insert…select generate_series ${formatNumber(timing.insertMs / 1000)} s + ANALYZE ${formatNumber(timing.analyzeMs / 1000)} s` };
 }
 
-async function listFigures(kind: StoreKind, world: BenchWorld, config: BenchConfig, notes: string[]): Promise<{ figures: Figure[]; plans: ListShape[] }> {
+async function listFigures(kind: StoreKind, world: BenchWorld, config: BenchConfig, notes: string[]): Promise<{ figures: Figure[] }> {
   const { queries } = world.services.orders;
   const db = world.services.store.db;
   const { planner, sitePlanner } = world.actors;
@@ -94,15 +93,7 @@ async function listFigures(kind: StoreKind, world: BenchWorld, config: BenchConf
       figures.push({ id, label, value: latency.p50, unit: 'ms median', target: FIVE_MS, detail: { n: latency.n, p95ms: latency.p95, items: latency.items } });
     }
   }
-  const scope = firstSite?.id ?? '';
-  const deep = middle ? { createdAt: middle.created_at, id: middle.id } : undefined;
-  const plans: ListShape[] = [
-    { label: 'site planner, first page', scope },
-    { label: 'site planner, state=running', scope, state: 'running' },
-    { label: 'site planner, work center of another site', scope, workCenterId: outOfScope.id },
-    ...(deep ? [{ label: 'enterprise planner, page at the middle', after: deep }, { label: 'site planner, page at the middle', scope, after: deep }] : []),
-  ];
-  return { figures, plans };
+  return { figures };
 }
 
 /** Loads and measures on every enabled engine; an unreachable PostgreSQL gets a SKIP row. */
@@ -123,14 +114,13 @@ export async function listSection(config: BenchConfig, postgres: PostgresAvailab
       });
       const measured = await listFigures(kind, world, config, part.notes);
       part.figures.push(...measured.figures);
-      part.notes.push(...(await explainListShapes(kind, bench.store.db, bench.file, measured.plans)));
     } finally {
       await bench.dispose();
     }
   }
   part.notes.push(
     `Orders spread at random (seeded) over the 12 work centers of the bench plant (2 sites) and over the states (55% closed, 6% running, …), created 30 s apart; one timed call = one list(actor, { limit: 20, … }) on the service, median and p95 of up to ${config.listIterations} calls.`,
-    'The site planner holds the planner role on one site only: list() turns that into a work_center_id IN (plant nodes under the site) filter inside the query.',
+    'The site planner holds the planner role on one site only: list() resolves that to a site_id IN (…) predicate inside the query, and answers a filter outside the scope with an empty page without a query.',
   );
   return part;
 }

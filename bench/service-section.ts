@@ -90,7 +90,7 @@ export async function serviceSection(config: BenchConfig, postgres: PostgresAvai
   }
   part.notes.push(
     `Each phase runs for up to ${formatNumber(config.phaseMs / 1000)} s or until the orders of the previous phase run out; every operation is one call of OrderService.create or .perform (authorize, one write transaction with its audit entry, then the read-back of the order).`,
-    'Limits: the raw commit rate of the same engine (PostgreSQL with several callers: the raw rate over as many connections; SQLite has one writer whatever the callers). The real release is set beside the argon2id rate instead, and its share of the raw commit rate is in the note.',
+    'Limits: the raw commit rate of the same engine (PostgreSQL with several callers: the raw rate over as many connections; SQLite: the one-connection rate, though the store groups concurrent callers into one commit). The real release is set beside the argon2id rate instead, and its share of the raw commit rate is in the note.',
     '"release, DB path" is signed by an approver whose stored hash uses minimal argon2id parameters (bench setup only): it shows what the release costs apart from the password check.',
   );
   if (config.engines.includes('postgres') && postgres.enabled) {
