@@ -11,3 +11,4 @@ export {
   type ServerCertificate,
   type ServerCertificateOptions,
 } from './tls-certificates.js';
+export * from './merkle.js';

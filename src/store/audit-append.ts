@@ -1,7 +1,7 @@
 /** Writing one audit entry inside the caller's transaction: the only writer of `audit_entries`. */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { canonicalJson } from '../crypto/index.js';
+import { appendAddresses, appendedNodesFrom, canonicalJson } from '../crypto/index.js';
 import type { Database } from './schema.js';
 import { writeTransactionEngine } from './write-transaction-engine.js';
 
@@ -98,5 +98,27 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
     entry,
     leaf_hash: auditLeafHash(entry),
   }).execute();
+  await appendTreeNodes(trx, idx, Buffer.from(auditLeafHash(entry), 'hex'));
   return idx;
+}
+
+/**
+ * Stores the Merkle subtrees that leaf `idx` completes (itself, and each parent while
+ * it is a right child), in the same transaction: the tree and the log never disagree.
+ */
+async function appendTreeNodes(trx: Kysely<Database>, idx: number, leaf: Uint8Array): Promise<void> {
+  const needed = appendAddresses(idx);
+  const siblings = needed.length === 0 ? [] : await trx
+    .selectFrom('audit_tree_nodes')
+    .select(['level', 'idx', 'hash'])
+    .where((eb) => eb.or(needed.map((address) => eb.and([eb('level', '=', address.level), eb('idx', '=', address.index)]))))
+    .execute();
+  const byAddress = new Map(siblings.map((row) => [`${row.level}/${Number(row.idx)}`, Buffer.from(row.hash, 'hex')]));
+  const hashes = needed.map((address) => {
+    const hash = byAddress.get(`${address.level}/${address.index}`);
+    if (!hash) throw new Error(`audit tree node ${address.level}/${address.index} is missing: the tree no longer matches the log`);
+    return hash;
+  });
+  const nodes = appendedNodesFrom(idx, leaf, hashes);
+  await trx.insertInto('audit_tree_nodes').values(nodes.map((node) => ({ level: node.level, idx: node.index, hash: Buffer.from(node.hash).toString('hex') }))).execute();
 }

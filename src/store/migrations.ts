@@ -4,6 +4,7 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { foundationMigration } from './migration-0001-foundation.js';
+import { auditTreeMigration } from './migration-0002-audit-tree.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -11,6 +12,7 @@ import type { StoreKind } from './store-kind.js';
 export function storeMigrations(kind: StoreKind): Record<string, Migration> {
   return {
     '0001_foundation': foundationMigration(kind),
+    '0002_audit_tree': auditTreeMigration(),
   };
 }
 

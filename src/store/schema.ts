@@ -156,6 +156,23 @@ export interface AuditEntriesTable {
   leaf_hash: string;
 }
 
+/** The hash of one complete subtree of the audit log's Merkle tree: 2^level leaves from leaf idx * 2^level. */
+export interface AuditTreeNodesTable {
+  level: number;
+  idx: number;
+  /** Hex SHA-256 (RFC 9162 §2.1.1). */
+  hash: string;
+}
+
+/** A signed checkpoint of the audit log (C2SP tlog-checkpoint in a signed note). */
+export interface AuditCheckpointsTable {
+  size: number;
+  /** Hex root hash of the tree of `size` entries. */
+  root_hash: string;
+  note: string;
+  created_at: string;
+}
+
 /** The Kysely database type: every table Forgeline stores. */
 export interface Database {
   plant_nodes: PlantNodesTable;
@@ -169,6 +186,8 @@ export interface Database {
   order_progress: OrderProgressTable;
   idempotency_keys: IdempotencyKeysTable;
   audit_entries: AuditEntriesTable;
+  audit_tree_nodes: AuditTreeNodesTable;
+  audit_checkpoints: AuditCheckpointsTable;
 }
 
 /** Row types as read, inserted and updated, for repositories to share. */
@@ -186,3 +205,4 @@ export type OrderSignatureRow = Selectable<OrderSignaturesTable>;
 export type OrderProgressRow = Selectable<OrderProgressTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 export type AuditEntryRow = Selectable<AuditEntriesTable>;
+export type AuditCheckpointRow = Selectable<AuditCheckpointsTable>;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CodeMigrationProvider, openDatabase, StoreMigrationError, type Store } from '../../src/store/index.js';
 import { describeEachEngine, type EngineContext } from '../support/engines.js';
 
-/** The foundation schema as the storage issue specifies it, table by table. */
+/** The schema as the foundation and audit-log issues specify it, table by table. */
 const expectedColumns: Record<string, readonly string[]> = {
   plant_nodes: ['id', 'kind', 'code', 'name', 'parent_id', 'path', 'created_at'],
   items: ['id', 'code', 'revision', 'description', 'unit', 'created_at'],
@@ -22,6 +22,8 @@ const expectedColumns: Record<string, readonly string[]> = {
     'idx', 'at', 'actor_id', 'actor', 'source', 'kind', 'outcome', 'order_id', 'revision', 'hash_before', 'hash_after',
     'detail', 'entry', 'leaf_hash',
   ],
+  audit_tree_nodes: ['level', 'idx', 'hash'],
+  audit_checkpoints: ['size', 'root_hash', 'note', 'created_at'],
 };
 
 /** Application tables of this test's database (the schema filter guards the store's schema-scoped introspection). */
@@ -41,11 +43,11 @@ function sortedExpectation(): Record<string, string[]> {
 }
 
 describeEachEngine('migrations', (engine) => {
-  it('creates every foundation table with its columns', async () => {
+  it('creates every table with its columns', async () => {
     expect(await tableColumns(engine, engine.store())).toEqual(sortedExpectation());
   });
 
-  it('records 0001_foundation as applied and changes nothing when the database is reopened', async () => {
+  it('records every migration as applied and changes nothing when the database is reopened', async () => {
     await engine.store().db.insertInto('items')
       .values({ id: 'i1', code: 'BRKT', revision: 'A', description: 'Bracket', unit: 'pcs', created_at: '2025-01-01T00:00:00.000Z' })
       .execute();
@@ -53,7 +55,7 @@ describeEachEngine('migrations', (engine) => {
 
     const again = await engine.openStore();
     const migrations = await new Migrator({ db: again.db, provider: new CodeMigrationProvider(again.kind) }).getMigrations();
-    expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([['0001_foundation', true]]);
+    expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([['0001_foundation', true], ['0002_audit_tree', true]]);
     expect(await tableColumns(engine, again)).toEqual(sortedExpectation());
     expect(await again.db.selectFrom('items').select('code').execute()).toEqual([{ code: 'BRKT' }]);
   });
@@ -63,7 +65,7 @@ describeEachEngine('migrations', (engine) => {
     const stores = await Promise.all([engine.openStore(), engine.openStore(), engine.openStore()]);
     for (const store of stores) {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
-      expect(rows.rows.map((r) => r.name)).toEqual(['0001_foundation']);
+      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree']);
     }
   });
 
