@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   conflict: { status: 409, title: 'It already exists' },
   'idempotency-key-reused': { status: 422, title: 'The idempotency key was used for a different request' },
   'unknown-reference': { status: 422, title: 'The request names something that does not exist' },
+  'audit-integrity': { status: 500, title: 'The stored audit log no longer matches its signed checkpoints' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -6,6 +6,7 @@ import { systemClock } from '../audit/index.js';
 import { createCertificateAuthority, issueServerCertificate, randomToken } from '../crypto/index.js';
 import { ForgelineError } from '../domain/index.js';
 import { openDatabase, type StoreOptions } from '../store/index.js';
+import { createAuditKey } from './audit-identity.js';
 import { createServices } from './services.js';
 
 /** The file that marks an initialized data folder and says where its parts are. */
@@ -16,6 +17,8 @@ const manifestSchema = z.strictObject({
   createdAt: z.string(),
   database: z.union([z.strictObject({ kind: z.literal('sqlite'), file: z.string() }), z.strictObject({ kind: z.literal('postgres') })]),
   tls: z.strictObject({ ca: z.string(), caKey: z.string(), cert: z.string(), key: z.string() }),
+  /** The audit log's checkpoint origin and signing key (absent in folders made before the audit log). */
+  audit: z.strictObject({ origin: z.string(), signingKey: z.string() }).optional(),
 });
 
 /** What a data folder holds: where the database and the TLS material are. */
@@ -98,6 +101,7 @@ export async function initDataFolder(options: InitOptions): Promise<InitResult> 
     createdAt: new Date().toISOString(),
     database: options.databaseUrl ? { kind: 'postgres' } : { kind: 'sqlite', file: 'forgeline.db' },
     tls: { ca: 'tls/ca.pem', caKey: 'tls/ca-key.pem', cert: 'tls/server.pem', key: 'tls/server-key.pem' },
+    audit: await createAuditKey(dataDir),
   };
   const store = await openDatabase(storeOptionsFor(dataDir, manifest, options.databaseUrl));
   try {

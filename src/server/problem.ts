@@ -59,7 +59,7 @@ export function toForgelineError(error: unknown): ForgelineError {
 /** The one error boundary at the HTTP edge: known errors as problem+json, unknown ones logged and hidden. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const known = toForgelineError(error);
-  if (known.code === 'internal') request.log.error({ err: error }, 'unhandled error');
+  if (known.status >= 500) request.log.error({ err: error }, known.code === 'internal' ? 'unhandled error' : known.message);
   else request.log.info({ code: known.code, status: known.status }, known.message);
   return reply.code(known.status).type(PROBLEM_JSON).send(toProblem(known, request.url.split('?')[0]));
 }

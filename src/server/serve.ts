@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { systemClock } from '../audit/index.js';
+import { CheckpointScheduler, DEFAULT_CHECKPOINT_POLICY, systemClock, type CheckpointPolicy } from '../audit/index.js';
+import { loadAuditIdentity } from './audit-identity.js';
 import { openDatabase } from '../store/index.js';
 import { buildApp } from './app.js';
 import { readManifest, storeOptionsFor } from './data-folder.js';
@@ -17,6 +18,8 @@ export interface ServeOptions {
   readonly databaseUrl?: string | undefined;
   /** Log requests as JSON lines to stdout (default true). */
   readonly log?: boolean | undefined;
+  /** When the audit log signs checkpoints (default: every 10 s while it grows, or every 1,000 entries). */
+  readonly checkpointPolicy?: CheckpointPolicy | undefined;
 }
 
 /** A running server. */
@@ -34,9 +37,16 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
       ? undefined
       : { key: await readFile(join(options.dataDir, manifest.tls.key), 'utf8'), cert: await readFile(join(options.dataDir, manifest.tls.cert), 'utf8') };
     const logger = options.log === false ? false : pino({ level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] });
-    const app = buildApp({ services: createServices({ store, clock: systemClock }), https, logger });
+    const services = createServices({ store, clock: systemClock, auditIdentity: await loadAuditIdentity(options.dataDir, manifest) });
+    const app = buildApp({ services, https, logger });
+    // A refusal to sign means the stored log was changed behind the server's back: say so loudly.
+    const scheduler = new CheckpointScheduler(services.auditLog, options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY, (error) => {
+      if (logger) logger.error({ err: error }, 'audit checkpoint refused');
+      else process.emitWarning(`audit checkpoint refused: ${error instanceof Error ? error.message : String(error)}`);
+    });
     const host = options.host ?? 'localhost';
     await app.listen({ host, port: options.port ?? 8443 });
+    scheduler.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port ?? 8443;
     const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -46,6 +56,7 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
       close: () =>
         (closing ??= (async () => {
           await app.close();
+          await scheduler.stop();
           await store.close();
         })()),
     };

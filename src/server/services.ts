@@ -1,5 +1,5 @@
 import { SessionService, UserService } from '../access/index.js';
-import { AuditQueries, type Clock } from '../audit/index.js';
+import { AuditLog, AuditQueries, ephemeralAuditIdentity, type AuditLogIdentity, type Clock } from '../audit/index.js';
 import { OrderService } from '../orders/index.js';
 import { ItemService, PlantService } from '../plant/index.js';
 import type { Store } from '../store/index.js';
@@ -13,6 +13,7 @@ export interface Services {
   readonly items: ItemService;
   readonly orders: OrderService;
   readonly audit: AuditQueries;
+  readonly auditLog: AuditLog;
 }
 
 /** Options of {@link createServices}. */
@@ -21,6 +22,8 @@ export interface ServiceOptions {
   readonly clock: Clock;
   /** How long a session lasts (default 8 hours, a shift). */
   readonly sessionTtlMs?: number;
+  /** The key the audit log signs checkpoints with; a throw-away one when absent (tests, init). */
+  readonly auditIdentity?: AuditLogIdentity;
 }
 
 /** The composition root of the services: the one place they are wired together. */
@@ -34,5 +37,6 @@ export function createServices(options: ServiceOptions): Services {
     items: new ItemService(deps),
     orders: new OrderService(deps),
     audit: new AuditQueries(deps),
+    auditLog: new AuditLog({ ...deps, identity: options.auditIdentity ?? ephemeralAuditIdentity() }),
   };
 }

@@ -22,6 +22,7 @@ describe('error codes', () => {
       conflict: 409,
       'idempotency-key-reused': 422,
       'unknown-reference': 422,
+      'audit-integrity': 500,
       internal: 500,
     });
   });

@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { parseVerifierKey, verifyCheckpoint } from '../../src/audit/index.js';
+import { rootAddresses, verifyConsistency, verifyInclusion } from '../../src/crypto/index.js';
+import { describeEachEngine } from '../support/engines.js';
+import { createApiHarness, type ApiHarness } from './api-harness.js';
+
+const fromBase64 = (hashes: string[]) => hashes.map((hash) => Buffer.from(hash, 'base64'));
+
+describeEachEngine('audit log API', (engine) => {
+  let api: ApiHarness;
+  beforeEach(async () => {
+    api = await createApiHarness(engine.store());
+  });
+  afterEach(() => api.close());
+
+  const text = async (method: string, url: string, token: string) => {
+    const response = await api.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    return { status: response.statusCode, body: response.body, type: response.headers['content-type'] };
+  };
+
+  it('signs checkpoints that verify with the served key, and proves inclusion and consistency', async () => {
+    const { call, tokens, world } = api;
+    const key = await text('GET', '/api/v1/audit/key', tokens.auditor);
+    expect(key.type).toMatch(/^text\/plain/);
+    const verifier = parseVerifierKey(key.body.trim());
+    if (!verifier.ok) throw new Error(verifier.error.message);
+
+    const first = await text('POST', '/api/v1/audit/checkpoint', tokens.auditor);
+    expect(first.status).toBe(200);
+    const firstCheckpoint = verifyCheckpoint(first.body, verifier.value);
+    if (!firstCheckpoint.ok) throw new Error(firstCheckpoint.error.message);
+    await call('POST', '/api/v1/orders', { token: tokens.planner, body: world.orderInput() });
+    const second = await text('POST', '/api/v1/audit/checkpoint', tokens.auditor);
+    expect((await text('GET', '/api/v1/audit/checkpoint', tokens.auditor)).body).toBe(second.body);
+    const secondCheckpoint = verifyCheckpoint(second.body, verifier.value);
+    if (!secondCheckpoint.ok) throw new Error(secondCheckpoint.error.message);
+    const size = Number(secondCheckpoint.value.size);
+    const from = Number(firstCheckpoint.value.size);
+    expect(size).toBeGreaterThan(from);
+
+    const entries = (await call('GET', `/api/v1/audit/entries?limit=1000`, { token: tokens.auditor })).json.items as { index: number; leafHash: string }[];
+    for (const entry of entries.filter((e) => e.index < size)) {
+      const proof = await call('GET', `/api/v1/audit/proof/inclusion?index=${entry.index}&size=${size}`, { token: tokens.auditor });
+      expect(proof.json).toMatchObject({ index: entry.index, size });
+      expect(verifyInclusion(Buffer.from(entry.leafHash, 'hex'), entry.index, size, fromBase64(proof.json.hashes), secondCheckpoint.value.rootHash)).toBe(true);
+    }
+    const consistency = await call('GET', `/api/v1/audit/proof/consistency?from=${from}&to=${size}`, { token: tokens.auditor });
+    expect(verifyConsistency(from, size, fromBase64(consistency.json.hashes), firstCheckpoint.value.rootHash, secondCheckpoint.value.rootHash)).toBe(true);
+  });
+
+  it('answers bad proof requests with a problem naming the parameter', async () => {
+    const { call, tokens } = api;
+    await text('POST', '/api/v1/audit/checkpoint', tokens.auditor);
+    const size = (await call('GET', '/api/v1/audit/entries?limit=1000', { token: tokens.auditor })).json.items.length as number;
+    const bad = async (url: string, status: number, code: string, mentions: string) => {
+      const response = await call('GET', url, { token: tokens.auditor });
+      expect(response.status, url).toBe(status);
+      expect(response.json.code).toBe(code);
+      expect(response.json.detail).toContain(mentions);
+    };
+    await bad(`/api/v1/audit/proof/inclusion?index=${size + 5}&size=${size + 5}`, 400, 'validation-failed', 'size');
+    await bad(`/api/v1/audit/proof/inclusion?index=3&size=3`, 400, 'validation-failed', 'index');
+    await bad('/api/v1/audit/proof/inclusion?index=abc&size=3', 400, 'validation-failed', 'index');
+    await bad('/api/v1/audit/proof/inclusion?index=-1&size=3', 400, 'validation-failed', 'index');
+    await bad('/api/v1/audit/proof/consistency?from=3&to=2', 400, 'validation-failed', 'from');
+    await bad('/api/v1/audit/proof/consistency?from=1', 400, 'validation-failed', 'to');
+    expect((await text('GET', '/api/v1/audit/checkpoint', tokens.logistics)).status).toBe(403);
+    expect((await api.app.inject({ method: 'GET', url: '/api/v1/audit/key' })).statusCode).toBe(401);
+  });
+
+  it('refuses to sign a checkpoint once the stored tree was changed behind the server', async () => {
+    const { call, tokens, world } = api;
+    await text('POST', '/api/v1/audit/checkpoint', tokens.auditor);
+    await call('POST', '/api/v1/orders', { token: tokens.planner, body: world.orderInput() });
+    // Rewrite the largest subtree the new root is made of, as an intruder fixing up the tree would.
+    const size = Number((await engine.store().db.selectFrom('audit_entries').select((eb) => eb.fn.max('idx').as('last')).executeTakeFirstOrThrow()).last) + 1;
+    const [largest] = rootAddresses(size);
+    await engine.store().db.updateTable('audit_tree_nodes').set({ hash: '00'.repeat(32) }).where('level', '=', largest?.level ?? 0).where('idx', '=', largest?.index ?? 0).execute();
+    const refused = await call('POST', '/api/v1/audit/checkpoint', { token: tokens.auditor });
+    expect(refused.status).toBe(500);
+    expect(refused.json.code).toBe('audit-integrity');
+  });
+});
