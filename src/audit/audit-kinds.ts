@@ -16,6 +16,7 @@ export const AUDIT_KINDS = [
   'order.read-confidential',
   ...ORDER_ACTIONS.map((action) => `order.${action}` as const),
   'audit.read',
+  'audit.export',
 ] as const;
 
 /** One of {@link AUDIT_KINDS}. */

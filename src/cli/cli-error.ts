@@ -10,6 +10,7 @@ export const CLI_ERROR_CODES = [
   'untrusted-certificate',
   'cancelled',
   'bad-response',
+  'audit-verification-failed',
 ] as const;
 
 /** One of {@link CLI_ERROR_CODES}. */

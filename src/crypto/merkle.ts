@@ -26,3 +26,4 @@ export {
 export { appendAddresses, appendedNodes, appendedNodesFrom } from './merkle-append.js';
 export { verifyConsistency, verifyInclusion } from './merkle-verify.js';
 export { MemoryTree } from './merkle-memory-tree.js';
+export { CompactRange } from './merkle-compact-range.js';

@@ -3,3 +3,4 @@ export * from './data-folder.js';
 export * from './problem.js';
 export * from './serve.js';
 export * from './services.js';
+export * from './audit-files.js';

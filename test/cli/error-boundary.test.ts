@@ -102,6 +102,7 @@ describe('the CLI error codes', () => {
       'untrusted-certificate',
       'cancelled',
       'bad-response',
+      'audit-verification-failed',
     ]);
   });
 });

@@ -134,6 +134,30 @@ describe('the forgeline command against a real server over HTTPS', () => {
     ]);
   });
 
+  it('exports the audit log and verifies it offline with nothing but the public key', async () => {
+    const out = join(dir, 'audit.jsonl');
+    const exported = expectOk(await cli('audit', 'export', '--data', data, '--out', out));
+    const keyLine = /--key '([^']+)'/.exec(exported)?.[1] ?? '';
+    expect(keyLine).toMatch(/^forgeline\.audit\/\S+\+[0-9a-f]{8}\+\S+$/);
+    const served = await runCli(['audit', 'list', '--limit', '1'], env);
+    expect(served.code).toBe(0);
+    expect(expectOk(await cli('audit', 'verify', out, '--key', keyLine))).toMatch(/^verified: \d+ entries, \d+ signed checkpoints/);
+    expect(expectOk(await cli('audit', 'verify', '--data', data))).toMatch(/^verified: /);
+
+    // Change one character of one entry's decoded fields: the line and the entry are named.
+    const lines = (await readFile(out, 'utf8')).split('\n');
+    const target = lines.findIndex((line) => line.includes('"type":"entry"') && line.includes('"kind":"order.submit"'));
+    lines[target] = (lines[target] ?? '').replace('"actor":"pia"', '"actor":"eve"');
+    await writeFile(out, lines.join('\n'));
+    const refused = await cli('audit', 'verify', out, '--key', keyLine);
+    expectOneLineError(refused, 'audit-verification-failed');
+    expect(refused.stderr).toMatch(new RegExp(`line ${target + 1}, entry \\d+`));
+    expectOneLineError(await cli('audit', 'verify', out, '--key', 'not-a-key'), 'validation-failed');
+    const usage = await cli('audit', 'verify', out);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.trim()).toMatch(/^forgeline: usage: .*--key/);
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     expect(await server.stop()).toBe(0);
     expectOneLineError(await cli('order', 'list'), 'unreachable');

@@ -1,6 +1,6 @@
 /** Small factories for test data: a plant, users with roles, items and order content. */
 import type { Actor, RoleAssignment } from '../../src/access/index.js';
-import type { Clock } from '../../src/audit/index.js';
+import { ephemeralAuditIdentity, type AuditLogIdentity, type Clock } from '../../src/audit/index.js';
 import type { OrderDetail, PlantNode, Role } from '../../src/domain/index.js';
 import { createServices, type Services } from '../../src/server/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -41,6 +41,8 @@ export const TEST_PLANT = {
 export interface TestWorld {
   readonly services: Services;
   readonly clock: TestClock;
+  /** The key the world's audit log signs checkpoints with. */
+  readonly identity: AuditLogIdentity;
   readonly nodes: readonly PlantNode[];
   node(code: string): PlantNode;
   user(username: string, roles: readonly (Role | RoleAssignment)[]): Promise<Actor>;
@@ -53,7 +55,8 @@ let orderSequence = 0;
 /** Builds a {@link TestWorld} on a store: imports the plant and the item "GEAR-12" rev "A". */
 export async function createWorld(store: Store): Promise<TestWorld> {
   const clock = new TestClock();
-  const services = createServices({ store, clock });
+  const identity = ephemeralAuditIdentity('forgeline.audit/test');
+  const services = createServices({ store, clock, auditIdentity: identity });
   const { nodes } = await services.plant.import(SETUP_ADMIN, TEST_PLANT);
   await services.items.create(SETUP_ADMIN, { code: 'GEAR-12', revision: 'A', description: 'Spur gear, 12 teeth', unit: 'pcs' });
   await services.items.create(SETUP_ADMIN, { code: 'STEEL-42', revision: 'A', description: 'Bar stock 42CrMo4', unit: 'kg' });
@@ -65,6 +68,7 @@ export async function createWorld(store: Store): Promise<TestWorld> {
   const world: TestWorld = {
     services,
     clock,
+    identity,
     nodes,
     node,
     async user(username, roles) {

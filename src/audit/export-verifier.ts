@@ -1,0 +1,285 @@
+/**
+ * Offline verification of an audit export with nothing but the log's public key (issue 3 point 4):
+ * fed line by line, it keeps O(log n) memory, so a file of ten million entries streams through.
+ */
+import { CompactRange, leafHash } from '../crypto/index.js';
+import { type CheckpointFailureCode, parseWitnessKey, verifyCheckpoint, verifyCosignatures } from './checkpoint.js';
+import {
+  type ExportCheckpointLine,
+  type ExportHeaderLine,
+  type ExportLineError,
+  type ExportRawEntryLine,
+  entryLeafText,
+  exportEntryFieldsSchema,
+  issueText,
+  leafMismatch,
+  parseRawExportLine,
+} from './export-format.js';
+import { type NoteVerifier, parseVerifierKey } from './signed-note.js';
+
+/** Stable codes of export verification failures. Add freely; never rename (a test pins the list). */
+export const EXPORT_FAILURE_CODES = [
+  'malformed-line',
+  'not-an-export',
+  'index-gap',
+  'leaf-mismatch',
+  'bad-signature',
+  'wrong-origin',
+  'unknown-key',
+  'root-mismatch',
+  'checkpoint-out-of-place',
+  'checkpoint-regressed',
+  'no-checkpoint',
+  'witness-threshold-not-met',
+  'truncated',
+  'header-mismatch',
+] as const;
+/** One of {@link EXPORT_FAILURE_CODES}. */
+export type ExportFailureCode = (typeof EXPORT_FAILURE_CODES)[number];
+
+/**
+ * The first thing wrong with an export: its 1-based line (for what is missing at the end, the line
+ * after the last), the first bad entry index when one is known, the checkpoint size for checkpoint
+ * failures, and a one-line message safe to show.
+ */
+export interface ExportFailure {
+  readonly line: number;
+  readonly index?: number;
+  readonly size?: number;
+  readonly code: ExportFailureCode;
+  readonly message: string;
+}
+/** A verified export: its entries, how many of them no checkpoint covers, and the last checkpoint. */
+export interface ExportVerified {
+  readonly ok: true;
+  readonly entries: number;
+  readonly checkpoints: number;
+  readonly lastCheckpoint: { readonly size: number; readonly rootHashBase64: string };
+  readonly uncoveredEntries: number;
+}
+/** The outcome of verifying an export. */
+export type ExportVerification = ExportVerified | { readonly ok: false; readonly failure: ExportFailure };
+
+/** What to verify against: the log's C2SP verifier key line, and optionally witnesses and an origin. */
+export interface ExportVerifierOptions {
+  /** `<name>+<hex key id>+<base64(0x01 || key)>`, obtained from the log out of band. */
+  readonly logKey: string;
+  /** Witness verifier key lines (signature type 0x04). */
+  readonly witnessKeys?: readonly string[];
+  /** How many of `witnessKeys` must cosign the last checkpoint; default all of them. */
+  readonly witnessThreshold?: number;
+  /** The checkpoint origin; default the log key's name (tlog-checkpoint: the key name is the origin). */
+  readonly expectedOrigin?: string;
+}
+
+/** Stable codes of {@link ExportVerifierOptionsError}. Add freely; never rename. */
+export const EXPORT_VERIFIER_OPTION_ERROR_CODES = ['log-key-invalid', 'witness-key-invalid', 'witness-threshold-invalid', 'origin-invalid'] as const;
+/** One of {@link EXPORT_VERIFIER_OPTION_ERROR_CODES}. */
+export type ExportVerifierOptionErrorCode = (typeof EXPORT_VERIFIER_OPTION_ERROR_CODES)[number];
+
+/** Thrown by the {@link ExportVerifier} constructor on unusable options; the message is one line, safe to show. */
+export class ExportVerifierOptionsError extends Error {
+  constructor(
+    readonly code: ExportVerifierOptionErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExportVerifierOptionsError';
+  }
+}
+
+const NOTE_FAILURES: Partial<Record<CheckpointFailureCode, ExportFailureCode>> = {
+  'note-bad-signature': 'bad-signature',
+  'note-unknown-key': 'unknown-key',
+  'checkpoint-origin-mismatch': 'wrong-origin',
+  'cosignature-threshold-not-met': 'witness-threshold-not-met',
+};
+function badLine(error: ExportLineError, first: boolean): { code: ExportFailureCode; message: string } {
+  if (!first) return { code: 'malformed-line', message: error.message };
+  // A header of this format with a bad member is a damaged export; anything else on line 1 is not one.
+  if (error.code === 'line-invalid' && error.type === 'header') return { code: 'malformed-line', message: error.message };
+  return { code: 'not-an-export', message: `not a Forgeline audit export: ${error.message}` };
+}
+
+/**
+ * Verifies an export fed one line at a time: the header, then entries with dense indices from 0 whose
+ * `leaf` is byte for byte the canonical JSON of `fields`, their leaf hashes appended to a
+ * {@link CompactRange}; each checkpoint signed by the log key for the expected origin, placed right
+ * after the entries it covers, never smaller than the one before, with the root of those entries;
+ * at the end, the last checkpoint cosigned by the witness threshold. The first failure stops it.
+ */
+export class ExportVerifier {
+  readonly #log: NoteVerifier;
+  readonly #origin: string;
+  readonly #witnesses: readonly NoteVerifier[];
+  readonly #threshold: number;
+  readonly #range = new CompactRange();
+  #header: ExportHeaderLine | undefined;
+  #last: { readonly size: number; readonly root: Uint8Array; readonly note: string; readonly line: number } | undefined;
+  #checkpoints = 0;
+  #lastLine = 0;
+  #failure: ExportFailure | undefined;
+  #result: ExportVerification | undefined;
+
+  /** Throws {@link ExportVerifierOptionsError} on a key line that does not parse or an impossible witness policy. */
+  constructor(options: ExportVerifierOptions) {
+    const log = parseVerifierKey(options.logKey);
+    if (!log.ok) throw new ExportVerifierOptionsError('log-key-invalid', `the log key is not usable: ${log.error.message}`);
+    this.#log = log.value;
+    const witnesses = (options.witnessKeys ?? []).map((line, i) => {
+      const witness = parseWitnessKey(line);
+      if (!witness.ok) throw new ExportVerifierOptionsError('witness-key-invalid', `witness key ${i + 1} is not usable: ${witness.error.message}`);
+      return witness.value;
+    });
+    // cosignature/v1 does not commit to the name, so one key listed twice would count twice.
+    if (new Set(witnesses.map((w) => Buffer.from(w.publicKey).toString('hex'))).size !== witnesses.length) {
+      throw new ExportVerifierOptionsError('witness-key-invalid', 'two witness keys share a public key');
+    }
+    const threshold = options.witnessThreshold ?? witnesses.length;
+    if (witnesses.length === 0 ? options.witnessThreshold !== undefined : !Number.isInteger(threshold) || threshold < 1 || threshold > witnesses.length) {
+      throw new ExportVerifierOptionsError('witness-threshold-invalid', `the witness threshold must be from 1 to the ${witnesses.length} witness keys`);
+    }
+    this.#witnesses = witnesses;
+    this.#threshold = threshold;
+    const origin = options.expectedOrigin ?? this.#log.name;
+    if (origin === '' || origin.includes('\n')) throw new ExportVerifierOptionsError('origin-invalid', 'the expected origin must be one non-empty line');
+    this.#origin = origin;
+  }
+
+  /** Checks the next line (its text without the newline, its 1-based number). Ignored after a failure or {@link finish}. */
+  push(lineText: string, lineNumber: number): void {
+    if (this.#failure !== undefined || this.#result !== undefined) return;
+    this.#lastLine = lineNumber;
+    const parsed = parseRawExportLine(lineText);
+    if (!parsed.ok) {
+      const { code, message } = badLine(parsed.error, this.#header === undefined);
+      this.#fail({ line: lineNumber, code, message });
+    } else if (this.#header === undefined) {
+      if (parsed.value.type === 'header') this.#onHeader(parsed.value, lineNumber);
+      else this.#fail({ line: lineNumber, code: 'not-an-export', message: 'not a Forgeline audit export: the first line is not a header' });
+    } else if (parsed.value.type === 'entry') {
+      this.#onEntry(parsed.value, lineNumber);
+    } else if (parsed.value.type === 'checkpoint') {
+      this.#onCheckpoint(parsed.value, lineNumber);
+    } else {
+      this.#fail({ line: lineNumber, code: 'malformed-line', message: 'only the first line may be a header' });
+    }
+  }
+
+  /** The verdict, once the last line was pushed; later calls answer the same. */
+  finish(): ExportVerification {
+    this.#result ??= this.#failure === undefined ? this.#conclude() : { ok: false, failure: this.#failure };
+    return this.#result;
+  }
+
+  #fail(failure: ExportFailure): void {
+    this.#failure = failure;
+  }
+
+  #onHeader(header: ExportHeaderLine, line: number): void {
+    if (header.origin !== this.#origin) {
+      const message = `the export names origin "${header.origin.slice(0, 200)}", the key's log is "${this.#origin}"`;
+      return this.#fail({ line, code: 'wrong-origin', message });
+    }
+    this.#header = header;
+  }
+
+  #onEntry(entry: ExportRawEntryLine, line: number): void {
+    const index = this.#range.size;
+    const size = (this.#header as ExportHeaderLine).size;
+    if (entry.index !== index) {
+      const found = entry.index < index ? `entry ${entry.index} again` : `entry ${entry.index}`;
+      return this.#fail({ line, index, code: 'index-gap', message: `expected entry ${index}, found ${found}` });
+    }
+    if (index >= size) return this.#fail({ line, index, code: 'header-mismatch', message: `entry ${index} is past the ${size} entries the header announces` });
+    if (entry.fields.idx !== index) {
+      const idx = entry.fields.idx;
+      return this.#fail({ line, index, code: 'leaf-mismatch', message: `entry ${index}: fields.idx is ${typeof idx === 'number' ? idx : `a ${typeof idx}`}` });
+    }
+    // The leaf must be exactly the canonical bytes of the fields: comparing base64 to base64 proves
+    // fields == leaf, that the leaf is canonical JSON and that its base64 is the one encoding.
+    const text = entryLeafText(entry.fields);
+    const bytes = text === undefined ? undefined : Buffer.from(text, 'utf8');
+    if (bytes === undefined || bytes.toString('base64') !== entry.leaf) {
+      return this.#fail({ line, index, code: 'leaf-mismatch', message: `entry ${index}: ${leafMismatch(entry)}` });
+    }
+    // Only now, the fields being the signed bytes, is their shape the log's and worth checking.
+    const shape = exportEntryFieldsSchema.safeParse(entry.fields);
+    if (!shape.success) return this.#fail({ line, index, code: 'malformed-line', message: `entry ${index} is not an audit entry: ${issueText(shape.error)}` });
+    this.#range.append(leafHash(bytes));
+  }
+
+  #onCheckpoint(checkpoint: ExportCheckpointLine, line: number): void {
+    // Nothing in the note counts before the log key's signature and the origin are checked.
+    const signed = verifyCheckpoint(checkpoint.checkpoint, this.#log, this.#origin);
+    if (!signed.ok) {
+      const code = NOTE_FAILURES[signed.error.code] ?? 'malformed-line';
+      return this.#fail({ line, size: checkpoint.size, code, message: `checkpoint of size ${checkpoint.size}: ${signed.error.message}` });
+    }
+    const size = checkpoint.size;
+    if (signed.value.size !== BigInt(size)) {
+      return this.#fail({ line, size, code: 'malformed-line', message: `the line says size ${size}, its signed checkpoint ${signed.value.size}` });
+    }
+    const entries = this.#range.size;
+    const previous = this.#last;
+    if (previous !== undefined && size < previous.size) {
+      return this.#fail({ line, size, code: 'checkpoint-regressed', message: `checkpoint of size ${size} comes after one of size ${previous.size}` });
+    }
+    if (size !== entries) {
+      const place = size === 0 ? 'right after the header' : `right after entry ${size - 1}`;
+      const message = `checkpoint of size ${size} belongs ${place}, but follows ${entries} entries`;
+      return this.#fail({ line, size, code: 'checkpoint-out-of-place', message });
+    }
+    const root = previous?.size === size ? previous.root : this.#range.root();
+    if (!Buffer.from(root).equals(signed.value.rootHash)) {
+      const range = previous === undefined || previous.size === size ? `0 to ${size - 1}` : `${previous.size} to ${size - 1}`;
+      const message = `checkpoint of size ${size}: its root is not the root of the entries before it; an entry from ${range} was changed`;
+      return this.#fail({ line, size, code: 'root-mismatch', message });
+    }
+    this.#last = { size, root, note: checkpoint.checkpoint, line };
+    this.#checkpoints += 1;
+  }
+
+  #conclude(): ExportVerification {
+    const end = this.#lastLine + 1;
+    const fail = (failure: ExportFailure): ExportVerification => ({ ok: false, failure });
+    const header = this.#header;
+    if (header === undefined) return fail({ line: 1, code: 'not-an-export', message: 'not a Forgeline audit export: the file is empty' });
+    const entries = this.#range.size;
+    if (entries < header.size) {
+      return fail({ line: end, index: entries, code: 'truncated', message: `the file ends after ${entries} of the ${header.size} entries its header announces` });
+    }
+    const last = this.#last;
+    if (last === undefined || (entries > 0 && last.size === 0)) {
+      return fail({ line: end, index: 0, code: 'no-checkpoint', message: `no signed checkpoint covers any of the ${entries} entries` });
+    }
+    if (this.#witnesses.length > 0) {
+      const cosigned = verifyCosignatures(last.note, this.#witnesses, this.#threshold);
+      if (!cosigned.ok) {
+        const code = NOTE_FAILURES[cosigned.error.code] ?? 'malformed-line';
+        return fail({ line: last.line, size: last.size, code, message: `the last checkpoint (size ${last.size}): ${cosigned.error.message}` });
+      }
+    }
+    const lastCheckpoint = { size: last.size, rootHashBase64: Buffer.from(last.root).toString('base64') };
+    return { ok: true, entries, checkpoints: this.#checkpoints, lastCheckpoint, uncoveredEntries: entries - last.size };
+  }
+}
+
+/**
+ * Verifies a whole export held in memory (small inputs, tests). A last line without its newline
+ * that does not parse was cut off: that is reported as `truncated`. Throws
+ * {@link ExportVerifierOptionsError} on unusable options, like the constructor.
+ */
+export function verifyExportText(text: string, options: ExportVerifierOptions): ExportVerification {
+  const verifier = new ExportVerifier(options);
+  const lines = text.split('\n');
+  const complete = text.endsWith('\n') || text === '';
+  // split leaves an empty string after the final newline; it is no line.
+  if (complete) lines.pop();
+  lines.forEach((line, i) => verifier.push(line, i + 1));
+  const result = verifier.finish();
+  if (!complete && !result.ok && result.failure.code === 'malformed-line' && result.failure.line === lines.length) {
+    return { ok: false, failure: { ...result.failure, code: 'truncated', message: `the file ends inside line ${lines.length}` } };
+  }
+  return result;
+}
