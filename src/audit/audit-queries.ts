@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { auditActorOf, type Actor } from '../access/index.js';
-import { idSchema, parseOrThrow, timestampSchema } from '../domain/index.js';
+import { idSchema, parseOrThrow, text, timestampSchema } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { AUDIT_KINDS, AUDIT_OUTCOMES, type AuditKind, type AuditOutcome } from './audit-kinds.js';
 import { AuditTrail, type Clock } from './audit-trail.js';
@@ -15,6 +16,8 @@ export const auditListQuerySchema = z.strictObject({
   until: timestampSchema.optional(),
   after: z.coerce.number().int().min(-1).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Text the entry must contain (its canonical JSON: actor, kind, reason, order number, lot…). */
+  q: text(100).optional(),
 });
 
 /** An audit entry as presented to auditors. */
@@ -60,6 +63,11 @@ export class AuditQueries {
     if (query.since) select = select.where('at', '>=', new Date(query.since).toISOString());
     if (query.until) select = select.where('at', '<', new Date(query.until).toISOString());
     if (query.after !== undefined) select = select.where('idx', '>', query.after);
+    if (query.q) {
+      // A literal substring: LIKE's wildcards in the search text are escaped.
+      const pattern = `%${query.q.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+      select = select.where(sql<boolean>`lower(entry) like lower(${pattern}) escape '\\'`);
+    }
     const rows = await select.orderBy('idx').limit(query.limit + 1).execute();
     const page = rows.slice(0, query.limit);
     await this.trail.recordAlone({ kind: 'audit.read', outcome: 'ok', actor: auditActorOf(actor), detail: { filter: { ...query, limit: undefined }, count: page.length } });

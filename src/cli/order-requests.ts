@@ -88,6 +88,7 @@ export interface AuditListOptions {
   readonly until?: string;
   readonly limit?: number;
   readonly after?: number;
+  readonly search?: string;
 }
 
 /** The query of `GET /api/v1/audit/entries`. */
@@ -101,5 +102,6 @@ export function auditQuery(options: AuditListOptions): Query {
     until: options.until,
     limit: options.limit,
     after: options.after,
+    q: options.search,
   };
 }

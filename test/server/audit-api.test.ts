@@ -48,6 +48,19 @@ describeEachEngine('audit log API', (engine) => {
     expect(verifyConsistency(from, size, fromBase64(consistency.json.hashes), firstCheckpoint.value.rootHash, secondCheckpoint.value.rootHash)).toBe(true);
   });
 
+  it('searches the log for text, literally and ignoring case', async () => {
+    const { call, tokens, world } = api;
+    const order = (await call('POST', '/api/v1/orders', { token: tokens.planner, body: world.orderInput() })).json;
+    await call('POST', `/api/v1/orders/${order.id}/cancel`, { token: tokens.planner, body: { version: 1, reason: 'Customer withdrew 100% of it' } });
+    const search = async (q: string) => (await call('GET', `/api/v1/audit/entries?q=${encodeURIComponent(q)}`, { token: tokens.auditor })).json.items.map((e: { kind: string }) => e.kind)
+      // Each search is itself logged with its filter, so later searches find those too.
+      .filter((kind: string) => kind !== 'audit.read');
+    expect(await search('customer WITHDREW')).toEqual(['order.cancel']);
+    expect(await search('100%')).toEqual(['order.cancel']);
+    expect(await search('%')).toEqual(['order.cancel']);
+    expect(await search('_')).not.toContain('order.create');
+  });
+
   it('answers bad proof requests with a problem naming the parameter', async () => {
     const { call, tokens } = api;
     await text('POST', '/api/v1/audit/checkpoint', tokens.auditor);

@@ -39,6 +39,7 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
       .option('--outcome <ok|denied>', 'only allowed or only denied attempts', parseOutcome)
       .option('--since <time>', 'from this time (date or RFC 3339 timestamp)', parseTime)
       .option('--until <time>', 'up to this time', parseTime)
+      .option('--search <text>', 'only entries whose recorded text contains this (reason, number, lot…)')
       .option('--limit <n>', 'entries per page', parsePositiveInt)
       .option('--after <index>', 'continue after this entry index', (value: string) => parseInteger(value, 0)),
   ).action(async (options: AuditListOptions & { json?: boolean }, command: Command) => {
