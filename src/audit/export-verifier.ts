@@ -94,6 +94,7 @@ const NOTE_FAILURES: Partial<Record<CheckpointFailureCode, ExportFailureCode>> =
   'checkpoint-origin-mismatch': 'wrong-origin',
   'cosignature-threshold-not-met': 'witness-threshold-not-met',
 };
+
 function badLine(error: ExportLineError, first: boolean): { code: ExportFailureCode; message: string } {
   if (!first) return { code: 'malformed-line', message: error.message };
   // A header of this format with a bad member is a damaged export; anything else on line 1 is not one.
@@ -178,7 +179,7 @@ export class ExportVerifier {
 
   #onHeader(header: ExportHeaderLine, line: number): void {
     if (header.origin !== this.#origin) {
-      const message = `the export names origin "${header.origin.slice(0, 200)}", the key's log is "${this.#origin}"`;
+      const message = `the export names origin "${header.origin.slice(0, 200)}", expected "${this.#origin}"`;
       return this.#fail({ line, code: 'wrong-origin', message });
     }
     this.#header = header;
