@@ -13,6 +13,8 @@ export const ACTIONS = [
   'user.read',
   'user.manage',
   'audit.read',
+  // Adding witness cosignatures to a stored checkpoint (issue 3 point 7); it changes no entry.
+  'audit.witness',
 ] as const;
 
 /** One of {@link ACTIONS}. */
@@ -38,7 +40,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   quality: ['order.read', 'order.read-confidential', 'order.hold', 'order.unhold', 'item.read', 'plant.read'],
   // Logistics plans material, never sees recipes or customers.
   logistics: ['order.read', 'item.read', 'plant.read'],
-  auditor: ['order.read', 'audit.read', 'item.read', 'plant.read', 'user.read'],
+  auditor: ['order.read', 'audit.read', 'audit.witness', 'item.read', 'plant.read', 'user.read'],
   // Admins run the system, not production: no approving, releasing or executing.
   admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read'],
 };

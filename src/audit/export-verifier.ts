@@ -56,6 +56,8 @@ export interface ExportVerified {
   readonly checkpoints: number;
   readonly lastCheckpoint: { readonly size: number; readonly rootHashBase64: string };
   readonly uncoveredEntries: number;
+  /** With witnesses: the size of the newest checkpoint they cosigned to the threshold. */
+  readonly witnessedSize?: number;
 }
 /** The outcome of verifying an export. */
 export type ExportVerification = ExportVerified | { readonly ok: false; readonly failure: ExportFailure };
@@ -117,6 +119,7 @@ export class ExportVerifier {
   readonly #range = new CompactRange();
   #header: ExportHeaderLine | undefined;
   #last: { readonly size: number; readonly root: Uint8Array; readonly note: string; readonly line: number } | undefined;
+  #witnessedSize: number | undefined;
   #checkpoints = 0;
   #lastLine = 0;
   #failure: ExportFailure | undefined;
@@ -239,6 +242,9 @@ export class ExportVerifier {
     }
     this.#last = { size, root, note: checkpoint.checkpoint, line };
     this.#checkpoints += 1;
+    // Witnesses cosign checkpoints some time after the log signs them: the newest one that
+    // meets the threshold is what they vouch for; later ones are checked by the tree alone.
+    if (this.#witnesses.length > 0 && verifyCosignatures(checkpoint.checkpoint, this.#witnesses, this.#threshold).ok) this.#witnessedSize = size;
   }
 
   #conclude(): ExportVerification {
@@ -254,15 +260,16 @@ export class ExportVerifier {
     if (last === undefined || (entries > 0 && last.size === 0)) {
       return fail({ line: end, index: 0, code: 'no-checkpoint', message: `no signed checkpoint covers any of the ${entries} entries` });
     }
-    if (this.#witnesses.length > 0) {
+    if (this.#witnesses.length > 0 && this.#witnessedSize === undefined) {
       const cosigned = verifyCosignatures(last.note, this.#witnesses, this.#threshold);
-      if (!cosigned.ok) {
-        const code = NOTE_FAILURES[cosigned.error.code] ?? 'malformed-line';
-        return fail({ line: last.line, size: last.size, code, message: `the last checkpoint (size ${last.size}): ${cosigned.error.message}` });
-      }
+      const code = cosigned.ok ? 'witness-threshold-not-met' : NOTE_FAILURES[cosigned.error.code] ?? 'malformed-line';
+      return fail({ line: last.line, size: last.size, code, message: `no checkpoint carries the cosignatures of ${this.#threshold} of the ${this.#witnesses.length} witnesses${cosigned.ok ? '' : ` (the last, size ${last.size}: ${cosigned.error.message})`}` });
     }
     const lastCheckpoint = { size: last.size, rootHashBase64: Buffer.from(last.root).toString('base64') };
-    return { ok: true, entries, checkpoints: this.#checkpoints, lastCheckpoint, uncoveredEntries: entries - last.size };
+    return {
+      ok: true, entries, checkpoints: this.#checkpoints, lastCheckpoint, uncoveredEntries: entries - last.size,
+      ...(this.#witnessedSize !== undefined ? { witnessedSize: this.#witnessedSize } : {}),
+    };
   }
 }
 

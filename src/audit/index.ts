@@ -10,3 +10,6 @@ export * from './audit-export.js';
 export * from './live-verify.js';
 export * from './export-format.js';
 export * from './export-verifier.js';
+export * from './witness.js';
+export * from './witness-folder.js';
+export * from './cosignatures.js';

@@ -11,6 +11,8 @@ export const CLI_ERROR_CODES = [
   'cancelled',
   'bad-response',
   'audit-verification-failed',
+  'witness-inconsistent',
+  'witness-regressed',
 ] as const;
 
 /** One of {@link CLI_ERROR_CODES}. */

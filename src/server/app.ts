@@ -11,6 +11,7 @@ import { handleError, PROBLEM_JSON, toProblem } from './problem.js';
 import { registerRoutes, type RouteSpec } from './route.js';
 import type { Services } from './services.js';
 import { sessionRoutes } from './session-routes.js';
+import { witnessRoutes } from './witness-routes.js';
 
 /** Largest request body accepted; an order with 200 operations and 1,000 BOM lines fits well inside. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -26,7 +27,7 @@ export interface AppOptions {
 
 /** Every API route, in one list (registration and OpenAPI both read it). */
 export function apiRoutes(services: Services): RouteSpec[] {
-  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services)];
+  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services)];
 }
 
 /** Builds the Fastify application: the HTTP edge of Forgeline. */

@@ -103,6 +103,8 @@ describe('the CLI error codes', () => {
       'cancelled',
       'bad-response',
       'audit-verification-failed',
+      'witness-inconsistent',
+      'witness-regressed',
     ]);
   });
 });

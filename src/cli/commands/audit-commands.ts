@@ -7,6 +7,7 @@ import { parseInteger, parseOutcome, parsePositiveInt, parseTime } from '../opti
 import { auditQuery, type AuditListOptions } from '../order-requests.js';
 import { printJson, printLines, withJsonOption } from '../output.js';
 import { formatTable, printable } from '../text-format.js';
+import { registerWitnessCommand } from './witness-command.js';
 
 /** The audit entries as a table, oldest first as the log runs. */
 export function auditTable(entries: readonly AuditEntryView[]): string[] {
@@ -99,4 +100,6 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
       if (result.uncoveredEntries > 0) io.out(`note: ${result.uncoveredEntries} entries after the latest checkpoint are not covered by a signature yet`);
     }
   });
+
+  registerWitnessCommand(audit, context);
 }
