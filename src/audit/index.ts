@@ -13,3 +13,4 @@ export * from './export-verifier.js';
 export * from './witness.js';
 export * from './witness-folder.js';
 export * from './cosignatures.js';
+export * from './forwarding.js';

@@ -7,6 +7,7 @@ import { parseInteger, parseOutcome, parsePositiveInt, parseTime } from '../opti
 import { auditQuery, type AuditListOptions } from '../order-requests.js';
 import { printJson, printLines, withJsonOption } from '../output.js';
 import { formatTable, printable } from '../text-format.js';
+import { registerForwardCommand } from './forward-command.js';
 import { registerWitnessCommand } from './witness-command.js';
 
 /** The audit entries as a table, oldest first as the log runs. */
@@ -102,4 +103,5 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
   });
 
   registerWitnessCommand(audit, context);
+  registerForwardCommand(audit, context);
 }
