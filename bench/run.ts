@@ -4,6 +4,8 @@
  * all figures as one `BENCH_JSON {...}` line. See bench/README.md.
  */
 import { cpus, loadavg, platform, release } from 'node:os';
+import { readAuditBenchConfig } from './audit-config.js';
+import { auditSection } from './audit-section.js';
 import { readBenchConfig, type BenchConfig } from './bench-config.js';
 import { probePostgres, redactUrl } from './bench-stores.js';
 import { httpsSection } from './https-bench.js';
@@ -35,6 +37,7 @@ async function postgresAvailability(config: BenchConfig): Promise<PostgresAvaila
 async function main(): Promise<void> {
   const started = now();
   const config = readBenchConfig(process.env);
+  const audit = readAuditBenchConfig(process.env, config);
   const postgres = await postgresAvailability(config);
   progress(`quick=${config.quick} engines=${config.engines.join(',')} sections=${config.sections.join(',')} postgres=${postgres.enabled ? redactUrl(config.postgresUrl) : 'off'}`);
   const loadAtStart = load();
@@ -75,6 +78,8 @@ async function main(): Promise<void> {
   }
   if (config.sections.includes('list')) await run('listing', '4. Listing', () => listSection(config, postgres));
   if (config.sections.includes('limits') && config.sections.length > 1) await run('drift check', '5. Commit limits again at the end', () => driftSection(config, postgres, limits));
+  // After the drift check: this section measures its own limits beside its figures, not section 1's.
+  if (config.sections.includes('audit')) await run('audit log', '6. Audit log', () => auditSection(config, postgres, audit));
 
   const cpuList = cpus();
   const json = reportJson(sections, {
@@ -82,7 +87,10 @@ async function main(): Promise<void> {
     quick: config.quick,
     machine: { cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? '?', platform: `${platform()} ${release()}`, node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: load() },
     postgres: postgres.enabled ? { version: postgres.version ?? '?' } : { skipped: postgres.unavailable ?? 'off' },
-    settings: { limitMs: config.limitMs, phaseMs: config.phaseMs, httpsMs: config.httpsMs, concurrency: config.concurrency, listRows: config.listRows },
+    settings: {
+      limitMs: config.limitMs, phaseMs: config.phaseMs, httpsMs: config.httpsMs, concurrency: config.concurrency, listRows: config.listRows,
+      auditTreeSizes: audit.treeSizes, auditExportEntries: audit.exportEntries,
+    },
     seconds: Number((msBetween(started, now()) / 1000).toFixed(1)),
   });
   process.stdout.write(`\nBENCH_JSON ${JSON.stringify(json)}\n`);

@@ -1,0 +1,330 @@
+/**
+ * Audit appends, alone and inside order changes (issue 3 point 9, first part).
+ *
+ * - Appends alone: `withWriteTransaction` + `appendAuditEntry`, nothing else in the
+ *   transaction, from 1 caller and from several.
+ * - What the log costs an order change: a transition-shaped transaction (read the
+ *   order, guarded update) with and without the audit append, measured as
+ *   interleaved pairs on the same database. Twice: raw (prepared statements
+ *   replaying exactly the statements `appendAuditEntry` runs: max(idx), the entry
+ *   row, the left siblings, the completed tree nodes; on PostgreSQL behind an
+ *   advisory lock of the bench's own) and through the store (Kysely,
+ *   `withWriteTransaction`, the real `appendAuditEntry`).
+ */
+import { randomInt } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { appendAddresses, appendedNodesFrom, canonicalJson } from '../src/crypto/index.js';
+import { appendAuditEntry, auditLeafHash, withWriteTransaction, type AuditEntryFields, type Store, type StoreKind } from '../src/store/index.js';
+import { sampleEntry, seeded, storedRow } from './audit-entries.js';
+import { openBenchStore, type BenchStore } from './bench-stores.js';
+import { createBenchWorld, type BenchWorld } from './bench-world.js';
+import { bulkLoadPostgres, bulkLoadSqlite } from './bulk-orders.js';
+import { readSqliteSettings } from './sqlite-limits.js';
+import { measureAsync, measureSync, warmUp, type Throughput } from './timing.js';
+
+/** One order-change loop measured with and without the audit append, in interleaved rounds. */
+export interface LogPair {
+  readonly callers: number;
+  readonly withLog: Throughput;
+  readonly withoutLog: Throughput;
+}
+
+/** Everything part 1 measured on one engine. */
+export interface AppendRun {
+  readonly kind: StoreKind;
+  readonly aloneSingle: Throughput;
+  readonly aloneConcurrent: Throughput;
+  /** Raw prepared statements (SQLite: one connection, so 1 caller only). */
+  readonly raw: readonly LogPair[];
+  /** Through the store: Kysely and withWriteTransaction, the real appendAuditEntry. */
+  readonly viaStore: readonly LogPair[];
+  /** Real `orders.perform(planner, id, 'submit')` calls, 1 caller, on orders created untimed just before. */
+  readonly submit: Throughput;
+  /** Entries in the log at the end, checked dense (count = max(idx) + 1). */
+  readonly entries: number;
+}
+
+/** Orders bulk-loaded for the transitions to change (each change bumps one order's version). */
+const ORDERS = 1000;
+
+/** The sum of rounds of one loop: rates add up; p50/p95 are the count-weighted means of the rounds'. */
+function combine(parts: readonly Throughput[]): Throughput {
+  const count = parts.reduce((sum, part) => sum + part.count, 0);
+  const seconds = parts.reduce((sum, part) => sum + part.seconds, 0);
+  const weighted = (pick: (part: Throughput) => number): number => (count === 0 ? Number.NaN : parts.reduce((sum, part) => sum + pick(part) * part.count, 0) / count);
+  return { count, seconds, perSecond: seconds > 0 ? count / seconds : 0, p50Ms: weighted((part) => part.p50Ms), p95Ms: weighted((part) => part.p95Ms) };
+}
+
+/**
+ * Warms both variants up, then runs without / with / without / with for half of
+ * `durationMs` each, so a drifting disk hits both alike.
+ */
+async function measurePair(callers: number, durationMs: number, run: (withLog: boolean, ms: number) => Promise<Throughput>): Promise<LogPair> {
+  const warm = Math.min(300, durationMs / 4);
+  await run(false, warm);
+  await run(true, warm);
+  const withLog: Throughput[] = [];
+  const withoutLog: Throughput[] = [];
+  for (let round = 0; round < 2; round += 1) {
+    withoutLog.push(await run(false, durationMs / 2));
+    withLog.push(await run(true, durationMs / 2));
+  }
+  return { callers, withLog: combine(withLog), withoutLog: combine(withoutLog) };
+}
+
+/** Hands out the orders' ids round robin. */
+function cycle(ids: readonly string[]): () => string {
+  let turn = 0;
+  return () => ids[turn++ % ids.length] ?? '';
+}
+
+/**
+ * Entry fields for the order being changed, from a pool of the seeded mix made
+ * before any timing (making them costs about as much as a tenth of an append).
+ */
+function fieldsFor(random: () => number, orderIds: readonly string[]): (orderId?: string) => AuditEntryFields {
+  const pool = Array.from({ length: 4096 }, (_, index) => sampleEntry(index, random, orderIds, Date.now()));
+  let turn = 0;
+  return (orderId) => {
+    const fields = pool[turn++ % pool.length] as AuditEntryFields;
+    return orderId === undefined ? fields : { ...fields, orderId };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw SQLite: better-sqlite3 on the store's file, the store's pragmas.
+
+function openRawSqlite(file: string, synchronous: number): BetterSqlite3.Database {
+  const raw = new BetterSqlite3(file);
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma(`synchronous = ${synchronous}`);
+  raw.pragma('foreign_keys = ON');
+  return raw;
+}
+
+/** The statements of `appendAuditEntry` on one better-sqlite3 connection. */
+function sqliteAppender(raw: BetterSqlite3.Database): (fields: AuditEntryFields) => void {
+  const lastIdx = raw.prepare('select max(idx) as last from audit_entries');
+  const insertEntry = raw.prepare(`insert into audit_entries (idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const siblingReads = new Map<number, BetterSqlite3.Statement>();
+  const nodeInserts = new Map<number, BetterSqlite3.Statement>();
+  const siblingsOf = (count: number): BetterSqlite3.Statement => {
+    let statement = siblingReads.get(count);
+    if (statement === undefined) {
+      statement = raw.prepare(`select level, idx, hash from audit_tree_nodes where ${Array.from({ length: count }, () => '(level = ? and idx = ?)').join(' or ')}`);
+      siblingReads.set(count, statement);
+    }
+    return statement;
+  };
+  const insertNodes = (count: number): BetterSqlite3.Statement => {
+    let statement = nodeInserts.get(count);
+    if (statement === undefined) {
+      statement = raw.prepare(`insert into audit_tree_nodes (level, idx, hash) values ${Array.from({ length: count }, () => '(?, ?, ?)').join(', ')}`);
+      nodeInserts.set(count, statement);
+    }
+    return statement;
+  };
+  return (fields) => {
+    const { last } = lastIdx.get() as { last: number | null };
+    const idx = last === null ? 0 : last + 1;
+    const row = storedRow(idx, fields);
+    const entry = canonicalJson(row);
+    const leaf = auditLeafHash(entry);
+    insertEntry.run(idx, fields.at, fields.actorId ?? null, fields.actor, fields.source ?? null, fields.kind, fields.outcome, fields.orderId ?? null,
+      fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, canonicalJson(fields.detail ?? {}), entry, leaf);
+    const needed = appendAddresses(idx);
+    const found = needed.length === 0 ? [] : siblingsOf(needed.length).all(...needed.flatMap((address) => [address.level, address.index])) as { level: number; idx: number; hash: string }[];
+    const byAddress = new Map(found.map((node) => [`${node.level}/${node.idx}`, Buffer.from(node.hash, 'hex')]));
+    const nodes = appendedNodesFrom(idx, Buffer.from(leaf, 'hex'), needed.map((address) => byAddress.get(`${address.level}/${address.index}`) ?? new Uint8Array(0)));
+    insertNodes(nodes.length).run(...nodes.flatMap((node) => [node.level, node.index, Buffer.from(node.hash).toString('hex')]));
+  };
+}
+
+async function rawSqlitePair(bench: BenchStore, ids: readonly string[], fields: (orderId?: string) => AuditEntryFields, durationMs: number): Promise<LogPair> {
+  const settings = await readSqliteSettings(bench.store);
+  const raw = openRawSqlite(bench.file ?? '', settings.synchronous);
+  try {
+    const begin = raw.prepare('begin immediate');
+    const commit = raw.prepare('commit');
+    const readOrder = raw.prepare('select * from orders where id = ?');
+    const updateOrder = raw.prepare('update orders set state = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
+    const append = sqliteAppender(raw);
+    const next = cycle(ids);
+    const change = (withLog: boolean): void => {
+      const id = next();
+      begin.run();
+      const row = readOrder.get(id) as { state: string; version: number };
+      const to = row.state === 'released' ? 'dispatched' : 'released';
+      updateOrder.run(to, new Date().toISOString(), id, row.version);
+      if (withLog) append(fields(id));
+      commit.run();
+    };
+    return await measurePair(1, durationMs, (withLog, ms) => Promise.resolve(measureSync(ms, () => change(withLog))));
+  } finally {
+    raw.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw PostgreSQL: pg clients on the bench schema, the advisory lock with a key of the bench's own.
+
+const placeholders = (rows: number, columns: number, from = 1): string =>
+  Array.from({ length: rows }, (_, row) => `(${Array.from({ length: columns }, (_, column) => `$${from + row * columns + column}`).join(', ')})`).join(', ');
+
+async function postgresAppend(client: pg.Client, lockKey: number, fields: AuditEntryFields): Promise<void> {
+  await client.query('select pg_advisory_xact_lock($1::bigint)', [lockKey]);
+  const { rows } = await client.query<{ last: string | null }>('select max(idx) as last from audit_entries');
+  const last = rows[0]?.last;
+  const idx = last == null ? 0 : Number(last) + 1;
+  const entry = canonicalJson(storedRow(idx, fields));
+  const leaf = auditLeafHash(entry);
+  await client.query(
+    `insert into audit_entries (idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash) values ${placeholders(1, 14)}`,
+    [idx, fields.at, fields.actorId ?? null, fields.actor, fields.source ?? null, fields.kind, fields.outcome, fields.orderId ?? null,
+      fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, canonicalJson(fields.detail ?? {}), entry, leaf],
+  );
+  const needed = appendAddresses(idx);
+  let hashes: Uint8Array[] = [];
+  if (needed.length > 0) {
+    const where = needed.map((_, i) => `(level = $${2 * i + 1} and idx = $${2 * i + 2})`).join(' or ');
+    const found = await client.query<{ level: number; idx: string; hash: string }>(`select level, idx, hash from audit_tree_nodes where ${where}`, needed.flatMap((a) => [a.level, a.index]));
+    const byAddress = new Map(found.rows.map((node) => [`${node.level}/${node.idx}`, Buffer.from(node.hash, 'hex')]));
+    hashes = needed.map((address) => byAddress.get(`${address.level}/${address.index}`) ?? new Uint8Array(0));
+  }
+  const nodes = appendedNodesFrom(idx, Buffer.from(leaf, 'hex'), hashes);
+  await client.query(`insert into audit_tree_nodes (level, idx, hash) values ${placeholders(nodes.length, 3)}`, nodes.flatMap((node) => [node.level, node.index, Buffer.from(node.hash).toString('hex')]));
+}
+
+async function rawPostgresPairs(url: string, schema: string, ids: readonly string[], fields: (orderId?: string) => AuditEntryFields, durationMs: number, concurrency: number): Promise<LogPair[]> {
+  const clients: pg.Client[] = [];
+  try {
+    for (let index = 0; index < concurrency; index += 1) {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000, options: `-c search_path=${schema}` });
+      await client.connect();
+      clients.push(client);
+    }
+    const lockKey = randomInt(1, 2 ** 47);
+    const next = cycle(ids);
+    const change = async (client: pg.Client, withLog: boolean): Promise<void> => {
+      const id = next();
+      await client.query('begin isolation level read committed');
+      try {
+        const { rows } = await client.query<{ state: string; version: number }>('select * from orders where id = $1', [id]);
+        const row = rows[0];
+        if (row === undefined) throw new Error(`order ${id} is missing`);
+        const to = row.state === 'released' ? 'dispatched' : 'released';
+        await client.query('update orders set state = $1, version = version + 1, updated_at = $2 where id = $3 and version = $4', [to, new Date().toISOString(), id, row.version]);
+        if (withLog) await postgresAppend(client, lockKey, fields(id));
+        await client.query('commit');
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      }
+    };
+    const pairs: LogPair[] = [];
+    for (const callers of [1, concurrency]) {
+      // A pg client runs one query at a time: each caller borrows an idle one per transaction.
+      const idle = clients.slice(0, callers);
+      pairs.push(await measurePair(callers, durationMs, (withLog, ms) => measureAsync({
+        concurrency: callers, durationMs: ms, next: () => idle.pop(),
+        op: async (client) => {
+          try {
+            await change(client, withLog);
+          } finally {
+            idle.push(client);
+          }
+        },
+      })));
+    }
+    return pairs;
+  } finally {
+    await Promise.all(clients.map((client) => client.end()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through the store: what OrderService.change does around its audit entry, minus validation and policy.
+
+async function storePairs(store: Store, ids: readonly string[], fields: (orderId?: string) => AuditEntryFields, durationMs: number, concurrency: number): Promise<LogPair[]> {
+  const next = cycle(ids);
+  const change = (withLog: boolean): Promise<void> => withWriteTransaction(store, async (trx) => {
+    const id = next();
+    const row = await trx.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const to = row.state === 'released' ? 'dispatched' : 'released';
+    const updated = await trx.updateTable('orders').set({ state: to, version: row.version + 1, updated_at: new Date().toISOString() })
+      .where('id', '=', id).where('version', '=', row.version).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new Error(`order ${id} changed underneath the bench`);
+    if (withLog) await appendAuditEntry(trx, fields(id));
+  });
+  const pairs: LogPair[] = [];
+  for (const callers of [1, concurrency]) {
+    pairs.push(await measurePair(callers, durationMs, (withLog, ms) => measureAsync({ concurrency: callers, durationMs: ms, next: () => withLog, op: change })));
+  }
+  return pairs;
+}
+
+/**
+ * The real service call, log included: orders created (untimed) for `durationMs`, then
+ * `orders.perform(…, 'submit')` on them, 1 caller, until the time or the orders run out.
+ */
+async function realSubmits(world: BenchWorld, durationMs: number): Promise<Throughput> {
+  const { orders } = world.services;
+  const { planner } = world.actors;
+  const created: { id: string; version: number }[] = [];
+  await measureAsync({ concurrency: 1, durationMs, next: () => world.orderInput(), op: async (input) => {
+    const order = await orders.create(planner, input);
+    created.push({ id: order.id, version: order.version });
+  } });
+  const submit = (order: { id: string; version: number }) => orders.perform(planner, order.id, 'submit', { version: order.version });
+  // Warm-up on the first few, as the service section does.
+  await warmUp(Math.min(20, Math.floor(created.length / 10)), (index) => submit(created[index] as { id: string; version: number }));
+  let next = Math.min(20, Math.floor(created.length / 10));
+  return measureAsync({ concurrency: 1, durationMs, next: () => created[next++], op: submit });
+}
+
+/** Appends through the store's own API, nothing else in the transaction. */
+async function appendsAlone(store: Store, fields: (orderId?: string) => AuditEntryFields, durationMs: number, callers: number): Promise<Throughput> {
+  const op = (): Promise<number> => withWriteTransaction(store, (trx) => appendAuditEntry(trx, fields()));
+  await measureAsync({ concurrency: callers, durationMs: Math.min(300, durationMs / 4), next: () => true, op });
+  return measureAsync({ concurrency: callers, durationMs, next: () => true, op });
+}
+
+async function denseEntries(store: Store): Promise<number> {
+  const row = await store.db.selectFrom('audit_entries')
+    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('idx').as('last')]).executeTakeFirstOrThrow();
+  const count = Number(row.n);
+  const last = row.last === null ? -1 : Number(row.last);
+  if (count !== last + 1) throw new Error(`the audit log is not dense: ${count} entries, last index ${last}`);
+  return count;
+}
+
+/**
+ * Part 1 on one engine, one fresh database: the bench world (plant, users),
+ * {@link ORDERS} bulk-loaded orders, then appends alone (1 caller, then
+ * `concurrency`), the raw with/without pairs and the through-the-store pairs.
+ */
+export async function benchAuditAppends(kind: StoreKind, postgresUrl: string, durationMs: number, concurrency: number): Promise<AppendRun> {
+  const bench = await openBenchStore(kind, postgresUrl, 'audit_append');
+  try {
+    const world = await createBenchWorld(bench.store);
+    const plan = { rows: ORDERS, workCenters: world.workCenters, createdBy: world.actors.planner.subject.userId };
+    if (kind === 'sqlite') bulkLoadSqlite(bench.file ?? '', plan);
+    else if (bench.options.kind === 'postgres' && bench.options.schema !== undefined) await bulkLoadPostgres(postgresUrl, bench.options.schema, plan);
+    const ids = (await bench.store.db.selectFrom('orders').select('id').where('number', 'like', 'BULK-%').orderBy('number').execute()).map((row) => row.id);
+    if (ids.length !== ORDERS) throw new Error(`expected ${ORDERS} bulk-loaded orders, found ${ids.length}`);
+    const fields = fieldsFor(seeded(7), ids);
+
+    const aloneSingle = await appendsAlone(bench.store, fields, durationMs, 1);
+    const aloneConcurrent = await appendsAlone(bench.store, fields, durationMs, concurrency);
+    const raw = kind === 'sqlite'
+      ? [await rawSqlitePair(bench, ids, fields, durationMs)]
+      : await rawPostgresPairs(postgresUrl, bench.options.kind === 'postgres' ? bench.options.schema ?? '' : '', ids, fields, durationMs, concurrency);
+    const viaStore = await storePairs(bench.store, ids, fields, durationMs, concurrency);
+    const submit = await realSubmits(world, durationMs);
+    return { kind, aloneSingle, aloneConcurrent, raw, viaStore, submit, entries: await denseEntries(bench.store) };
+  } finally {
+    await bench.dispose();
+  }
+}
