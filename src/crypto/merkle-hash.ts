@@ -2,6 +2,7 @@
  * The hashes of an RFC 9162 Merkle tree (section 2.1.1): leaves, interior
  * nodes, the empty tree, and the tree hash of a list. SHA-256 through node:crypto.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 
 /** Bytes in every tree hash (SHA-256). */
@@ -12,14 +13,25 @@ export const HASH_SIZE = 32;
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const NODE_PREFIX = Uint8Array.of(0x01);
 
+// One-shot hashing (Node 20.12+) is about twice as fast as a Hash object for short inputs,
+// which is what verifying millions of leaves and nodes spends its time on.
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
+
+function sha256(...parts: Uint8Array[]): Uint8Array {
+  if (oneShot) return oneShot('sha256', parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts), 'buffer');
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+}
+
 /** The leaf hash of an entry's bytes: SHA-256(0x00 || bytes) (RFC 9162 §2.1.1). */
 export function leafHash(bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
+  return sha256(LEAF_PREFIX, bytes);
 }
 
 /** The hash of an interior node: SHA-256(0x01 || left || right) (RFC 9162 §2.1.1). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return sha256(NODE_PREFIX, left, right);
 }
 
 /** The root of the empty tree: SHA-256 of the empty string (RFC 9162 §2.1.1). A fresh copy each call. */

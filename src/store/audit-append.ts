@@ -82,6 +82,7 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
   // The stored `entry` is the exact byte string the Merkle leaf commits to;
   // verifiers re-hash it rather than rebuild it from the columns.
   const entry = canonicalJson(row);
+  const leaf = auditLeafHash(entry);
   await trx.insertInto('audit_entries').values({
     idx,
     at: row.at,
@@ -96,9 +97,9 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
     hash_after: row.hashAfter,
     detail: canonicalJson(row.detail),
     entry,
-    leaf_hash: auditLeafHash(entry),
+    leaf_hash: leaf,
   }).execute();
-  await appendTreeNodes(trx, idx, Buffer.from(auditLeafHash(entry), 'hex'));
+  await appendTreeNodes(trx, idx, Buffer.from(leaf, 'hex'));
   return idx;
 }
 
