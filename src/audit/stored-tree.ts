@@ -14,7 +14,8 @@ export class StoredTree implements SubtreeSource {
     const rows = await this.db
       .selectFrom('audit_tree_nodes')
       .select(['level', 'idx', 'hash'])
-      .where((eb) => eb.or(addresses.map((address) => eb.and([eb('level', '=', address.level), eb('idx', '=', address.index)]))))
+      // A row-value IN list: one primary-key probe per address on both engines.
+      .where((eb) => eb(eb.refTuple('level', 'idx'), 'in', addresses.map((address) => eb.tuple(address.level, address.index))))
       .execute();
     const byAddress = new Map(rows.map((row) => [`${row.level}/${Number(row.idx)}`, row.hash]));
     return addresses.map((address) => {

@@ -112,7 +112,7 @@ async function appendTreeNodes(trx: Kysely<Database>, idx: number, leaf: Uint8Ar
   const siblings = needed.length === 0 ? [] : await trx
     .selectFrom('audit_tree_nodes')
     .select(['level', 'idx', 'hash'])
-    .where((eb) => eb.or(needed.map((address) => eb.and([eb('level', '=', address.level), eb('idx', '=', address.index)]))))
+    .where((eb) => eb(eb.refTuple('level', 'idx'), 'in', needed.map((address) => eb.tuple(address.level, address.index))))
     .execute();
   const byAddress = new Map(siblings.map((row) => [`${row.level}/${Number(row.idx)}`, Buffer.from(row.hash, 'hex')]));
   const hashes = needed.map((address) => {
