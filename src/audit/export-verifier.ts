@@ -15,6 +15,7 @@ import {
   leafMismatch,
   parseRawExportLine,
 } from './export-format.js';
+import { fastEntryLeaf } from './export-fast-entry.js';
 import { type NoteVerifier, parseVerifierKey } from './signed-note.js';
 
 /** Stable codes of export verification failures. Add freely; never rename (a test pins the list). */
@@ -154,6 +155,15 @@ export class ExportVerifier {
   push(lineText: string, lineNumber: number): void {
     if (this.#failure !== undefined || this.#result !== undefined) return;
     this.#lastLine = lineNumber;
+    // The common line, an entry as formatExportLine writes it, proven on its raw text; on anything
+    // else, or anything wrong, the exact path below decides (and words the failure).
+    if (this.#header !== undefined && this.#range.size < this.#header.size) {
+      const bytes = fastEntryLeaf(lineText, this.#range.size);
+      if (bytes !== undefined) {
+        this.#range.append(leafHash(bytes));
+        return;
+      }
+    }
     const parsed = parseRawExportLine(lineText);
     if (!parsed.ok) {
       const { code, message } = badLine(parsed.error, this.#header === undefined);
