@@ -5,8 +5,8 @@
 import { ForgelineError } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import type { AuditLogIdentity } from './audit-log.js';
-import { cosignatureTimestamp, parseCheckpoint, verifyCheckpoint } from './checkpoint.js';
-import { type NoteSignature, MAX_NOTE_SIGNATURES, parseNote } from './signed-note.js';
+import { cosignatureTimestamp, parseCheckpoint, verifyCheckpoint, verifyCosignatures } from './checkpoint.js';
+import { type NoteSignature, type NoteVerifier, MAX_NOTE_SIGNATURES, parseNote } from './signed-note.js';
 
 /** A stored checkpoint with the cosignatures it now carries. */
 export interface CosignedCheckpoint {
@@ -49,7 +49,12 @@ function mergedLines(stored: readonly NoteSignature[], submitted: readonly NoteS
  * signature (`validation-failed`), and its body must be a stored checkpoint's exactly (`not-found`
  * when none of its size is stored, `conflict` when the stored one differs: not what this log signed).
  */
-export async function mergeCosignatures(store: Store, identity: Pick<AuditLogIdentity, 'origin' | 'verifier'>, noteText: string): Promise<CosignedCheckpoint> {
+export async function mergeCosignatures(
+  store: Store,
+  identity: Pick<AuditLogIdentity, 'origin' | 'verifier'>,
+  noteText: string,
+  acceptedWitnesses: readonly NoteVerifier[] = [],
+): Promise<CosignedCheckpoint> {
   const parsed = parseNote(noteText);
   if (!parsed.ok) throw invalid(`The note is not a signed note: ${parsed.error.message}`);
   const checkpoint = parseCheckpoint(parsed.value.text);
@@ -63,6 +68,16 @@ export async function mergeCosignatures(store: Store, identity: Pick<AuditLogIde
   }
   const size = checkpoint.value.size;
   const isLog = (line: NoteSignature): boolean => line.name === identity.verifier.name && line.keyId === identity.verifier.keyId;
+  // With a configured list of witnesses, only their cosignatures are kept, and each must verify:
+  // nobody can park a line under a real witness's name that the witness never signed.
+  if (acceptedWitnesses.length > 0) {
+    for (const line of parsed.value.signatures.filter((signature) => !isLog(signature))) {
+      const witness = acceptedWitnesses.find((candidate) => candidate.name === line.name && candidate.keyId === line.keyId);
+      if (!witness) throw invalid(`The cosignature of ${line.name} is not from a witness this log accepts`);
+      const checked = verifyCosignatures(noteText, [witness], 1);
+      if (!checked.ok) throw invalid(`The cosignature of ${line.name} does not verify: ${checked.error.message}`);
+    }
+  }
   for (let attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
     const row = size > BigInt(Number.MAX_SAFE_INTEGER)
       ? undefined

@@ -20,6 +20,8 @@ export interface ServeOptions {
   readonly log?: boolean | undefined;
   /** When the audit log signs checkpoints (default: every 10 s while it grows, or every 1,000 entries). */
   readonly checkpointPolicy?: CheckpointPolicy | undefined;
+  /** Witness key lines whose cosignatures the log accepts (default: any well-formed cosignature). */
+  readonly witnessKeys?: readonly string[] | undefined;
 }
 
 /** A running server. */
@@ -37,7 +39,7 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
       ? undefined
       : { key: await readFile(join(options.dataDir, manifest.tls.key), 'utf8'), cert: await readFile(join(options.dataDir, manifest.tls.cert), 'utf8') };
     const logger = options.log === false ? false : pino({ level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] });
-    const services = createServices({ store, clock: systemClock, auditIdentity: await loadAuditIdentity(options.dataDir, manifest) });
+    const services = createServices({ store, clock: systemClock, auditIdentity: await loadAuditIdentity(options.dataDir, manifest), witnessKeys: options.witnessKeys ?? [] });
     const app = buildApp({ services, https, logger });
     // A refusal to sign means the stored log was changed behind the server's back: say so loudly.
     const scheduler = new CheckpointScheduler(services.auditLog, options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY, (error) => {

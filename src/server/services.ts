@@ -1,5 +1,6 @@
 import { SessionService, UserService } from '../access/index.js';
-import { AuditLog, AuditQueries, ephemeralAuditIdentity, type AuditLogIdentity, type Clock } from '../audit/index.js';
+import { AuditLog, AuditQueries, ephemeralAuditIdentity, parseWitnessKey, type AuditLogIdentity, type Clock, type NoteVerifier } from '../audit/index.js';
+import { ForgelineError } from '../domain/index.js';
 import { OrderService } from '../orders/index.js';
 import { ItemService, PlantService } from '../plant/index.js';
 import type { Store } from '../store/index.js';
@@ -14,6 +15,8 @@ export interface Services {
   readonly orders: OrderService;
   readonly audit: AuditQueries;
   readonly auditLog: AuditLog;
+  /** The witnesses whose cosignatures the log accepts; empty: any well-formed cosignature is kept. */
+  readonly acceptedWitnesses: readonly NoteVerifier[];
 }
 
 /** Options of {@link createServices}. */
@@ -24,6 +27,8 @@ export interface ServiceOptions {
   readonly sessionTtlMs?: number;
   /** The key the audit log signs checkpoints with; a throw-away one when absent (tests, init). */
   readonly auditIdentity?: AuditLogIdentity;
+  /** Witness key lines (cosignature keys, C2SP tlog-cosignature) whose cosignatures are accepted. */
+  readonly witnessKeys?: readonly string[];
 }
 
 /** The composition root of the services: the one place they are wired together. */
@@ -38,5 +43,10 @@ export function createServices(options: ServiceOptions): Services {
     orders: new OrderService(deps),
     audit: new AuditQueries(deps),
     auditLog: new AuditLog({ ...deps, identity: options.auditIdentity ?? ephemeralAuditIdentity() }),
+    acceptedWitnesses: (options.witnessKeys ?? []).map((line) => {
+      const witness = parseWitnessKey(line);
+      if (!witness.ok) throw new ForgelineError('validation-failed', `not a witness key: ${witness.error.message}`);
+      return witness.value;
+    }),
   };
 }

@@ -29,7 +29,7 @@ export function witnessRoutes(services: Services): RouteSpec[] {
       handler: async ({ actor, body }) => {
         const { note } = parseOrThrow(cosignaturesBodySchema, body, 'cosignatures');
         assertCan(actor.subject, 'audit.witness', { kind: 'system' });
-        return presentCosigned(await mergeCosignatures(store, identity, note));
+        return presentCosigned(await mergeCosignatures(store, identity, note, services.acceptedWitnesses));
       },
     },
   ];

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
   cosignCheckpoint,
   ed25519Signer,
+  mergeCosignatures,
   parseNote,
   parseWitnessKey,
   signCheckpoint,
@@ -147,5 +148,26 @@ describeEachEngine('witness cosignatures API', (engine) => {
     }
     expect((await api.app.inject({ method: 'POST', url: COSIGN, payload: { note: cosigned } })).statusCode).toBe(401);
     expect(await served()).toBe(note);
+  });
+});
+
+describeEachEngine('a log that names its witnesses', (engine) => {
+  it('keeps only cosignatures of the configured witnesses, each verified', async () => {
+    const api = await createApiHarness(engine.store());
+    try {
+      const note = await api.app.inject({ method: 'POST', url: '/api/v1/audit/checkpoint', headers: { authorization: `Bearer ${api.tokens.auditor}` } });
+      const known = witness('witness.example/known');
+      const stranger = witness('witness.example/stranger');
+      const identity = api.world.identity;
+      await expect(mergeCosignatures(engine.store(), identity, cosign(note.body, stranger.signer), [known.key])).rejects.toMatchObject({ code: 'validation-failed' });
+      // A line under the known witness's name and key id that it never signed.
+      const forged = cosign(note.body, stranger.signer).replace(`— witness.example/stranger `, `— witness.example/known `);
+      await expect(mergeCosignatures(engine.store(), identity, forged, [known.key])).rejects.toMatchObject({ code: 'validation-failed' });
+      const merged = await mergeCosignatures(engine.store(), identity, cosign(note.body, known.signer), [known.key]);
+      expect(merged.cosignatures).toBe(1);
+      expect(verifyCosignatures(merged.note, [known.key], 1).ok).toBe(true);
+    } finally {
+      await api.close();
+    }
   });
 });

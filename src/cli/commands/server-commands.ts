@@ -19,6 +19,7 @@ interface ServeOptions extends DataOptions {
   readonly host?: string;
   readonly port?: number;
   readonly insecureHttp?: boolean;
+  readonly witness?: string[];
 }
 
 /** The file whose presence marks an initialized data folder (the server's DATA_MANIFEST). */
@@ -65,6 +66,7 @@ export function registerServerCommands(program: Command, context: CliContext): v
       host: options.host ?? config.host ?? 'localhost',
       port: options.port ?? config.port ?? 8443,
       insecureHttp: options.insecureHttp === true,
+      witnessKeys: options.witness ?? [],
       databaseUrl: options.databaseUrl ?? config.databaseUrl ?? undefined,
     });
     io.err(`Forgeline is serving ${server.url} (data ${dataDir}); Ctrl-C to stop`);
@@ -81,7 +83,8 @@ export function registerServerCommands(program: Command, context: CliContext): v
     command
       .option('--host <host>', 'the address to listen on (env FORGELINE_HOST, default localhost)')
       .option('--port <n>', 'the port to listen on (env FORGELINE_PORT, default 8443)', parsePort)
-      .option('--insecure-http', 'serve plain HTTP instead of HTTPS (only behind a TLS-terminating proxy)');
+      .option('--insecure-http', 'serve plain HTTP instead of HTTPS (only behind a TLS-terminating proxy)')
+      .option('--witness <keyline>', 'accept cosignatures only from this witness key (repeatable)', (value: string, all: string[] = []) => [...all, value]);
 
   dataOption(program.command('init').description('create a data folder: database, TLS certificates, and the first admin (whose one-time password is printed once)'))
     .option('--admin-password-file <file>', "read the admin's password from a file instead of generating a one-time one")
