@@ -74,7 +74,10 @@ export class AuditLog {
   async checkpoint(): Promise<StoredCheckpoint | null> {
     const size = await this.tree.size();
     const previous = await this.latest();
-    if (size === 0 || (previous && previous.size >= size)) return previous;
+    if (previous && previous.size > size) {
+      throw integrityError(`the log holds ${size} entries but a checkpoint of ${previous.size} was signed: entries were deleted`);
+    }
+    if (size === 0 || (previous && previous.size === size)) return previous;
     const root = await rootHash(size, this.tree).catch((error: unknown) => {
       throw integrityError(`the stored tree cannot produce the root of ${size} entries: ${error instanceof Error ? error.message : String(error)}`);
     });

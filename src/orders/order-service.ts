@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { auditActorOf, verifyPassword, type Action, type Actor, type Resource } from '../access/index.js';
+import { auditActorOf, can, verifyPassword, type Action, type Actor, type Resource } from '../access/index.js';
 import { AuditTrail, type AuditKind, type Clock } from '../audit/index.js';
 import { contentHash } from '../crypto/index.js';
 import {
@@ -151,10 +151,23 @@ export class OrderService {
       .execute();
   }
 
+  /**
+   * Loads an order for a change. An order the actor may not even see answers not-found, as a
+   * read would, so its existence is not revealed; the attempt is still audited.
+   */
+  private async loadVisible(actor: Actor, id: string, kind: AuditKind): Promise<OrderContext> {
+    const context = await loadOrderContext(this.deps.store.db, id);
+    if (!can(actor.subject, 'order.read', orderResource(context)).allowed) {
+      await this.audit.recordAlone({ kind, outcome: 'denied', actor: auditActorOf(actor), orderId: id, detail: { reason: 'the order is outside your scope' } });
+      throw new ForgelineError('not-found', `no order ${id}`);
+    }
+    return context;
+  }
+
   /** Edits a draft: the named fields are replaced, the whole content checked again, and a new immutable revision written. */
   async edit(actor: Actor, id: string, input: unknown): Promise<OrderDetail> {
     const { version, ...changes } = parseOrThrow(editRequestSchema, input, 'order edit');
-    const context = await loadOrderContext(this.deps.store.db, id);
+    const context = await this.loadVisible(actor, id, 'order.edit');
     await this.authorize(actor, 'order.edit', orderResource(context), 'order.edit', id);
     const current = await loadContent(this.deps.store.db, id, context.row.revision);
     const content = parseOrThrow(orderContentSchema, { ...current, ...changes }, 'order');
@@ -183,8 +196,8 @@ export class OrderService {
   /** Performs a lifecycle command (submit, release, …, cancel) on an order. */
   async perform<C extends OrderCommand>(actor: Actor, id: string, command: C, input: unknown): Promise<OrderDetail> {
     const request = parseOrThrow(actionInputSchemas[command], input, `${command} request`) as OrderCommandInput<OrderCommand>;
-    const context = await loadOrderContext(this.deps.store.db, id);
     const kind = `order.${command}` as const;
+    const context = await this.loadVisible(actor, id, kind);
     await this.authorize(actor, kind, orderResource(context), kind, id);
     if (command === 'release' && 'password' in request) {
       // The electronic signature: the approver proves again who they are, now, for this revision.
@@ -264,6 +277,11 @@ export class OrderService {
       const row = await trx.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       if (row.version !== expectedVersion) {
         throw new ForgelineError('stale-version', `the order is at version ${row.version}, your change was made against ${expectedVersion}; reload and try again`, { extensions: { currentVersion: row.version } });
+      }
+      // The policy decided on the order as read before this transaction (state, authors, scope);
+      // if anything changed since, that decision is void: the caller must try again on the order as it is.
+      if (row.version !== context.row.version) {
+        throw new ForgelineError('stale-version', `the order changed to version ${row.version} while your change was being checked; reload and try again`, { extensions: { currentVersion: row.version } });
       }
       const from = row.state as OrderState;
       const next = transition(from, action, row.held_from as OrderState | null);

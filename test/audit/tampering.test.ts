@@ -105,6 +105,11 @@ describeEachEngine('tampering with the stored audit log', (engine) => {
     expect(found.message).toContain(String(later.size));
   });
 
+  it('refuses to sign once entries a checkpoint covered were deleted', async () => {
+    await db().deleteFrom('audit_entries').where('idx', '>=', keptCheckpoint.size - 2).execute();
+    await expect(world.services.auditLog.checkpoint()).rejects.toMatchObject({ code: 'audit-integrity' });
+  });
+
   it('catches a forged checkpoint and a changed stored root', async () => {
     await db().updateTable('audit_checkpoints').set({ note: keptCheckpoint.note.replace(/\n\n— /, '\n\n— x') }).where('size', '=', keptCheckpoint.size).execute();
     expect(['bad-signature', 'malformed-line', 'unknown-key']).toContain(failure(await verify()).code);

@@ -94,6 +94,20 @@ describeEachEngine('order service', (engine) => {
     expect((await act(approver, order, 'release', { password: TEST_PASSWORD })).state).toBe('released');
   });
 
+  it('decides on the order as it is: a release checked on an old copy is refused, not applied', async () => {
+    // Someone holding both roles sends a release for a version the order will only reach once
+    // they have edited and submitted it themselves, hoping the policy looks at the old copy.
+    const both = await world.user('bea.both', ['planner', 'approver']);
+    const order = await world.createOrder(planner);
+    const release = world.services.orders.perform(both, order.id, 'release', { version: 3, password: TEST_PASSWORD });
+    const edited = await world.services.orders.edit(both, order.id, { version: 1, notes: 'my change' });
+    await act(both, edited, 'submit');
+    await expect(release).rejects.toMatchObject({ code: 'stale-version' });
+    const now = await world.services.orders.queries.get(planner, order.id);
+    expect(now).toMatchObject({ state: 'submitted', signatures: [] });
+    await expectCode(act(both, now, 'release', { password: TEST_PASSWORD }), 'separation-of-duties');
+  });
+
   it('refuses a release whose electronic signature password is wrong', async () => {
     let order = await world.createOrder(planner);
     order = await act(planner, order, 'submit');
@@ -186,11 +200,15 @@ describeEachEngine('order service', (engine) => {
     await world.createOrder(lyonPlanner, { workCenterId: world.node('wc-press').id });
     await expectCode(world.createOrder(lyonPlanner), 'forbidden');
     await expectCode(world.services.orders.queries.get(lyonPlanner, berlinOrder.id), 'not-found');
+    await expectCode(world.services.orders.perform(lyonPlanner, berlinOrder.id, 'submit', { version: 1 }), 'not-found');
     const page = await world.services.orders.queries.list(lyonPlanner, {});
     expect(page.items.map((order) => order.workCenterId)).toEqual([world.node('wc-press').id]);
     expect((await world.services.orders.queries.list(planner, {})).items).toHaveLength(2);
     const denial = (await audit()).filter((entry) => entry.outcome === 'denied');
-    expect(denial).toEqual([expect.objectContaining({ kind: 'order.create', actor: 'lea.lyon' })]);
+    expect(denial).toEqual([
+      expect.objectContaining({ kind: 'order.create', actor: 'lea.lyon' }),
+      expect.objectContaining({ kind: 'order.submit', actor: 'lea.lyon', order_id: berlinOrder.id }),
+    ]);
   });
 
   it('lists by scope inside the query: site, area and work-center scopes, and filters outside the scope', async () => {
