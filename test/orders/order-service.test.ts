@@ -99,10 +99,14 @@ describeEachEngine('order service', (engine) => {
     // they have edited and submitted it themselves, hoping the policy looks at the old copy.
     const both = await world.user('bea.both', ['planner', 'approver']);
     const order = await world.createOrder(planner);
-    const release = world.services.orders.perform(both, order.id, 'release', { version: 3, password: TEST_PASSWORD });
+    // Settled into a value at once: it may be refused before the edit below is even done.
+    const release = world.services.orders.perform(both, order.id, 'release', { version: 3, password: TEST_PASSWORD }).then(
+      () => 'released',
+      (error: unknown) => error,
+    );
     const edited = await world.services.orders.edit(both, order.id, { version: 1, notes: 'my change' });
     await act(both, edited, 'submit');
-    await expect(release).rejects.toMatchObject({ code: 'stale-version' });
+    expect(await release).toMatchObject({ code: 'stale-version' });
     const now = await world.services.orders.queries.get(planner, order.id);
     expect(now).toMatchObject({ state: 'submitted', signatures: [] });
     await expectCode(act(both, now, 'release', { password: TEST_PASSWORD }), 'separation-of-duties');
