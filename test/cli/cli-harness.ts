@@ -1,5 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempFolder } from '../support/temp-folders.js';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FetchFunction } from '../../src/cli/api-client.js';
@@ -68,7 +67,7 @@ export function fakeFetch(handler: (request: RecordedRequest) => FakeAnswer): { 
 
 /** A configuration in a fresh temporary folder, with a token so API commands run. */
 export function testConfig(env: Record<string, string> = {}): CliConfig {
-  const home = mkdtempSync(join(tmpdir(), 'forgeline-cli-'));
+  const home = tempFolder('forgeline-cli-');
   return readCliConfig({ FORGELINE_SERVER: 'https://forgeline.test', FORGELINE_TOKEN: 'test-token', FORGELINE_DATA: join(home, 'data'), ...env }, home);
 }
 

@@ -1,5 +1,5 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tempFolder } from '../support/temp-folders.js';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CredentialsStore } from '../../src/cli/credentials-store.js';
@@ -13,7 +13,7 @@ async function modeOf(path: string): Promise<number> {
 
 describe('the credentials file', () => {
   it('is written owner-only (0600) in an owner-only folder, even under a permissive umask', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'forgeline-cred-'));
+    const folder = tempFolder('forgeline-cred-');
     const file = join(folder, 'config', 'forgeline', 'credentials.json');
     const previous = process.umask(0o000);
     try {
@@ -27,7 +27,7 @@ describe('the credentials file', () => {
   });
 
   it('replaces a world-readable file with an owner-only one', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'forgeline-cred-'));
+    const folder = tempFolder('forgeline-cred-');
     const file = join(folder, 'credentials.json');
     await writeFile(file, '{}', { mode: 0o644 });
     await new CredentialsStore(file).write(saved);
@@ -35,7 +35,7 @@ describe('the credentials file', () => {
   });
 
   it('reads nothing when there is no file, and refuses a damaged one with a hint', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'forgeline-cred-'));
+    const folder = tempFolder('forgeline-cred-');
     const store = new CredentialsStore(join(folder, 'credentials.json'));
     expect(await store.read()).toBeNull();
     await writeFile(store.file, 'not json');
@@ -46,7 +46,7 @@ describe('the credentials file', () => {
 
   it('is written by login with the server, token, CA, username and expiry', async () => {
     const config = testConfig({ FORGELINE_TOKEN: '' });
-    const folder = await mkdtemp(join(tmpdir(), 'forgeline-login-'));
+    const folder = tempFolder('forgeline-login-');
     await writeFile(join(folder, 'pw'), 'the-password\n');
     const server = fakeFetch(() => ({ status: 201, body: { token: 'session-token', expiresAt: '2030-01-01T08:00:00.000Z', passwordChangeRequired: false } }));
     const result = await run(['login', '--username', 'paula', '--password-file', join(folder, 'pw')], { fetch: server.fetch, config });

@@ -1,5 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tempFolder } from '../support/temp-folders.js';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orderDraftInputSchema } from '../../src/domain/index.js';
@@ -35,7 +35,7 @@ const orderJson = {
 };
 
 async function fileWith(name: string, text: string): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), 'forgeline-file-'));
+  const folder = tempFolder('forgeline-file-');
   const path = join(folder, name);
   await writeFile(path, text);
   return path;

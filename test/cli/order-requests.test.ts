@@ -1,3 +1,4 @@
+import { tempFolder } from '../support/temp-folders.js';
 import { describe, expect, it } from 'vitest';
 import { run, fakeFetch, type RecordedRequest } from './cli-harness.js';
 
@@ -64,10 +65,9 @@ describe('order commands build the request bodies', () => {
   });
 
   it('signs a release with the password from a file and the stated meaning', async () => {
-    const { writeFile, mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
+    const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const folder = await mkdtemp(join(tmpdir(), 'forgeline-release-'));
+    const folder = tempFolder('forgeline-release-');
     await writeFile(join(folder, 'pw'), 'correct horse battery\n');
     const server = orderServer();
     const result = await run(['order', 'release', ORDER_ID, '--password-file', join(folder, 'pw'), '--meaning', 'approved by QA'], { fetch: server.fetch });
@@ -102,10 +102,9 @@ describe('order commands build the request bodies', () => {
   });
 
   it('creates a user with repeated roles and a temporary password unless --permanent', async () => {
-    const { writeFile, mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
+    const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const folder = await mkdtemp(join(tmpdir(), 'forgeline-user-'));
+    const folder = tempFolder('forgeline-user-');
     await writeFile(join(folder, 'pw'), 'initial-password-1\n');
     const server = fakeFetch((request) => ({ status: 201, body: { id: 'u1', ...(request.body as object) } }));
     const argv = ['user', 'add', 'otto', '--role', 'operator@wc-id', '--role', 'quality', '--password-file', join(folder, 'pw')];

@@ -1,5 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tempFolder } from '../support/temp-folders.js';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ describe('reading passwords', () => {
   });
 
   it('reads a password file without its trailing newline, and refuses an empty one', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'forgeline-secret-'));
+    const folder = tempFolder('forgeline-secret-');
     await writeFile(join(folder, 'pw'), ' spaced pass \r\n');
     await writeFile(join(folder, 'empty'), '\n');
     expect(await readSecretFile(join(folder, 'pw'))).toBe(' spaced pass ');
