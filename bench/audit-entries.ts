@@ -5,7 +5,7 @@
  * builds from them, so the raw and offline figures hash the same bytes.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditEntryFields } from '../src/store/index.js';
+import { auditEntryRecord, type AuditEntryFields } from '../src/store/index.js';
 
 /** Mulberry32: a small seeded generator, so every run writes the same mix. */
 export function seeded(seed: number): () => number {
@@ -67,18 +67,5 @@ export function sampleEntry(index: number, random: () => number, orderIds: reado
 
 /** The row `appendAuditEntry` hashes for `fields` at `idx` (its canonical JSON is the entry bytes). */
 export function storedRow(idx: number, fields: AuditEntryFields): Record<string, unknown> {
-  return {
-    idx,
-    at: fields.at,
-    actorId: fields.actorId ?? null,
-    actor: fields.actor,
-    source: fields.source ?? null,
-    kind: fields.kind,
-    outcome: fields.outcome,
-    orderId: fields.orderId ?? null,
-    revision: fields.revision ?? null,
-    hashBefore: fields.hashBefore ?? null,
-    hashAfter: fields.hashAfter ?? null,
-    detail: fields.detail ?? {},
-  };
+  return auditEntryRecord(idx, fields);
 }

@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import { auditLogSize, type Store } from '../store/index.js';
 import { AUDIT_EXPORT_FORMAT } from './export-format.js';
 
 
@@ -25,8 +25,7 @@ export interface ExportOptions {
  */
 export async function* auditExportLines(store: Store, options: ExportOptions): AsyncGenerator<AuditExportLine> {
   const db = store.db;
-  const last = await db.selectFrom('audit_entries').select((eb) => eb.fn.max('idx').as('last')).executeTakeFirstOrThrow();
-  const size = last.last === null ? 0 : Number(last.last) + 1;
+  const size = await auditLogSize(db);
   const stored = (await db.selectFrom('audit_checkpoints').select(['size', 'note']).orderBy('size').execute()).map((row) => ({ size: Number(row.size), note: row.note }));
   const checkpoints = [...stored, ...(options.extraCheckpoints ?? [])].sort((a, b) => a.size - b.size);
   yield { type: 'header', format: AUDIT_EXPORT_FORMAT, origin: options.origin, exportedAt: options.exportedAt, size };

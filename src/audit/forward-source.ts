@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import { auditLogSize, type Store } from '../store/index.js';
 import { ForwardError } from './forward-error.js';
 import type { ForwardRecord } from './forward-record.js';
 
@@ -19,8 +19,7 @@ export function storeEntrySource(store: Store): AuditEntrySource {
   return {
     async size() {
       try {
-        const { last } = await store.db.selectFrom('audit_entries').select((eb) => eb.fn.max('idx').as('last')).executeTakeFirstOrThrow();
-        return last === null ? 0 : Number(last) + 1;
+        return await auditLogSize(store.db);
       } catch (error) {
         throw sourceFailed(error);
       }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appendAddresses, appendedNodesFrom, canonicalJson } from '../crypto/index.js';
 import type { Database } from './schema.js';
+import { auditLogSize, readAuditTreeNodes } from './audit-log-reads.js';
 import { writeTransactionEngine } from './write-transaction-engine.js';
 
 /** Whether the audited request was carried out or refused. */
@@ -60,25 +61,8 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
   // SQLite: BEGIN IMMEDIATE already made this the only writer of the file.
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY}::bigint)`.execute(trx);
 
-  const { last } = await trx.selectFrom('audit_entries')
-    .select((eb) => eb.fn.max('idx').as('last'))
-    .executeTakeFirstOrThrow();
-  const idx = last === null ? 0 : Number(last) + 1;
-
-  const row = {
-    idx,
-    at: fields.at,
-    actorId: fields.actorId ?? null,
-    actor: fields.actor,
-    source: fields.source ?? null,
-    kind: fields.kind,
-    outcome: fields.outcome,
-    orderId: fields.orderId ?? null,
-    revision: fields.revision ?? null,
-    hashBefore: fields.hashBefore ?? null,
-    hashAfter: fields.hashAfter ?? null,
-    detail: fields.detail ?? {},
-  };
+  const idx = await auditLogSize(trx);
+  const row = auditEntryRecord(idx, fields);
   // The stored `entry` is the exact byte string the Merkle leaf commits to;
   // verifiers re-hash it rather than rebuild it from the columns.
   const entry = canonicalJson(row);
@@ -103,23 +87,33 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
   return idx;
 }
 
+/** The record whose canonical JSON (RFC 8785) is entry `idx`'s bytes: every field present, absent ones null. */
+export function auditEntryRecord(idx: number, fields: AuditEntryFields) {
+  return {
+    idx,
+    at: fields.at,
+    actorId: fields.actorId ?? null,
+    actor: fields.actor,
+    source: fields.source ?? null,
+    kind: fields.kind,
+    outcome: fields.outcome,
+    orderId: fields.orderId ?? null,
+    revision: fields.revision ?? null,
+    hashBefore: fields.hashBefore ?? null,
+    hashAfter: fields.hashAfter ?? null,
+    detail: fields.detail ?? {},
+  };
+}
+
 /**
  * Stores the Merkle subtrees that leaf `idx` completes (itself, and each parent while
  * it is a right child), in the same transaction: the tree and the log never disagree.
  */
 async function appendTreeNodes(trx: Kysely<Database>, idx: number, leaf: Uint8Array): Promise<void> {
   const needed = appendAddresses(idx);
-  const siblings = needed.length === 0 ? [] : await trx
-    .selectFrom('audit_tree_nodes')
-    .select(['level', 'idx', 'hash'])
-    .where((eb) => eb(eb.refTuple('level', 'idx'), 'in', needed.map((address) => eb.tuple(address.level, address.index))))
-    .execute();
-  const byAddress = new Map(siblings.map((row) => [`${row.level}/${Number(row.idx)}`, Buffer.from(row.hash, 'hex')]));
-  const hashes = needed.map((address) => {
-    const hash = byAddress.get(`${address.level}/${address.index}`);
-    if (!hash) throw new Error(`audit tree node ${address.level}/${address.index} is missing: the tree no longer matches the log`);
-    return hash;
-  });
+  const hashes = await readAuditTreeNodes(trx, needed);
+  const missing = needed.find((_, i) => hashes[i]?.length === 0);
+  if (missing) throw new Error(`audit tree node ${missing.level}/${missing.index} is missing: the tree no longer matches the log`);
   const nodes = appendedNodesFrom(idx, leaf, hashes);
   await trx.insertInto('audit_tree_nodes').values(nodes.map((node) => ({ level: node.level, idx: node.index, hash: Buffer.from(node.hash).toString('hex') }))).execute();
 }
