@@ -67,6 +67,27 @@ describe('CompactRange', () => {
     expect(toHex(range.root())).toBe(toHex(rootOf(expected)));
   });
 
+  it('appends the leaf of entry bytes as append(leafHash(bytes)) does, whatever their size', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 5000 }), { maxLength: 40 }), (entries) => {
+        const byEntry = new CompactRange();
+        const byHash = new CompactRange();
+        for (const entry of entries) {
+          byEntry.appendEntry(entry);
+          byHash.append(leafHash(entry));
+          expect(toHex(byEntry.root())).toBe(toHex(byHash.root()));
+        }
+        expect(byEntry.size).toBe(entries.length);
+      }),
+      { numRuns: 50 },
+    );
+    // One past the reused buffer's largest size, hashed apart.
+    const big = new Uint8Array((1 << 20) + 7).fill(0x61);
+    const range = new CompactRange();
+    range.appendEntry(big);
+    expect(toHex(range.root())).toBe(toHex(leafHash(big)));
+  });
+
   it('refuses a leaf that is not a 32-byte hash, and stays unchanged', () => {
     const range = new CompactRange();
     range.append(leafHash(Buffer.from('a')));
