@@ -1,9 +1,8 @@
 /** Writing one audit entry inside the caller's transaction: the only writer of `audit_entries`. */
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { appendAddresses, appendedNodesFrom, canonicalJson } from '../crypto/index.js';
 import type { Database } from './schema.js';
-import { auditLogSize, readAuditTreeNodes } from './audit-log-reads.js';
 import { writeTransactionEngine } from './write-transaction-engine.js';
 
 /** Whether the audited request was carried out or refused. */
@@ -51,6 +50,11 @@ export function auditLeafHash(entry: string): string {
  * (typed as Kysely so callers may hold a union; anything else throws). On
  * PostgreSQL this holds a lock on the whole log until commit, so append as
  * the last write of a transaction, and keep the transaction short.
+ *
+ * Every order change pays for this, so it is three precompiled statements
+ * (one read of the size with the left siblings, the entry, its subtrees)
+ * and one canonical-JSON pass; PostgreSQL adds the lock and sends both
+ * inserts as one statement.
  */
 export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntryFields): Promise<number> {
   // Outside a transaction the advisory lock would end with its statement and
@@ -59,33 +63,39 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
   if (engine === undefined) throw new Error('appendAuditEntry needs a transaction opened by withWriteTransaction');
   if (!auditOutcomes.includes(fields.outcome)) throw new TypeError(`invalid audit outcome ${String(fields.outcome)}`);
   // SQLite: BEGIN IMMEDIATE already made this the only writer of the file.
-  if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY}::bigint)`.execute(trx);
+  if (engine === 'postgres') await trx.executeQuery(POSTGRES_LOCK);
 
-  const idx = await auditLogSize(trx);
-  const row = auditEntryRecord(idx, fields);
+  // A statement of its own after the lock: on PostgreSQL it sees what the previous holder committed.
+  const { rows } = await trx.executeQuery<{ size: number | string; level: number | null; hash: string | null }>(READ_TAIL_QUERY);
+  const idx = Number(rows[0]?.size ?? 0);
+  const needed = appendAddresses(idx);
+  const siblings = needed.map((address) => rows.find((row) => row.level === address.level)?.hash);
+  const missing = needed.find((_, i) => typeof siblings[i] !== 'string');
+  if (missing) throw new Error(`audit tree node ${missing.level}/${missing.index} is missing: the tree no longer matches the log`);
+
+  const detail = canonicalJson(fields.detail ?? {});
   // The stored `entry` is the exact byte string the Merkle leaf commits to;
   // verifiers re-hash it rather than rebuild it from the columns.
-  const entry = canonicalJson(row);
-  const leaf = auditLeafHash(entry);
-  await trx.insertInto('audit_entries').values({
-    idx,
-    at: row.at,
-    actor_id: row.actorId,
-    actor: row.actor,
-    source: row.source,
-    kind: row.kind,
-    outcome: row.outcome,
-    order_id: row.orderId,
-    revision: row.revision,
-    hash_before: row.hashBefore,
-    hash_after: row.hashAfter,
-    detail: canonicalJson(row.detail),
-    entry,
-    leaf_hash: leaf,
-  }).execute();
-  await appendTreeNodes(trx, idx, Buffer.from(leaf, 'hex'));
+  const entry = canonicalAuditEntry(idx, fields, detail);
+  const leaf = createHash('sha256').update(LEAF_PREFIX).update(entry, 'utf8').digest();
+  const nodes = appendedNodesFrom(idx, leaf, siblings.map((hash) => Buffer.from(hash as string, 'hex')));
+  const entryValues = [
+    idx, fields.at, fields.actorId ?? null, fields.actor, fields.source ?? null, fields.kind, fields.outcome, fields.orderId ?? null,
+    fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, detail, entry, leaf.toString('hex'),
+  ];
+  const nodeHashes = nodes.map((node) => Buffer.from(node.hash).toString('hex'));
+  if (engine === 'postgres') {
+    await trx.executeQuery(CompiledQuery.raw(POSTGRES_ENTRY_AND_NODES_INSERT, [
+      ...entryValues, nodes.map((node) => node.level), nodes.map((node) => node.index), nodeHashes,
+    ]));
+  } else {
+    await trx.executeQuery(CompiledQuery.raw(SQLITE_ENTRY_INSERT, entryValues));
+    await trx.executeQuery(CompiledQuery.raw(sqliteNodeInsert(nodes.length), nodes.flatMap((node, i) => [node.level, node.index, nodeHashes[i]])));
+  }
   return idx;
 }
+
+const LEAF_PREFIX = Buffer.from([0x00]);
 
 /** The record whose canonical JSON (RFC 8785) is entry `idx`'s bytes: every field present, absent ones null. */
 export function auditEntryRecord(idx: number, fields: AuditEntryFields) {
@@ -106,14 +116,47 @@ export function auditEntryRecord(idx: number, fields: AuditEntryFields) {
 }
 
 /**
- * Stores the Merkle subtrees that leaf `idx` completes (itself, and each parent while
- * it is a right child), in the same transaction: the tree and the log never disagree.
+ * `canonicalJson(auditEntryRecord(idx, fields))`, written out with the members
+ * in RFC 8785 order so the detail (already canonical) is serialized only once.
  */
-async function appendTreeNodes(trx: Kysely<Database>, idx: number, leaf: Uint8Array): Promise<void> {
-  const needed = appendAddresses(idx);
-  const hashes = await readAuditTreeNodes(trx, needed);
-  const missing = needed.find((_, i) => hashes[i]?.length === 0);
-  if (missing) throw new Error(`audit tree node ${missing.level}/${missing.index} is missing: the tree no longer matches the log`);
-  const nodes = appendedNodesFrom(idx, leaf, hashes);
-  await trx.insertInto('audit_tree_nodes').values(nodes.map((node) => ({ level: node.level, idx: node.index, hash: Buffer.from(node.hash).toString('hex') }))).execute();
+export function canonicalAuditEntry(idx: number, fields: AuditEntryFields, canonicalDetail: string): string {
+  const json = (value: unknown): string => canonicalJson(value ?? null);
+  return `{"actor":${json(fields.actor)},"actorId":${json(fields.actorId)},"at":${json(fields.at)},"detail":${canonicalDetail},` +
+    `"hashAfter":${json(fields.hashAfter)},"hashBefore":${json(fields.hashBefore)},"idx":${json(idx)},"kind":${json(fields.kind)},` +
+    `"orderId":${json(fields.orderId)},"outcome":${json(fields.outcome)},"revision":${json(fields.revision)},"source":${json(fields.source)}}`;
+}
+
+// The levels a left sibling can sit at: indices are safe integers (< 2^53).
+const SIBLING_LEVELS = Array.from({ length: 53 }, (_, level) => `(${level})`).join(', ');
+
+/**
+ * The log's size and, for the leaf about to take that index, the stored left siblings of
+ * appendAddresses(size): a sibling sits at level l while the low l+1 bits of the size are all
+ * ones, at index (size >> l) - 1. One statement, so PostgreSQL needs one round trip for both.
+ */
+const READ_TAIL = `with tail as (select coalesce(max(idx) + 1, 0) as size from audit_entries),
+  levels (level) as (values ${SIBLING_LEVELS})
+select tail.size as size, node.level as level, node.hash as hash
+from tail
+left join levels on ((tail.size + 1) & ((cast(1 as bigint) << (levels.level + 1)) - 1)) = 0
+left join audit_tree_nodes node on node.level = levels.level and node.idx = (tail.size >> levels.level) - 1`;
+
+const ENTRY_COLUMNS = 'idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash';
+const READ_TAIL_QUERY = CompiledQuery.raw(READ_TAIL);
+const POSTGRES_LOCK = CompiledQuery.raw(`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY}::bigint)`);
+const SQLITE_ENTRY_INSERT = `insert into audit_entries (${ENTRY_COLUMNS}) values (${Array.from({ length: 14 }, () => '?').join(', ')})`;
+// Both inserts in one round trip: a data-modifying CTE runs even though nothing reads it.
+const POSTGRES_ENTRY_AND_NODES_INSERT = `with entry as (insert into audit_entries (${ENTRY_COLUMNS})
+    values (${Array.from({ length: 14 }, (_, i) => `$${i + 1}`).join(', ')}))
+  insert into audit_tree_nodes (level, idx, hash) select * from unnest($15::int[], $16::bigint[], $17::text[])`;
+
+const nodeInserts = new Map<number, string>();
+
+function sqliteNodeInsert(count: number): string {
+  let text = nodeInserts.get(count);
+  if (text === undefined) {
+    text = `insert into audit_tree_nodes (level, idx, hash) values ${Array.from({ length: count }, () => '(?, ?, ?)').join(', ')}`;
+    nodeInserts.set(count, text);
+  }
+  return text;
 }

@@ -8,7 +8,7 @@ export {
 } from './write-transaction.js';
 export { isUniqueViolation } from './unique-violation.js';
 export {
-  appendAuditEntry, auditEntryRecord, auditLeafHash, auditOutcomes, AUDIT_APPEND_LOCK_KEY,
+  appendAuditEntry, auditEntryRecord, auditLeafHash, canonicalAuditEntry, auditOutcomes, AUDIT_APPEND_LOCK_KEY,
   type AuditEntryFields, type AuditOutcome,
 } from './audit-append.js';
 export type * from './schema.js';

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { expect, it } from 'vitest';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/crypto/index.js';
 import {
-  appendAuditEntry, auditLeafHash, withWriteTransaction, type AuditEntryFields, type Store,
+  appendAuditEntry, auditEntryRecord, auditLeafHash, canonicalAuditEntry, withWriteTransaction, type AuditEntryFields, type Store,
 } from '../../src/store/index.js';
 import { describeEachEngine } from '../support/engines.js';
 
@@ -20,6 +22,23 @@ async function storedIndices(store: Store): Promise<number[]> {
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+describe('canonicalAuditEntry', () => {
+  it('writes exactly the canonical JSON of the entry record, whatever the fields hold', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    const fields = fc.record({
+      at: text, actor: text, kind: text, outcome: fc.constantFrom('ok' as const, 'denied' as const),
+      actorId: optional(fc.option(text)), source: optional(fc.option(text)), orderId: optional(fc.option(text)),
+      revision: optional(fc.option(fc.integer())), hashBefore: optional(fc.option(text)), hashAfter: optional(fc.option(text)),
+      detail: optional(fc.dictionary(text, fc.jsonValue({ maxDepth: 2 }))),
+    });
+    fc.assert(fc.property(fc.nat(), fields, (idx, generated) => {
+      const given = Object.fromEntries(Object.entries(generated).filter(([, value]) => value !== undefined)) as unknown as AuditEntryFields;
+      expect(canonicalAuditEntry(idx, given, canonicalJson(given.detail ?? {}))).toBe(canonicalJson(auditEntryRecord(idx, given)));
+    }), { numRuns: 300 });
+  });
+});
 
 describeEachEngine('appendAuditEntry', (engine) => {
   it('stores the canonical entry bytes and their RFC 9162 leaf hash', async () => {
