@@ -6,17 +6,23 @@
  * - What the log costs an order change: a transition-shaped transaction (read the
  *   order, guarded update) with and without the audit append, measured as
  *   interleaved pairs on the same database. Twice: raw (prepared statements
- *   replaying exactly the statements `appendAuditEntry` runs: max(idx), the entry
- *   row, the left siblings, the completed tree nodes; on PostgreSQL behind an
- *   advisory lock of the bench's own) and through the store (Kysely,
- *   `withWriteTransaction`, the real `appendAuditEntry`).
+ *   replaying exactly the statements `appendAuditEntry` runs, `AUDIT_APPEND_SQL`:
+ *   the tail read (size and left siblings), then the entry row holding the
+ *   subtrees it completes; on PostgreSQL behind an advisory lock of the bench's
+ *   own) and through the store (Kysely, `withWriteTransaction`, the real
+ *   `appendAuditEntry`).
+ * - The audit lookup (the derived index of the filter columns, migration 0005) is
+ *   filled outside the order transactions, so none of the above writes it; its cost
+ *   is timed apart: `catchUpAuditLookup` over the whole backlog at the end, and over
+ *   small backlogs of {@link SMALL_BACKLOG} entries as the server's filler sees them.
  */
 import { randomInt } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { appendAddresses, appendedNodesFrom, canonicalJson } from '../src/crypto/index.js';
-import { appendAuditEntry, auditLeafHash, withWriteTransaction, type AuditEntryFields, type Store, type StoreKind } from '../src/store/index.js';
-import { sampleEntry, seeded, storedRow } from './audit-entries.js';
+import {
+  appendAuditEntry, AUDIT_APPEND_SQL, auditEntryInsert, catchUpAuditLookup, withWriteTransaction, type AuditEntryFields, type AuditTailRow, type Store, type StoreKind,
+} from '../src/store/index.js';
+import { sampleEntry, seeded } from './audit-entries.js';
 import { openBenchStore, type BenchStore } from './bench-stores.js';
 import { createBenchWorld, type BenchWorld } from './bench-world.js';
 import { bulkLoadPostgres, bulkLoadSqlite } from './bulk-orders.js';
@@ -43,7 +49,14 @@ export interface AppendRun {
   readonly submit: Throughput;
   /** Entries in the log at the end, checked dense (count = max(idx) + 1). */
   readonly entries: number;
+  /** `catchUpAuditLookup` over everything the runs above appended: entries copied, and how long it took. */
+  readonly catchUpBacklog: { readonly entries: number; readonly ms: number };
+  /** `catchUpAuditLookup` over {@link SMALL_BACKLOG} fresh entries, several rounds: the median milliseconds of one. */
+  readonly catchUpSmall: { readonly entries: number; readonly rounds: number; readonly medianMs: number };
 }
+
+/** Entries appended before each timed small catch-up: about a second of changes at a few dozen a second. */
+export const SMALL_BACKLOG = 50;
 
 /** Orders bulk-loaded for the transitions to change (each change bumps one order's version). */
 const ORDERS = 1000;
@@ -103,42 +116,12 @@ function openRawSqlite(file: string, synchronous: number): BetterSqlite3.Databas
   return raw;
 }
 
-/** The statements of `appendAuditEntry` on one better-sqlite3 connection. */
+/** The statements of `appendAuditEntry` on one better-sqlite3 connection: the tail read, then the entry row with its subtrees. */
 function sqliteAppender(raw: BetterSqlite3.Database): (fields: AuditEntryFields) => void {
-  const lastIdx = raw.prepare('select max(idx) as last from audit_entries');
-  const insertEntry = raw.prepare(`insert into audit_entries (idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash)
-    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const siblingReads = new Map<number, BetterSqlite3.Statement>();
-  const nodeInserts = new Map<number, BetterSqlite3.Statement>();
-  const siblingsOf = (count: number): BetterSqlite3.Statement => {
-    let statement = siblingReads.get(count);
-    if (statement === undefined) {
-      statement = raw.prepare(`select level, idx, hash from audit_tree_nodes where ${Array.from({ length: count }, () => '(level = ? and idx = ?)').join(' or ')}`);
-      siblingReads.set(count, statement);
-    }
-    return statement;
-  };
-  const insertNodes = (count: number): BetterSqlite3.Statement => {
-    let statement = nodeInserts.get(count);
-    if (statement === undefined) {
-      statement = raw.prepare(`insert into audit_tree_nodes (level, idx, hash) values ${Array.from({ length: count }, () => '(?, ?, ?)').join(', ')}`);
-      nodeInserts.set(count, statement);
-    }
-    return statement;
-  };
+  const readTail = raw.prepare(AUDIT_APPEND_SQL.readTail);
+  const insertEntry = raw.prepare(AUDIT_APPEND_SQL.sqliteInsert);
   return (fields) => {
-    const { last } = lastIdx.get() as { last: number | null };
-    const idx = last === null ? 0 : last + 1;
-    const row = storedRow(idx, fields);
-    const entry = canonicalJson(row);
-    const leaf = auditLeafHash(entry);
-    insertEntry.run(idx, fields.at, fields.actorId ?? null, fields.actor, fields.source ?? null, fields.kind, fields.outcome, fields.orderId ?? null,
-      fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, canonicalJson(fields.detail ?? {}), entry, leaf);
-    const needed = appendAddresses(idx);
-    const found = needed.length === 0 ? [] : siblingsOf(needed.length).all(...needed.flatMap((address) => [address.level, address.index])) as { level: number; idx: number; hash: string }[];
-    const byAddress = new Map(found.map((node) => [`${node.level}/${node.idx}`, Buffer.from(node.hash, 'hex')]));
-    const nodes = appendedNodesFrom(idx, Buffer.from(leaf, 'hex'), needed.map((address) => byAddress.get(`${address.level}/${address.index}`) ?? new Uint8Array(0)));
-    insertNodes(nodes.length).run(...nodes.flatMap((node) => [node.level, node.index, Buffer.from(node.hash).toString('hex')]));
+    insertEntry.run(...auditEntryInsert(readTail.all() as AuditTailRow[], fields).values);
   };
 }
 
@@ -170,31 +153,10 @@ async function rawSqlitePair(bench: BenchStore, ids: readonly string[], fields: 
 // ---------------------------------------------------------------------------------------------
 // Raw PostgreSQL: pg clients on the bench schema, the advisory lock with a key of the bench's own.
 
-const placeholders = (rows: number, columns: number, from = 1): string =>
-  Array.from({ length: rows }, (_, row) => `(${Array.from({ length: columns }, (_, column) => `$${from + row * columns + column}`).join(', ')})`).join(', ');
-
 async function postgresAppend(client: pg.Client, lockKey: number, fields: AuditEntryFields): Promise<void> {
   await client.query('select pg_advisory_xact_lock($1::bigint)', [lockKey]);
-  const { rows } = await client.query<{ last: string | null }>('select max(idx) as last from audit_entries');
-  const last = rows[0]?.last;
-  const idx = last == null ? 0 : Number(last) + 1;
-  const entry = canonicalJson(storedRow(idx, fields));
-  const leaf = auditLeafHash(entry);
-  await client.query(
-    `insert into audit_entries (idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash) values ${placeholders(1, 14)}`,
-    [idx, fields.at, fields.actorId ?? null, fields.actor, fields.source ?? null, fields.kind, fields.outcome, fields.orderId ?? null,
-      fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, canonicalJson(fields.detail ?? {}), entry, leaf],
-  );
-  const needed = appendAddresses(idx);
-  let hashes: Uint8Array[] = [];
-  if (needed.length > 0) {
-    const where = needed.map((_, i) => `(level = $${2 * i + 1} and idx = $${2 * i + 2})`).join(' or ');
-    const found = await client.query<{ level: number; idx: string; hash: string }>(`select level, idx, hash from audit_tree_nodes where ${where}`, needed.flatMap((a) => [a.level, a.index]));
-    const byAddress = new Map(found.rows.map((node) => [`${node.level}/${node.idx}`, Buffer.from(node.hash, 'hex')]));
-    hashes = needed.map((address) => byAddress.get(`${address.level}/${address.index}`) ?? new Uint8Array(0));
-  }
-  const nodes = appendedNodesFrom(idx, Buffer.from(leaf, 'hex'), hashes);
-  await client.query(`insert into audit_tree_nodes (level, idx, hash) values ${placeholders(nodes.length, 3)}`, nodes.flatMap((node) => [node.level, node.index, Buffer.from(node.hash).toString('hex')]));
+  const { rows } = await client.query<AuditTailRow>(AUDIT_APPEND_SQL.readTail);
+  await client.query(AUDIT_APPEND_SQL.postgresInsert, auditEntryInsert(rows, fields).values);
 }
 
 async function rawPostgresPairs(url: string, schema: string, ids: readonly string[], fields: (orderId?: string) => AuditEntryFields, durationMs: number, concurrency: number): Promise<LogPair[]> {
@@ -291,6 +253,28 @@ async function appendsAlone(store: Store, fields: (orderId?: string) => AuditEnt
   return measureAsync({ concurrency: callers, durationMs, next: () => true, op });
 }
 
+/** One `catchUpAuditLookup`, timed. */
+async function timeCatchUp(store: Store): Promise<{ entries: number; ms: number }> {
+  const started = performance.now();
+  const entries = await catchUpAuditLookup(store);
+  return { entries, ms: performance.now() - started };
+}
+
+/** `rounds` times: {@link SMALL_BACKLOG} appends (untimed), then one timed catch-up of them. */
+async function smallCatchUps(store: Store, fields: (orderId?: string) => AuditEntryFields, rounds: number): Promise<AppendRun['catchUpSmall']> {
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    await withWriteTransaction(store, async (trx) => {
+      for (let i = 0; i < SMALL_BACKLOG; i += 1) await appendAuditEntry(trx, fields());
+    });
+    const { entries, ms } = await timeCatchUp(store);
+    if (entries !== SMALL_BACKLOG) throw new Error(`the catch-up copied ${entries} entries, expected ${SMALL_BACKLOG}`);
+    times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  return { entries: SMALL_BACKLOG, rounds, medianMs: times[Math.floor(times.length / 2)] ?? Number.NaN };
+}
+
 async function denseEntries(store: Store): Promise<number> {
   const row = await store.db.selectFrom('audit_entries')
     .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('idx').as('last')]).executeTakeFirstOrThrow();
@@ -323,7 +307,10 @@ export async function benchAuditAppends(kind: StoreKind, postgresUrl: string, du
       : await rawPostgresPairs(postgresUrl, bench.options.kind === 'postgres' ? bench.options.schema ?? '' : '', ids, fields, durationMs, concurrency);
     const viaStore = await storePairs(bench.store, ids, fields, durationMs, concurrency);
     const submit = await realSubmits(world, durationMs);
-    return { kind, aloneSingle, aloneConcurrent, raw, viaStore, submit, entries: await denseEntries(bench.store) };
+    const entries = await denseEntries(bench.store);
+    const catchUpBacklog = await timeCatchUp(bench.store);
+    const catchUpSmall = await smallCatchUps(bench.store, fields, 20);
+    return { kind, aloneSingle, aloneConcurrent, raw, viaStore, submit, entries, catchUpBacklog, catchUpSmall };
   } finally {
     await bench.dispose();
   }

@@ -1,11 +1,14 @@
 /**
  * Proof latency on big logs (issue 3 point 9, second part): the tree of N
  * synthetic leaves is computed once in memory (the product's leafHash and
- * nodeHash), then bulk-loaded into each engine's `audit_tree_nodes` in the
- * order `appendAuditEntry` would have written it, with one `audit_entries` row
- * at idx N-1 so the log's size is N; then `AuditLog.inclusionProof` /
+ * nodeHash), then bulk-loaded into each engine's `audit_entries` as the rows
+ * `appendAuditEntry` would have written, each with the subtrees it completed in
+ * `nodes` (synthetic rows carry minimal values in the other NOT NULL columns;
+ * the last, idx N-1, is a real entry); then `AuditLog.inclusionProof` /
  * `consistencyProof` are timed at random indices, beside one indexed point read
- * through the same store.
+ * through the same store. `audit_entries` has no secondary index since migration
+ * 0005, and `audit_lookup` (the derived index of the filter columns) is left empty:
+ * proofs never use it.
  */
 import * as crypto from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -13,8 +16,12 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { AuditLog, ephemeralAuditIdentity, systemClock } from '../src/audit/index.js';
-import { HASH_SIZE, assembleRoot, canonicalJson, leafHash, nodeHash, rootAddresses, rootHash, verifyConsistency, verifyInclusion } from '../src/crypto/index.js';
-import { auditLeafHash, openDatabase, type Store, type StoreKind } from '../src/store/index.js';
+import {
+  HASH_SIZE, appendAddresses, assembleRoot, canonicalJson, leafHash, nodeHash, rootAddresses, rootHash, verifyConsistency, verifyInclusion,
+} from '../src/crypto/index.js';
+import {
+  AUDIT_APPEND_SQL, auditEntryInsert, auditLeafHash, NODE_HEX_LENGTH, openDatabase, type AuditEntryFields, type AuditTailRow, type Store, type StoreKind,
+} from '../src/store/index.js';
 import { sampleEntry, seeded, storedRow } from './audit-entries.js';
 import { benchTempDir, openBenchStore } from './bench-stores.js';
 import { msBetween, now, quantile } from './timing.js';
@@ -31,13 +38,13 @@ export interface ProofRun {
   readonly kind: StoreKind;
   readonly size: number;
   readonly skipped?: string;
-  /** Node rows written and how long the load took (ms), ANALYZE (PostgreSQL) apart. */
-  readonly nodeRows?: number;
+  /** Entry rows written and how long the load took (ms), ANALYZE (PostgreSQL) apart. */
+  readonly entryRows?: number;
   readonly loadMs?: number;
   readonly analyzeMs?: number;
   readonly inclusion?: Latency;
   readonly consistency?: Latency;
-  /** One `select hash from audit_tree_nodes where level = 0 and idx = ?` through the same store: the floor of any read. */
+  /** One `select nodes from audit_entries where idx = ?` through the same store: the floor of any read. */
   readonly pointRead?: Latency;
 }
 
@@ -65,18 +72,18 @@ function rootOfFirst(tree: ComputedTree, size: number): Uint8Array {
 }
 
 /**
- * Calls `row` for every node `appendAuditEntry` would have stored, in the order it would have
- * stored them: per leaf, the leaf and then each parent it completes.
+ * Calls `row` for every entry in from..to - 1 with the `nodes` `appendAuditEntry` would have
+ * stored in it: the leaf's hex hash, then each parent it completes, lowest first.
  */
-function forEachNodeInAppendOrder(tree: ComputedTree, from: number, to: number, row: (level: number, index: number, hex: string) => void): void {
+function forEachEntryRow(tree: ComputedTree, from: number, to: number, row: (idx: number, nodes: string) => void): void {
   for (let leaf = from; leaf < to; leaf += 1) {
-    row(0, leaf, (tree.levels[0] as Buffer).toString('hex', leaf * HASH_SIZE, (leaf + 1) * HASH_SIZE));
+    let nodes = (tree.levels[0] as Buffer).toString('hex', leaf * HASH_SIZE, (leaf + 1) * HASH_SIZE);
     // Leaf i completes the subtree (L, (i + 1) / 2^L - 1) for every 2^L dividing i + 1.
     for (let level = 1, n = leaf + 1; n % 2 === 0; level += 1) {
       n /= 2;
-      const column = tree.levels[level] as Buffer;
-      row(level, n - 1, column.toString('hex', (n - 1) * HASH_SIZE, n * HASH_SIZE));
+      nodes += (tree.levels[level] as Buffer).toString('hex', (n - 1) * HASH_SIZE, n * HASH_SIZE);
     }
+    row(leaf, nodes);
   }
 }
 
@@ -134,35 +141,37 @@ export function computeTree(size: number): ComputedTree {
   return { size, levels, computeMs: msBetween(started, now()) };
 }
 
-/** The one stored entry, at idx size - 1, and its real leaf hash (the tree's last leaf). */
-function lastEntry(size: number): { row: Record<string, unknown>; entry: string; leaf: string; detail: string } {
+/** The one real entry, at idx size - 1, and its leaf hash (the tree's last leaf). */
+function lastEntry(size: number): { fields: AuditEntryFields; leaf: string } {
   const fields = sampleEntry(size - 1, seeded(size), ['00000000-0000-4000-8000-000000000001'], Date.parse('2026-01-01T00:00:00Z'));
-  const row = storedRow(size - 1, fields);
-  const entry = canonicalJson(row);
-  return { row, entry, leaf: auditLeafHash(entry), detail: canonicalJson(fields.detail ?? {}) };
+  return { fields, leaf: auditLeafHash(canonicalJson(storedRow(size - 1, fields))) };
 }
 
-const ENTRY_COLUMNS = ['idx', 'at', 'actorId', 'actor', 'source', 'kind', 'outcome', 'orderId', 'revision', 'hashBefore', 'hashAfter'] as const;
-
-/** The values of the `audit_entries` row, in the column order idx … hash_after, detail, entry, leaf_hash. */
-function entryValues(last: ReturnType<typeof lastEntry>): unknown[] {
-  return [...ENTRY_COLUMNS.map((key) => last.row[key] ?? null), last.detail, last.entry, last.leaf];
+/** The real entry's insert values (AUDIT_APPEND_SQL order), made by the store from the computed tree's left siblings, as an append would. */
+function lastEntryValues(tree: ComputedTree): unknown[] {
+  const idx = tree.size - 1;
+  const siblings = appendAddresses(idx).map((address): AuditTailRow => ({ size: idx, level: address.level, hash: nodeAt(tree, address.level, address.index).toString('hex') }));
+  return auditEntryInsert(siblings.length > 0 ? siblings : [{ size: idx, level: null, hash: null }], lastEntry(tree.size).fields).values;
 }
-const ENTRY_INSERT = 'insert into audit_entries (idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash)';
+
+/** A synthetic row: minimal values in the NOT NULL columns, the leaf hash and the subtrees. */
+const SYNTHETIC_COLUMNS = 'idx, at, actor, kind, outcome, detail, entry, leaf_hash, nodes';
+const SYNTHETIC_VALUES = `'2026-01-01T00:00:00.000Z', 'bench', 'bench.synthetic', 'ok', '{}', ''`;
 
 /** Where the tree under test lives, and how to remove it. */
 interface LoadedTree {
   readonly store: Store;
-  readonly nodeRows: number;
+  readonly entryRows: number;
   readonly loadMs: number;
   readonly analyzeMs?: number;
   dispose(): Promise<void>;
 }
 
 /**
- * SQLite: migrate a fresh file, close it, then one transaction with one prepared
- * statement through better-sqlite3 with the journal off (a throwaway file; a
- * 20-million-row transaction in WAL would be written twice), WAL back on, reopen.
+ * SQLite: migrate a fresh file, close it, then one
+ * transaction with one prepared statement through better-sqlite3 with the
+ * journal off (a throwaway file; a 10-million-row transaction in WAL would be
+ * written twice), WAL back on, reopen.
  */
 async function loadSqlite(tree: ComputedTree): Promise<LoadedTree> {
   const dir = await benchTempDir('audit-tree');
@@ -172,18 +181,19 @@ async function loadSqlite(tree: ComputedTree): Promise<LoadedTree> {
     await (await openDatabase({ kind: 'sqlite', file })).close();
     const started = now();
     const raw = new BetterSqlite3(file);
-    let nodeRows = 0;
+    let entryRows = 0;
     try {
       raw.pragma('journal_mode = OFF');
       raw.pragma('synchronous = OFF');
       raw.pragma('cache_size = -262144');
-      const insert = raw.prepare('insert into audit_tree_nodes (level, idx, hash) values (?, ?, ?)');
+      const insert = raw.prepare(`insert into audit_entries (${SYNTHETIC_COLUMNS}) values (?, ${SYNTHETIC_VALUES}, ?, ?)`);
       raw.transaction(() => {
-        forEachNodeInAppendOrder(tree, 0, tree.size, (level, index, hex) => {
-          insert.run(level, index, hex);
-          nodeRows += 1;
+        forEachEntryRow(tree, 0, tree.size - 1, (idx, nodes) => {
+          insert.run(idx, nodes.slice(0, NODE_HEX_LENGTH), nodes);
+          entryRows += 1;
         });
-        raw.prepare(`${ENTRY_INSERT} values (${Array.from({ length: 14 }, () => '?').join(', ')})`).run(...entryValues(lastEntry(tree.size)));
+        raw.prepare(AUDIT_APPEND_SQL.sqliteInsert).run(...lastEntryValues(tree));
+        entryRows += 1;
       })();
       raw.pragma('journal_mode = WAL');
     } finally {
@@ -192,7 +202,7 @@ async function loadSqlite(tree: ComputedTree): Promise<LoadedTree> {
     const loadMs = msBetween(started, now());
     const store = await openDatabase({ kind: 'sqlite', file });
     return {
-      store, nodeRows, loadMs,
+      store, entryRows, loadMs,
       dispose: async () => {
         await store.close();
         await remove();
@@ -207,14 +217,14 @@ async function loadSqlite(tree: ComputedTree): Promise<LoadedTree> {
 /** Thrown inside the PostgreSQL load when it would take longer than the cap. */
 class LoadTooSlow extends Error {}
 
-/** Leaves per PostgreSQL batch: about 40,000 node rows. */
+/** Entry rows per PostgreSQL batch. */
 const PG_BATCH_LEAVES = 20_000;
 
 /**
- * PostgreSQL: the nodes go in as batches of `insert … select * from unnest(…)`
- * (text arrays built here), the next batch built while the previous one is in
- * flight, then ANALYZE (as autovacuum would soon). Gives up, past 5% of the
- * leaves, when the load is projected to take longer than `capMs`.
+ * PostgreSQL: the rows go in as batches of
+ * `insert … select … from unnest(…)` (arrays built here), the next batch built
+ * while the previous one is in flight, then ANALYZE (as autovacuum would soon).
+ * Gives up, past 5% of the leaves, when the load is projected to take longer than `capMs`.
  */
 async function loadPostgres(url: string, tree: ComputedTree, capMs: number): Promise<LoadedTree> {
   const bench = await openBenchStore('postgres', url, 'audit_tree');
@@ -222,39 +232,39 @@ async function loadPostgres(url: string, tree: ComputedTree, capMs: number): Pro
     const schema = bench.options.kind === 'postgres' ? bench.options.schema ?? '' : '';
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000, options: `-c search_path=${schema}` });
     await client.connect();
-    let nodeRows = 0;
+    let entryRows = 0;
     let loadMs: number;
     let analyzeMs: number;
     let inFlight: Promise<unknown> | undefined;
     try {
       const started = now();
-      for (let from = 0; from < tree.size; from += PG_BATCH_LEAVES) {
-        const levels: number[] = [];
+      const synthetic = tree.size - 1;
+      for (let from = 0; from < synthetic; from += PG_BATCH_LEAVES) {
         const indices: number[] = [];
-        const hashes: string[] = [];
-        forEachNodeInAppendOrder(tree, from, Math.min(tree.size, from + PG_BATCH_LEAVES), (level, index, hex) => {
-          levels.push(level);
-          indices.push(index);
-          hashes.push(hex);
+        const nodes: string[] = [];
+        forEachEntryRow(tree, from, Math.min(synthetic, from + PG_BATCH_LEAVES), (idx, hex) => {
+          indices.push(idx);
+          nodes.push(hex);
         });
         // One batch in flight while the next one is built.
         await inFlight;
-        inFlight = client.query('insert into audit_tree_nodes (level, idx, hash) select * from unnest($1::int[], $2::bigint[], $3::text[])',
-          [`{${levels.join(',')}}`, `{${indices.join(',')}}`, `{${hashes.join(',')}}`]);
+        inFlight = client.query(`insert into audit_entries (${SYNTHETIC_COLUMNS})
+            select idx, ${SYNTHETIC_VALUES}, substr(nodes, 1, ${NODE_HEX_LENGTH}), nodes from unnest($1::bigint[], $2::text[]) as v (idx, nodes)`,
+          [`{${indices.join(',')}}`, `{${nodes.join(',')}}`]);
         // Handled here too, so a failure while the next batch is built is not an unhandled rejection; the await above rethrows it.
         inFlight.catch(() => undefined);
-        nodeRows += levels.length;
-        const done = Math.min(tree.size, from + PG_BATCH_LEAVES) / tree.size;
+        entryRows += indices.length;
+        const done = Math.min(synthetic, from + PG_BATCH_LEAVES) / synthetic;
         const projected = msBetween(started, now()) / done;
         if (done > 0.05 && done < 1 && projected > capMs) {
-          throw new LoadTooSlow(`projected ${(projected / 1000).toFixed(0)} s for ${nodeRows.toLocaleString('en-US')} of ${(2 * tree.size - 1).toLocaleString('en-US')} node rows after ${(done * 100).toFixed(0)}%, above the ${(capMs / 1000).toFixed(0)} s cap (BENCH_AUDIT_PG_LOAD_SECONDS)`);
+          throw new LoadTooSlow(`projected ${(projected / 1000).toFixed(0)} s for ${entryRows.toLocaleString('en-US')} of ${tree.size.toLocaleString('en-US')} entry rows after ${(done * 100).toFixed(0)}%, above the ${(capMs / 1000).toFixed(0)} s cap (BENCH_AUDIT_PG_LOAD_SECONDS)`);
         }
       }
       await inFlight;
-      await client.query(`${ENTRY_INSERT} values (${Array.from({ length: 14 }, (_, i) => `$${i + 1}`).join(', ')})`, entryValues(lastEntry(tree.size)));
+      await client.query(AUDIT_APPEND_SQL.postgresInsert, lastEntryValues(tree));
+      entryRows += 1;
       loadMs = msBetween(started, now());
       const analyzing = now();
-      await client.query('analyze audit_tree_nodes');
       await client.query('analyze audit_entries');
       analyzeMs = msBetween(analyzing, now());
     } finally {
@@ -262,7 +272,7 @@ async function loadPostgres(url: string, tree: ComputedTree, capMs: number): Pro
       await inFlight?.catch(() => undefined);
       await client.end();
     }
-    return { store: bench.store, nodeRows, loadMs, analyzeMs, dispose: () => bench.dispose() };
+    return { store: bench.store, entryRows, loadMs, analyzeMs, dispose: () => bench.dispose() };
   } catch (error) {
     await bench.dispose();
     throw error;
@@ -317,9 +327,9 @@ export async function benchProofs(kind: StoreKind, postgresUrl: string, tree: Co
     const inclusion = await timeCalls(() => log.inclusionProof(below(size), size), calls, budgetMs);
     const consistency = await timeCalls(() => log.consistencyProof(1 + below(size - 1), size), calls, budgetMs);
     const db = loaded.store.db;
-    const pointRead = await timeCalls(() => db.selectFrom('audit_tree_nodes').select('hash').where('level', '=', 0).where('idx', '=', below(size)).executeTakeFirstOrThrow(), calls, budgetMs);
+    const pointRead = await timeCalls(() => db.selectFrom('audit_entries').select('nodes').where('idx', '=', below(size)).executeTakeFirstOrThrow(), calls, budgetMs);
     return {
-      kind, size, nodeRows: loaded.nodeRows, loadMs: loaded.loadMs, ...(loaded.analyzeMs === undefined ? {} : { analyzeMs: loaded.analyzeMs }),
+      kind, size, entryRows: loaded.entryRows, loadMs: loaded.loadMs, ...(loaded.analyzeMs === undefined ? {} : { analyzeMs: loaded.analyzeMs }),
       inclusion, consistency, pointRead,
     };
   } finally {

@@ -107,7 +107,7 @@ export async function httpsSection(config: BenchConfig, limits: MeasuredLimits):
         ...(limits.sqlite ? [{ id: 'https.sqlite.create_vs_commit', label: 'same creations, beside the commit limit', value: creates.perSecond, unit: 'orders/s', limit: limits.sqlite }] : []),
       );
       part.notes.push(
-        `Server: serveForgeline({ host: '127.0.0.1', port: 0, log: false }) in a worker thread; clients: ${c} concurrent loops on one undici Agent (${c} keep-alive TLS connections, the data folder's CA) in the main thread. Both share the machine's cores.`,
+        `Server: serveForgeline({ host: '127.0.0.1', port: 0, log: false, rateLimits: NO_RATE_LIMITS }) in a worker thread; clients: ${c} concurrent loops on one undici Agent (${c} keep-alive TLS connections, the data folder's CA) in the main thread. Both share the machine's cores.`,
         `Each figure: ${formatNumber(config.httpsMs / 1000)} s after a ${formatNumber(warm / 1000)} s warm-up; every response is read and its status checked (201 / 200).`,
       );
     } finally {

@@ -5,7 +5,7 @@
  * `{ error }`), and closes on any message from the parent, then posts `{ closed }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { serveForgeline } from '../src/server/index.js';
+import { NO_RATE_LIMITS, serveForgeline } from '../src/server/index.js';
 
 /** What the parent hands the worker. */
 export interface ServerWorkerData {
@@ -16,7 +16,8 @@ const port = parentPort;
 if (port === null) throw new Error('https-server-worker runs only as a worker thread');
 const { dataDir } = workerData as ServerWorkerData;
 try {
-  const server = await serveForgeline({ dataDir, host: '127.0.0.1', port: 0, log: false });
+  // The clients all come from 127.0.0.1 and measure throughput: the per-source rate limits would measure themselves.
+  const server = await serveForgeline({ dataDir, host: '127.0.0.1', port: 0, log: false, rateLimits: NO_RATE_LIMITS });
   port.once('message', () => {
     server.close().then(
       () => port.postMessage({ closed: true }),

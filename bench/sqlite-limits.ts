@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import type { Store } from '../src/store/index.js';
+import { AUDIT_APPEND_SQL, auditEntryInsert, type AuditEntryFields, type AuditTailRow, type Store } from '../src/store/index.js';
 import { openBenchStore } from './bench-stores.js';
 import { createBenchWorld, type BenchWorld } from './bench-world.js';
 import { measureSync, type Throughput } from './timing.js';
@@ -30,7 +30,7 @@ export interface SqliteLimit {
   readonly settings: SqliteSettings;
   /** BEGIN IMMEDIATE; one small row; COMMIT. */
   readonly insert: Throughput;
-  /** The rows of an order creation (orders, order_revisions, audit_entries and their indexes) in one transaction. */
+  /** The rows of an order creation (orders, order_revisions and their indexes, the audit_entries row with its Merkle subtrees) in one transaction. */
   readonly createShaped: Throughput;
   /** The writes of a lifecycle transition (orders update, audit_entries insert) in one transaction. */
   readonly transitionShaped: Throughput;
@@ -96,19 +96,20 @@ function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationM
   const insertOrder = raw.prepare(`insert into orders (id, number, site_id, work_center_id, state, held_from, revision, version, content_hash, priority, due_end, created_by, created_at, updated_at, good_quantity, scrap_quantity, unit)
     values (?, ?, ?, ?, 'draft', null, 1, 1, ?, 'normal', ?, ?, ?, ?, '0', '0', 'pcs')`);
   const insertRevision = raw.prepare('insert into order_revisions (order_id, revision, content_hash, content, confidential, created_by, created_at) values (?, 1, ?, ?, ?, ?, ?)');
-  const lastIdx = raw.prepare('select max(idx) as last from audit_entries');
-  const insertAudit = raw.prepare(`insert into audit_entries (idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash)
-    values (?, ?, ?, 'pia.planner', '127.0.0.1', ?, 'ok', ?, 1, ?, ?, ?, ?, ?)`);
+  // The audit append as appendAuditEntry runs it: the tail read, then the entry row with its subtrees.
+  const readTail = raw.prepare(AUDIT_APPEND_SQL.readTail);
+  const insertAudit = raw.prepare(AUDIT_APPEND_SQL.sqliteInsert);
   const readOrder = raw.prepare('select * from orders where id = ?');
   const updateOrder = raw.prepare('update orders set state = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
   const planner = world.actors.planner.subject.userId;
   const ids: string[] = [];
 
-  const audit = (kind: string, orderId: string, hash: string, detail: string): void => {
-    const { last } = lastIdx.get() as { last: number | null };
-    const entry = `{"actor":"pia.planner","actorId":"${planner}","at":"${new Date().toISOString()}","detail":${detail},"hashAfter":"${hash}","kind":"${kind}","orderId":"${orderId}","outcome":"ok","revision":1,"source":"127.0.0.1"}`;
-    const leaf = createHash('sha256').update(entry).digest('hex');
-    insertAudit.run(last === null ? 0 : last + 1, new Date().toISOString(), planner, kind, orderId, kind === 'order.create' ? null : hash, hash, detail, entry, leaf);
+  const audit = (kind: string, orderId: string, hash: string, detail: Record<string, unknown>): void => {
+    const fields: AuditEntryFields = {
+      at: new Date().toISOString(), actor: 'pia.planner', actorId: planner, source: '127.0.0.1', kind, outcome: 'ok', orderId, revision: 1,
+      hashBefore: kind === 'order.create' ? null : hash, hashAfter: hash, detail,
+    };
+    insertAudit.run(...auditEntryInsert(readTail.all() as AuditTailRow[], fields).values);
   };
   const create = (): void => {
     const input = world.orderInput();
@@ -121,7 +122,7 @@ function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationM
     numberTaken.get(input.number);
     insertOrder.run(id, input.number, world.sites[0]?.id, input.workCenterId, hash, now, planner, now, now);
     insertRevision.run(id, hash, content, JSON.stringify({ parameters, customerReference }), planner, now);
-    audit('order.create', id, hash, `{"number":"${String(input.number)}","state":"draft"}`);
+    audit('order.create', id, hash, { number: input.number, state: 'draft' });
     commit.run();
     ids.push(id);
   };
@@ -132,7 +133,7 @@ function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationM
     const row = readOrder.get(id) as { state: string; version: number; content_hash: string };
     const to = row.state === 'released' ? 'dispatched' : 'released';
     updateOrder.run(to, new Date().toISOString(), id, row.version);
-    audit('order.dispatch', id, row.content_hash, `{"from":"${row.state}","to":"${to}","version":${row.version + 1}}`);
+    audit('order.dispatch', id, row.content_hash, { from: row.state, to, version: row.version + 1 });
     commit.run();
   };
   measureSync(Math.min(300, durationMs / 4), create);

@@ -15,6 +15,9 @@ export const ACTIONS = [
   'audit.read',
   // Adding witness cosignatures to a stored checkpoint (issue 3 point 7); it changes no entry.
   'audit.witness',
+  // The site's access policy (issue 4): MFA, conflicting roles, session and lockout settings.
+  'policy.read',
+  'policy.manage',
 ] as const;
 
 /** One of {@link ACTIONS}. */
@@ -40,7 +43,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   quality: ['order.read', 'order.read-confidential', 'order.hold', 'order.unhold', 'item.read', 'plant.read'],
   // Logistics plans material, never sees recipes or customers.
   logistics: ['order.read', 'item.read', 'plant.read'],
-  auditor: ['order.read', 'audit.read', 'audit.witness', 'item.read', 'plant.read', 'user.read'],
+  auditor: ['order.read', 'audit.read', 'audit.witness', 'item.read', 'plant.read', 'user.read', 'policy.read'],
   // Admins run the system, not production: no approving, releasing or executing.
-  admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read'],
+  admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read', 'policy.read', 'policy.manage'],
 };

@@ -1,4 +1,5 @@
 import type { Role } from '../domain/index.js';
+import type { Action } from './permissions.js';
 
 /** A role held by a user, scoped to a node of the plant hierarchy (null: the whole enterprise). */
 export interface RoleAssignment {
@@ -13,6 +14,20 @@ export interface Subject {
   readonly roles: readonly RoleAssignment[];
   /** Set while the one-time password has not been replaced: only a password change is allowed. */
   readonly passwordMustChange: boolean;
+  /** Set while a role that requires MFA is held without an enrolled second factor: only enrolment (and a password change) is allowed. */
+  readonly mfaEnrollmentRequired?: boolean;
+  /** The session the request came with (absent for API tokens and in-process callers): signatures are tied to it. */
+  readonly sessionId?: string;
+  /** Set when the request came with an API token: it narrows the user's own permissions, never widens them. */
+  readonly restriction?: TokenRestriction;
+}
+
+/** What an API token allows of its user's permissions: these actions, within this plant node. */
+export interface TokenRestriction {
+  readonly tokenId: string;
+  readonly actions: readonly Action[];
+  /** Plant node the token is confined to (null: wherever its user's roles reach). */
+  readonly scopeNodeId: string | null;
 }
 
 /** The subject plus where the request came from, as the audit log records it. */

@@ -10,6 +10,16 @@ export const AUDIT_KINDS = [
   'user.create',
   'user.disable',
   'user.password-change',
+  // Issue 4, MFA and account protection: enrolment shown, confirmed, disabled by its owner, reset by an admin,
+  // recovery codes replaced; a sign-in key locked after repeated failures; roles replaced; the site policy changed.
+  'user.role-change',
+  'mfa.enrol',
+  'mfa.confirm',
+  'mfa.disable',
+  'mfa.reset',
+  'mfa.recovery-codes',
+  'session.lockout',
+  'policy.update',
   'plant.import',
   'item.create',
   'order.create',
@@ -17,6 +27,10 @@ export const AUDIT_KINDS = [
   ...ORDER_ACTIONS.map((action) => `order.${action}` as const),
   'audit.read',
   'audit.export',
+  // API tokens (issue 4 point 7): minted, revoked, and a known token refused (revoked, expired, user disabled). Never the token itself.
+  'token.create',
+  'token.revoke',
+  'token.authenticate',
 ] as const;
 
 /** One of {@link AUDIT_KINDS}. */

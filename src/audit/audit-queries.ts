@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { auditActorOf, type Actor } from '../access/index.js';
 import { idSchema, parseOrThrow, text, timestampSchema } from '../domain/index.js';
-import type { Store } from '../store/index.js';
+import { catchUpAuditLookup, type Store } from '../store/index.js';
 import { AUDIT_KINDS, AUDIT_OUTCOMES, type AuditKind, type AuditOutcome } from './audit-kinds.js';
 import { AuditTrail, type Clock } from './audit-trail.js';
 
@@ -43,6 +43,12 @@ export interface AuditPage {
   readonly nextAfter: number | null;
 }
 
+/** What the presenter reads of an entry: never `entry` or `nodes`. */
+const PRESENTED_COLUMNS = [
+  'e.idx', 'e.at', 'e.actor_id', 'e.actor', 'e.source', 'e.kind', 'e.outcome', 'e.order_id', 'e.revision', 'e.hash_before', 'e.hash_after',
+  'e.detail', 'e.leaf_hash',
+] as const;
+
 /** Reading the audit log: auditors and admins; each listing is itself audited. */
 export class AuditQueries {
   private readonly trail: AuditTrail;
@@ -55,20 +61,30 @@ export class AuditQueries {
   async list(actor: Actor, input: unknown): Promise<AuditPage> {
     const query = parseOrThrow(auditListQuerySchema, input, 'audit query');
     await this.trail.authorize(actor, 'audit.read', { kind: 'system' }, { kind: 'audit.read' });
-    let select = this.deps.store.db.selectFrom('audit_entries').selectAll();
-    if (query.actor) select = select.where('actor', '=', query.actor);
-    if (query.orderId) select = select.where('order_id', '=', query.orderId);
-    if (query.kind) select = select.where('kind', '=', query.kind);
-    if (query.outcome) select = select.where('outcome', '=', query.outcome);
-    if (query.since) select = select.where('at', '>=', new Date(query.since).toISOString());
-    if (query.until) select = select.where('at', '<', new Date(query.until).toISOString());
-    if (query.after !== undefined) select = select.where('idx', '>', query.after);
+    // Entries committed before this call are in the lookup once this resolves: the answer is exact.
+    await catchUpAuditLookup(this.deps.store);
+    // The lookup's indexes find the indices; the rows come from the log itself, and each filter
+    // is applied to both, so an entry is listed only if the record's own columns match.
+    let select = this.deps.store.db.selectFrom('audit_lookup as l').innerJoin('audit_entries as e', 'e.idx', 'l.idx').select(PRESENTED_COLUMNS);
+    if (query.actor) select = select.where('e.actor', '=', query.actor);
+    if (query.orderId) select = select.where('l.order_id', '=', query.orderId).where('e.order_id', '=', query.orderId);
+    if (query.kind) select = select.where('l.kind', '=', query.kind).where('e.kind', '=', query.kind);
+    if (query.outcome) select = select.where('l.outcome', '=', query.outcome).where('e.outcome', '=', query.outcome);
+    if (query.since) {
+      const since = new Date(query.since).toISOString();
+      select = select.where('l.at', '>=', since).where('e.at', '>=', since);
+    }
+    if (query.until) {
+      const until = new Date(query.until).toISOString();
+      select = select.where('l.at', '<', until).where('e.at', '<', until);
+    }
+    if (query.after !== undefined) select = select.where('l.idx', '>', query.after);
     if (query.q) {
       // A literal substring: LIKE's wildcards in the search text are escaped.
       const pattern = `%${query.q.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-      select = select.where(sql<boolean>`lower(entry) like lower(${pattern}) escape '\\'`);
+      select = select.where(sql<boolean>`lower(e.entry) like lower(${pattern}) escape '\\'`);
     }
-    const rows = await select.orderBy('idx').limit(query.limit + 1).execute();
+    const rows = await select.orderBy('l.idx').limit(query.limit + 1).execute();
     const page = rows.slice(0, query.limit);
     await this.trail.recordAlone({ kind: 'audit.read', outcome: 'ok', actor: auditActorOf(actor), detail: { filter: { ...query, limit: undefined }, count: page.length } });
     return {

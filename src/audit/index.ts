@@ -6,6 +6,7 @@ export * from './signed-note.js';
 export * from './audit-log.js';
 export * from './stored-tree.js';
 export * from './checkpoint-scheduler.js';
+export * from './audit-lookup-filler.js';
 export * from './audit-export.js';
 export * from './live-verify.js';
 export * from './export-format.js';

@@ -59,6 +59,11 @@ export class ApiClient {
     return this.request<T>('POST', path, { body, headers });
   }
 
+  /** PUT a JSON body (replaces the resource). */
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, { body });
+  }
+
   /** PATCH with a JSON body. */
   patch<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('PATCH', path, { body });

@@ -10,6 +10,8 @@ export interface SessionCreated {
   readonly token: string;
   readonly expiresAt: string;
   readonly passwordChangeRequired?: boolean;
+  /** A role of the user requires a second factor they have not enrolled yet (`forgeline mfa enroll`). */
+  readonly mfaEnrollmentRequired?: boolean;
 }
 
 /** A role held by a user, optionally limited to a plant node and its descendants. */
@@ -25,8 +27,15 @@ export interface UserView {
   readonly displayName: string;
   readonly disabled: boolean;
   readonly passwordMustChange: boolean;
+  /** A second factor (TOTP) is enrolled (older servers leave it out). */
+  readonly mfaEnabled?: boolean;
   readonly roles: readonly RoleView[];
   readonly createdAt: string;
+}
+
+/** `GET /api/v1/users/me`: the user, and whether they must still enrol a second factor. */
+export interface OwnUserView extends UserView {
+  readonly mfaEnrollmentRequired?: boolean;
 }
 
 /** A node of the equipment hierarchy. */
@@ -87,4 +96,71 @@ export interface CursorPage<T> extends ItemsPage<T> {
 /** `GET /api/v1/audit/entries`: a page and the index to continue after. */
 export interface AuditPage extends ItemsPage<AuditEntryView> {
   readonly nextAfter: number | null;
+}
+
+/** An API token as `GET /api/v1/tokens` lists it (never its secret). */
+export interface ApiTokenView {
+  readonly id: string;
+  readonly name: string;
+  readonly userId: string;
+  readonly username: string;
+  readonly actions: readonly string[];
+  readonly scopeNodeId: string | null;
+  readonly status: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly lastUsedSource: string | null;
+}
+
+/** `POST /api/v1/tokens`: the listing and the secret, shown this once. */
+export interface ApiTokenCreated extends ApiTokenView {
+  readonly token: string;
+}
+
+/** `GET /api/v1/users/me/mfa`. */
+export interface MfaStatusView {
+  readonly enrolled: boolean;
+  readonly enabledAt: string | null;
+  readonly pendingUntil: string | null;
+  readonly recoveryCodesLeft: number;
+  readonly required: boolean;
+}
+
+/** `POST /api/v1/users/me/mfa/enrolment`: the secret, shown this once. */
+export interface MfaEnrolmentView {
+  readonly secret: string;
+  readonly otpauthUri: string;
+  readonly qrSvg: string;
+  readonly expiresAt: string;
+}
+
+/** Recovery codes, shown this once (`confirm` also says since when MFA is on). */
+export interface RecoveryCodesView {
+  readonly recoveryCodes: readonly string[];
+  readonly enabledAt?: string;
+}
+
+/** A live sign-in session as `GET /api/v1/sessions` lists it. */
+export interface SessionView {
+  readonly id: string;
+  readonly userId: string;
+  readonly username: string;
+  readonly source: string | null;
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly idleExpiresAt: string;
+  readonly expiresAt: string;
+  readonly current: boolean;
+}
+
+/** The site access policy (`GET /api/v1/policy`); settings are shown by name, so new ones need no change here. */
+export type SitePolicyView = Readonly<Record<string, unknown>>;
+
+/** `PATCH /api/v1/policy`: the policy in force and the users whose roles it now puts in conflict. */
+export interface PolicyChangeView {
+  readonly policy: SitePolicyView;
+  readonly conflicts: readonly { readonly userId: string; readonly username: string; readonly reason: string }[];
 }

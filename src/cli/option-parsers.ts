@@ -88,3 +88,11 @@ export function parseTime(value: string): string {
 export function collect<T>(parse: (value: string) => T): (value: string, previous: T[] | undefined) => T[] {
   return (value, previous) => [...(previous ?? []), parse(value)];
 }
+
+/** Parses `--expires-in` for API tokens: days, as `90d` or `90`, from 1 to 365. */
+export function parseExpiresInDays(value: string): number {
+  const match = /^(\d{1,3})d?$/i.exec(value.trim());
+  const days = match ? Number(match[1]) : Number.NaN;
+  if (!(days >= 1 && days <= 365)) throw new InvalidArgumentError('must be a number of days from 1 to 365, e.g. 90d');
+  return days;
+}

@@ -76,6 +76,7 @@ const signatureTable = (rows: readonly Signature[]) =>
   formatTable<Signature>(
     [
       { heading: 'signer', value: (row) => row.signer },
+      { heading: 'action', value: (row) => row.action },
       { heading: 'meaning', value: (row) => row.meaning },
       { heading: 'rev', value: (row) => row.revision, right: true },
       { heading: 'signed', value: (row) => row.signedAt },

@@ -7,18 +7,19 @@ import type { Query } from './api-client.js';
  */
 
 /** The order actions that take only a version and an optional note. */
-export const SIMPLE_ORDER_ACTIONS = ['submit', 'dispatch', 'start', 'pause', 'resume', 'complete', 'close', 'unhold'] as const;
+export const SIMPLE_ORDER_ACTIONS = ['submit', 'dispatch', 'start', 'pause', 'resume', 'complete'] as const;
+
+/** The order actions that are always electronic signatures, with an optional note (release has its own command). */
+export const SIGNED_ORDER_ACTIONS = ['close', 'unhold'] as const;
+
+/** The order states after release, in which cancelling is an electronic signature too. */
+export const RELEASED_ORDER_STATES: readonly string[] = ['released', 'dispatched', 'running', 'paused', 'held'];
 
 /** One of {@link SIMPLE_ORDER_ACTIONS}. */
 export type SimpleOrderAction = (typeof SIMPLE_ORDER_ACTIONS)[number];
 
-/** The order actions that need a reason. */
-export const REASONED_ORDER_ACTIONS = ['hold', 'cancel'] as const;
 
-/** One of {@link REASONED_ORDER_ACTIONS}. */
-export type ReasonedOrderAction = (typeof REASONED_ORDER_ACTIONS)[number];
-
-/** Body of submit, dispatch, start, pause, resume, complete, close and unhold. */
+/** Body of submit, dispatch, start, pause, resume and complete. */
 export function simpleActionBody(version: number, note: string | undefined): { version: number; note?: string } {
   return note === undefined ? { version } : { version, note };
 }
@@ -28,9 +29,25 @@ export function reasonedActionBody(version: number, reason: string): { version: 
   return { version, reason };
 }
 
-/** Body of release: the re-entered password is the electronic signature; the meaning defaults on the server. */
-export function releaseBody(version: number, password: string, meaning: string | undefined): { version: number; password: string; meaning?: string } {
-  return meaning === undefined ? { version, password } : { version, password, meaning };
+/** What the signer gives: the re-entered password, a TOTP code when they have one, and the meaning (defaulted on the server). */
+export interface SignatureInput {
+  readonly password: string;
+  readonly totp?: string | undefined;
+  readonly meaning?: string | undefined;
+}
+
+/** The signature fields of a signed action's body: only those given. */
+export function signatureFields(signature: SignatureInput): { password: string; totp?: string; meaning?: string } {
+  return {
+    password: signature.password,
+    ...(signature.totp === undefined ? {} : { totp: signature.totp }),
+    ...(signature.meaning === undefined ? {} : { meaning: signature.meaning }),
+  };
+}
+
+/** Body of release: the re-entered password (and TOTP code) is the electronic signature; the meaning defaults on the server. */
+export function releaseBody(version: number, signature: SignatureInput): { version: number; password: string; totp?: string; meaning?: string } {
+  return { version, ...signatureFields(signature) };
 }
 
 /** The options of `order progress`. */

@@ -2,11 +2,15 @@ import { Command } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { registerAuditCommands } from './commands/audit-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerMfaCommands } from './commands/mfa-commands.js';
 import { registerOrderActionCommands } from './commands/order-action-commands.js';
 import { registerOrderCommands } from './commands/order-commands.js';
 import { registerPlantCommands } from './commands/plant-commands.js';
+import { registerPolicyCommands } from './commands/policy-commands.js';
 import { registerServerCommands } from './commands/server-commands.js';
 import { registerSessionCommands } from './commands/session-commands.js';
+import { registerSessionListCommands } from './commands/session-list-commands.js';
+import { registerTokenCommands } from './commands/token-commands.js';
 import { registerUserCommands } from './commands/user-commands.js';
 
 /**
@@ -31,7 +35,11 @@ export function buildProgram(context: CliContext): Command {
   registerServerCommands(program, context);
   registerDemoCommand(program, context);
   registerSessionCommands(program, context);
+  registerMfaCommands(program, context);
+  registerSessionListCommands(program, context);
   registerUserCommands(program, context);
+  registerPolicyCommands(program, context);
+  registerTokenCommands(program, context);
   registerPlantCommands(program, context);
   const order = program.command('order').description('production orders: create, list, show, and move them through their lifecycle');
   registerOrderCommands(order, context);

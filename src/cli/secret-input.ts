@@ -93,3 +93,17 @@ export async function readSecret(io: CliIo, file: string | undefined, prompt: st
   if (secret === '') throw new CliError('cancelled', 'no password given');
   return secret;
 }
+
+/**
+ * A one-time code (TOTP or recovery code): `value` when given, else read from
+ * `file`, else prompted on a terminal; without any of them it is a usage error
+ * naming `hint`, the options that give it.
+ */
+export async function readOneTimeCode(io: CliIo, source: { value?: string | undefined; file?: string | undefined }, prompt: string, hint: string): Promise<string> {
+  const given = source.value ?? (source.file ? await readSecretFile(source.file) : undefined);
+  if (given !== undefined) return given.trim();
+  if (!io.stdin.isTTY) throw usageError(`give ${hint} (no terminal to prompt on)`);
+  const typed = (await promptLine(io, prompt)).trim();
+  if (typed === '') throw new CliError('cancelled', 'no code given');
+  return typed;
+}

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initDataFolder, serveForgeline, type RunningServer } from '../server/index.js';
+import { initDataFolder, NO_RATE_LIMITS, serveForgeline, type RunningServer } from '../server/index.js';
 import type { PlantNodeView } from './demo-api.js';
+import { DemoAuthenticator, DemoSigner } from './demo-authenticator.js';
 import { DemoClient, HttpsConnection } from './demo-client.js';
 import { DemoError } from './demo-error.js';
 import { DEMO_CAST, DEMO_ITEMS, DEMO_PLANT, DEMO_USERS, inDescriptionOrder, type CastMember } from './demo-plant.js';
@@ -38,25 +39,38 @@ export async function startDemoServer(root: string): Promise<DemoServer> {
   await writeFile(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
   const init = await initDataFolder({ dataDir, adminPasswordFile: passwordFile });
   const ca = await readFile(init.caPath, 'utf8');
-  const server = await serveForgeline({ dataDir, host: '127.0.0.1', port: 0, log: false });
+  // The whole cast runs from this one process on 127.0.0.1, as fast as it can: per-source limits would only slow the story.
+  const server = await serveForgeline({ dataDir, host: '127.0.0.1', port: 0, log: false, rateLimits: NO_RATE_LIMITS });
   return { server, connection: new HttpsConnection(server.url, ca), adminPassword };
 }
 
-/** Signs `username` in over the API and returns a client carrying their token. */
-export async function signIn(connection: HttpsConnection, username: string, password: string): Promise<DemoClient> {
+/** A signed-in user: a client carrying their token, and their authenticator when their role required one. */
+export interface SignedIn {
+  readonly client: DemoClient;
+  readonly authenticator: DemoAuthenticator | null;
+}
+
+/**
+ * Signs `username` in over the API for the first time. A role that requires a
+ * second factor (approver, quality, auditor, admin) gets a session good only for
+ * enrolment: the user enrols an authenticator then and there, and the same
+ * session then works in full.
+ */
+export async function signIn(connection: HttpsConnection, username: string, password: string): Promise<SignedIn> {
   const anonymous = new DemoClient(connection, 'anonymous');
-  const session = await anonymous.expect<{ token: string; passwordChangeRequired?: boolean }>(
+  const session = await anonymous.expect<{ token: string; passwordChangeRequired?: boolean; mfaEnrollmentRequired?: boolean }>(
     `sign in ${username}`,
     { method: 'POST', path: '/api/v1/sessions', body: { username, password } },
     201,
   );
   if (session.passwordChangeRequired) throw new DemoError(`sign in ${username}`, 'the account still has a one-time password');
-  return anonymous.signedIn(username, session.token);
+  const client = anonymous.signedIn(username, session.token);
+  return { client, authenticator: session.mfaEnrollmentRequired ? await DemoAuthenticator.enrol(client) : null };
 }
 
 /** As admin: imports the plant, adds the items and one user per role, then signs each user in. */
 export async function buildWorld(demo: DemoServer): Promise<DemoWorld> {
-  const admin = await signIn(demo.connection, 'admin', demo.adminPassword);
+  const { client: admin } = await signIn(demo.connection, 'admin', demo.adminPassword);
   const imported = await admin.expect<{ nodes: readonly PlantNodeView[] }>('import the plant', { method: 'POST', path: '/api/v1/plant/import', body: DEMO_PLANT });
   const nodes = inDescriptionOrder(imported.nodes);
   const workCenters = nodes.filter((node) => node.kind === 'work-center');
@@ -75,7 +89,8 @@ export async function buildWorld(demo: DemoServer): Promise<DemoWorld> {
   const people = await Promise.all(
     DEMO_CAST.map(async (member): Promise<[CastMember, Person]> => {
       const password = passwords.get(member) ?? '';
-      return [member, { client: await signIn(demo.connection, DEMO_USERS[member].username, password), password }];
+      const { client, authenticator } = await signIn(demo.connection, DEMO_USERS[member].username, password);
+      return [member, { client, password, signer: new DemoSigner(password, authenticator) }];
     }),
   );
   return { nodes, workCenters, cast: Object.fromEntries(people) as Record<CastMember, Person> };

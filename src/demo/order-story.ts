@@ -1,5 +1,6 @@
 import type { OrderState } from '../domain/index.js';
 import { act, orderPath, type OrderView } from './demo-api.js';
+import type { DemoSigner } from './demo-authenticator.js';
 import type { DemoClient } from './demo-client.js';
 import { DemoError } from './demo-error.js';
 import { EXPECTED_TOTALS, orderInput, progressReports, type CastMember } from './demo-plant.js';
@@ -9,6 +10,8 @@ import type { OrderPlan } from './order-plan.js';
 export interface Person {
   readonly client: DemoClient;
   readonly password: string;
+  /** Signs for them: the password, and a code from their authenticator when the server needs one. */
+  readonly signer: DemoSigner;
 }
 
 /** A refusal seen: what was tried and the problem `code` the API answered with. */
@@ -52,7 +55,10 @@ export async function runOrder(context: StoryContext, plan: OrderPlan): Promise<
   let retried = false;
   const finish = (state: OrderState): OrderOutcome => ({ number: order.number, state, held, paused, retried, refusals });
   const cancel = async (): Promise<OrderOutcome> => {
-    order = await act(cast[plan.cancel?.by ?? 'planner'].client, order, 'cancel', 'cancelled', { reason: plan.cancel?.reason });
+    const canceller = cast[plan.cancel?.by ?? 'planner'];
+    // After release a cancel is an electronic signature too.
+    const cancelWith = (fields: object) => act(canceller.client, order, 'cancel', 'cancelled', { reason: plan.cancel?.reason, ...fields });
+    order = order.state === 'draft' || order.state === 'submitted' ? await cancelWith({}) : await canceller.signer.sign(undefined, cancelWith);
     return finish(order.state);
   };
 
@@ -77,12 +83,12 @@ export async function runOrder(context: StoryContext, plan: OrderPlan): Promise<
   }
   if (plan.cancel?.at === 'submitted') return cancel();
   // The electronic signature: the approver re-enters their password and states its meaning.
-  order = await act(approver.client, order, 'release', 'released', { password: approver.password, meaning: 'approved for production' });
+  order = await approver.signer.sign('approved for production', (fields) => act(approver.client, order, 'release', 'released', fields));
   const signature = order.signatures?.at(-1);
   if (signature?.signer !== approver.client.username) throw new DemoError(`release ${order.number}`, 'the order carries no signature of its approver');
   if (plan.hold === 'released') {
     order = await act(quality.client, order, 'hold', 'held', { reason: 'Hold for certificate of the wire rod heat' });
-    order = await act(quality.client, order, 'unhold', 'released', { note: 'Certificate received' });
+    order = await quality.signer.sign('released from hold: certificate received', (fields) => act(quality.client, order, 'unhold', 'released', { note: 'Certificate received', ...fields }));
     held = true;
   }
   if (plan.cancel?.at === 'released') return cancel();
@@ -111,7 +117,7 @@ export async function runOrder(context: StoryContext, plan: OrderPlan): Promise<
   if (plan.hold === 'running') {
     order = await act(quality.client, order, 'hold', 'held', { reason: 'Surface marks found at first-off inspection' });
     // A hold released on a running order leaves it paused: the operator restarts deliberately.
-    order = await act(quality.client, order, 'unhold', 'paused', { note: 'Marks traced to a worn guide, replaced' });
+    order = await quality.signer.sign(undefined, (fields) => act(quality.client, order, 'unhold', 'paused', { note: 'Marks traced to a worn guide, replaced', ...fields }));
     order = await act(operator.client, order, 'resume', 'running');
     held = true;
   }
@@ -121,6 +127,6 @@ export async function runOrder(context: StoryContext, plan: OrderPlan): Promise<
     throw new DemoError(`progress ${order.number}`, `expected good ${EXPECTED_TOTALS.good} and scrap ${EXPECTED_TOTALS.scrap}, got ${order.goodQuantity} and ${order.scrapQuantity}`);
   }
   order = await act(operator.client, order, 'complete', 'completed');
-  order = await act(approver.client, order, 'close', 'closed');
+  order = await approver.signer.sign('production record reviewed and closed', (fields) => act(approver.client, order, 'close', 'closed', fields));
   return finish(order.state);
 }

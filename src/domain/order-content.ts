@@ -128,6 +128,9 @@ export type OrderEdit = z.infer<typeof orderEditSchema>;
 /** The names of the confidential fields of {@link OrderContent}. */
 export const CONFIDENTIAL_FIELDS = ['parameters', 'customerReference'] as const;
 
+/** One of {@link CONFIDENTIAL_FIELDS}. */
+export type ConfidentialField = (typeof CONFIDENTIAL_FIELDS)[number];
+
 /** Splits content into its public part and its confidential part, as they are stored. */
 export function splitConfidential(content: OrderContent): {
   readonly publicPart: Omit<OrderContent, (typeof CONFIDENTIAL_FIELDS)[number]>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { OrderState } from './lifecycle.js';
-import type { OrderContent, Priority } from './order-content.js';
+import type { ConfidentialField, OrderContent, Priority } from './order-content.js';
 import { code, text } from './text.js';
 import { nonNegativeDecimalSchema, positiveDecimalSchema } from './quantity.js';
 
@@ -31,6 +31,8 @@ export interface OrderRecord {
 export interface ElectronicSignature {
   readonly signerId: string;
   readonly signer: string;
+  /** The command signed: release, cancel, unhold or close. */
+  readonly action: string;
   readonly meaning: string;
   readonly revision: number;
   readonly contentHash: string;
@@ -59,7 +61,10 @@ export interface ProgressReport {
 export interface OrderDetail extends OrderRecord {
   /** The content; confidential fields are present only when the reader may see them. */
   readonly content: Partial<OrderContent>;
+  /** Whether any confidential field was asked for and is included. */
   readonly confidentialIncluded: boolean;
+  /** The confidential fields included (those of the reader's roles); the others were left out. */
+  readonly confidentialFields: readonly ConfidentialField[];
   readonly signatures: readonly ElectronicSignature[];
   readonly progress: readonly ProgressReport[];
 }
@@ -75,14 +80,34 @@ export interface OrderRevisionRecord {
 const versionField = { version: z.number().int().min(1) };
 const noteField = { note: text(500).optional() };
 
+/** The commands that are electronic signatures (cancel only once the order was released). */
+export const SIGNED_COMMANDS = ['release', 'cancel', 'unhold', 'close'] as const;
+
+/** One of {@link SIGNED_COMMANDS}. */
+export type SignedCommand = (typeof SIGNED_COMMANDS)[number];
+
+/** What each signature means unless the signer states otherwise. */
+export const DEFAULT_SIGNATURE_MEANINGS: Readonly<Record<SignedCommand, string>> = {
+  release: 'approved for production',
+  cancel: 'cancelled after release',
+  unhold: 'released from hold',
+  close: 'production record reviewed and closed',
+};
+
+/**
+ * The re-authentication of a signature: the password, the current TOTP code when the
+ * signer has a second factor, and the meaning they state (a default per command).
+ */
+const signatureFields = {
+  password: z.string().min(1).max(1024).optional(),
+  totp: z.string().max(16).optional(),
+  meaning: text(200).optional(),
+};
+
 /** The body of each order action, keyed by action. Every change names the version it was made against. */
 export const actionInputSchemas = {
   submit: z.strictObject({ ...versionField, ...noteField }),
-  release: z.strictObject({
-    ...versionField,
-    password: z.string().min(1).max(1024),
-    meaning: text(200).default('approved for production'),
-  }),
+  release: z.strictObject({ ...versionField, ...signatureFields, password: z.string().min(1).max(1024) }),
   dispatch: z.strictObject({ ...versionField, ...noteField }),
   start: z.strictObject({ ...versionField, ...noteField }),
   pause: z.strictObject({ ...versionField, ...noteField }),
@@ -95,10 +120,10 @@ export const actionInputSchemas = {
     lots: z.array(lotConsumptionSchema).max(200).default([]),
   }),
   complete: z.strictObject({ ...versionField, ...noteField }),
-  close: z.strictObject({ ...versionField, ...noteField }),
+  close: z.strictObject({ ...versionField, ...noteField, ...signatureFields }),
   hold: z.strictObject({ ...versionField, reason: text(500) }),
-  unhold: z.strictObject({ ...versionField, ...noteField }),
-  cancel: z.strictObject({ ...versionField, reason: text(500) }),
+  unhold: z.strictObject({ ...versionField, ...noteField, ...signatureFields }),
+  cancel: z.strictObject({ ...versionField, reason: text(500), ...signatureFields }),
 } as const;
 
 /** The actions reachable at `POST /api/v1/orders/{id}/{action}`. */

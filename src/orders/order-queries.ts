@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { auditActorOf, can, ROLE_PERMISSIONS, type Actor } from '../access/index.js';
+import { auditActorOf, can, mayAsk, ROLE_PERMISSIONS, visibleConfidentialFields, type Actor } from '../access/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import {
-  CONFIDENTIAL_FIELDS,
   ForgelineError,
   ORDER_STATES,
   code,
   idSchema,
   parseOrThrow,
+  type ConfidentialField,
+  type OrderContent,
   type OrderDetail,
   type OrderRecord,
   type OrderRevisionRecord,
@@ -55,6 +56,13 @@ function narrowToScope(scope: ReadScope, query: { siteId?: string | undefined; w
   return { siteIds: [...scope.siteIds], workCenterIds: [...scope.workCenterIds] };
 }
 
+/** The public content plus the named confidential fields of `content`. */
+function withConfidential(visible: Partial<OrderContent>, content: OrderContent, fields: readonly ConfidentialField[]): Partial<OrderContent> {
+  const result: Partial<OrderContent> = { ...visible };
+  for (const field of fields) Object.assign(result, { [field]: content[field] });
+  return result;
+}
+
 /** A page of orders, newest first, with the cursor of the next page. */
 export interface OrderPage {
   readonly items: readonly OrderRecord[];
@@ -99,42 +107,48 @@ export class OrderQueries {
     const context = await loadOrderContext(db, id);
     const resource = orderResource(context);
     if (!can(actor.subject, 'order.read', resource).allowed) throw new ForgelineError('not-found', `no order ${id}`);
+    let fields: readonly ConfidentialField[] = [];
     if (options.includeConfidential) {
       const decision = can(actor.subject, 'order.read-confidential', resource);
-      if (!decision.allowed) {
-        await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { reason: decision.reason } });
-        throw new ForgelineError(decision.code, 'your role may not see this order\'s recipe and customer');
+      fields = resource.kind === 'order' ? visibleConfidentialFields(actor.subject, resource) : [];
+      if (!decision.allowed || fields.length === 0) {
+        const reason = decision.allowed ? `no confidential field of a ${context.row.state} order is visible to your roles` : decision.reason;
+        await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { reason } });
+        throw new ForgelineError(decision.allowed ? 'forbidden' : decision.code, decision.allowed ? reason : 'your role may not see this order\'s recipe and customer');
       }
       if (options.audit !== false) {
-        await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'ok', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { fields: [...CONFIDENTIAL_FIELDS] } });
+        await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'ok', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { fields: [...fields] } });
       }
     }
-    return this.detail(id, { includeConfidential: options.includeConfidential === true, row: context.row });
+    return this.detail(id, { confidentialFields: fields, row: context.row });
   }
 
   /**
    * An order's detail without authorization: for the service, answering the actor whose
    * change it has just authorized and committed. Confidential fields only when asked.
    */
-  async detail(id: string, options: { includeConfidential?: boolean; row?: OrderRow } = {}): Promise<OrderDetail> {
+  async detail(id: string, options: { confidentialFields?: readonly ConfidentialField[]; row?: OrderRow } = {}): Promise<OrderDetail> {
     const db = this.deps.store.db;
+    const fields = options.confidentialFields ?? [];
     const row = options.row ?? (await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     const [content, signatures, progress] = await Promise.all([
       loadContent(db, id, row.revision),
       db
         .selectFrom('order_signatures')
         .innerJoin('users', 'users.id', 'order_signatures.signer_id')
-        .select(['order_signatures.signer_id', 'users.username', 'order_signatures.meaning', 'order_signatures.revision', 'order_signatures.content_hash', 'order_signatures.signed_at'])
+        .select(['order_signatures.signer_id', 'users.username', 'order_signatures.action', 'order_signatures.meaning', 'order_signatures.revision', 'order_signatures.content_hash', 'order_signatures.signed_at'])
         .where('order_id', '=', id)
         .orderBy('signed_at')
+        .orderBy('order_version')
         .execute(),
       db.selectFrom('order_progress').selectAll().where('order_id', '=', id).orderBy('seq').execute(),
     ]);
     return {
       ...toOrderRecord(row),
-      content: options.includeConfidential ? content : publicContent(content),
-      confidentialIncluded: options.includeConfidential === true,
-      signatures: signatures.map((s) => ({ signerId: s.signer_id, signer: s.username, meaning: s.meaning, revision: s.revision, contentHash: s.content_hash, signedAt: s.signed_at })),
+      content: withConfidential(publicContent(content), content, fields),
+      confidentialIncluded: fields.length > 0,
+      confidentialFields: fields,
+      signatures: signatures.map((s) => ({ signerId: s.signer_id, signer: s.username, action: s.action, meaning: s.meaning, revision: s.revision, contentHash: s.content_hash, signedAt: s.signed_at })),
       progress: progress.map((p) => ({ seq: p.seq, operationSeq: p.operation_seq, good: p.good, scrap: p.scrap, lots: JSON.parse(p.lots), reportedBy: p.reported_by, reportedAt: p.reported_at })),
     };
   }
@@ -175,11 +189,11 @@ export class OrderQueries {
    */
   async list(actor: Actor, input: unknown): Promise<OrderPage> {
     const query = parseOrThrow(orderListQuerySchema, input, 'order list query');
+    // The policy's questions about the subject first; the scope is then put into the query itself.
+    const gate = mayAsk(actor.subject, 'order.read');
+    if (!gate.allowed) throw new ForgelineError(gate.code, gate.reason);
     const readers = actor.subject.roles.filter((assignment) => ROLE_PERMISSIONS[assignment.role].includes('order.read'));
-    if (readers.length === 0 || actor.subject.passwordMustChange) {
-      const decision = can(actor.subject, 'order.read', { kind: 'system' });
-      throw new ForgelineError(decision.allowed ? 'forbidden' : decision.code, decision.allowed ? undefined : decision.reason);
-    }
+    if (readers.length === 0) throw new ForgelineError('forbidden', 'no role of yours allows order.read');
     let select = this.deps.store.db.selectFrom('orders').selectAll();
     const scope = await this.readScope(readers.map((assignment) => assignment.scopeNodeId));
     const narrowed = narrowToScope(scope, query);

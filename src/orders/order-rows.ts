@@ -38,5 +38,5 @@ export function publicContent(content: OrderContent): Partial<OrderContent> {
 
 /** The detail of a just-created draft, built from what the service wrote (no signatures, no progress yet). */
 export function draftDetail(row: OrderRow, content: OrderContent): OrderDetail {
-  return { ...toOrderRecord(row), content: publicContent(content), confidentialIncluded: false, signatures: [], progress: [] };
+  return { ...toOrderRecord(row), content: publicContent(content), confidentialIncluded: false, confidentialFields: [], signatures: [], progress: [] };
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { auditActorOf, can, verifyPassword, type Action, type Actor, type Resource } from '../access/index.js';
+import { auditActorOf, can, checkSigner, DEFAULT_SITE_POLICY, consumeSignatureCode, type Action, type Actor, type Resource, type SignatureMethod, type SitePolicy } from '../access/index.js';
 import { AuditTrail, type AuditKind, type Clock } from '../audit/index.js';
 import { contentHash } from '../crypto/index.js';
 import {
+  DEFAULT_SIGNATURE_MEANINGS,
   ForgelineError,
+  RELEASED_STATES,
+  SIGNED_COMMANDS,
   actionInputSchemas,
   addDecimals,
   orderContentSchema,
@@ -19,6 +22,7 @@ import {
   type OrderContent,
   type OrderDetail,
   type OrderState,
+  type SignedCommand,
 } from '../domain/index.js';
 import { isUniqueViolation, withWriteTransaction, type Database, type OrderRow, type Store } from '../store/index.js';
 import { loadContent, loadOrderContext, orderResource, type OrderContext } from './order-context.js';
@@ -29,6 +33,8 @@ import { OrderQueries } from './order-queries.js';
 export interface OrderServiceDeps {
   readonly store: Store;
   readonly clock: Clock;
+  /** The site policy in force (its signing window); the default policy when absent. */
+  readonly policy?: { current(): Promise<SitePolicy> };
 }
 
 const editRequestSchema = orderEditSchema.extend({ version: z.number().int().min(1) });
@@ -199,16 +205,55 @@ export class OrderService {
     const kind = `order.${command}` as const;
     const context = await this.loadVisible(actor, id, kind);
     await this.authorize(actor, kind, orderResource(context), kind, id);
-    if (command === 'release' && 'password' in request) {
-      // The electronic signature: the approver proves again who they are, now, for this revision.
-      const user = await this.deps.store.db.selectFrom('users').select('password_hash').where('id', '=', actor.subject.userId).executeTakeFirstOrThrow();
-      if (!(await verifyPassword(user.password_hash, request.password))) {
-        await this.audit.recordAlone({ kind, outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { reason: 'signature password wrong' } });
-        throw new ForgelineError('signature-failed', 'the password given for the electronic signature is wrong');
+    const signature = await this.checkSignature(actor, context, command, request);
+    try {
+      await this.change(actor, context, command, request.version, async (trx, now, to) => {
+        if (signature !== null) await this.sign(trx, actor, context, signature, now);
+        const effects = await this.applyCommand(trx, actor, context, command, request, now, to);
+        return signature === null ? effects : { ...effects, detail: { ...effects.detail, signature: signatureDetail(signature, context, now) } };
+      });
+    } catch (error) {
+      if (error instanceof ForgelineError && error.code === 'signature-failed') {
+        await this.audit.recordAlone({ kind, outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { reason: error.message } });
+      }
+      throw error;
+    }
+    return this.queries.detail(id);
+  }
+
+  /**
+   * For a command that is an electronic signature (release, unhold, close, and cancel after
+   * release): re-authenticates the signer now (password, and a fresh TOTP code when they have a
+   * second factor). A failure is audited and thrown; null for commands that are not signed.
+   */
+  private async checkSignature(actor: Actor, context: OrderContext, command: OrderCommand, request: OrderCommandInput<OrderCommand>): Promise<PendingSignature | null> {
+    if (!isSigned(command, context.row.state as OrderState)) return null;
+    const given = request as { password?: string; totp?: string; meaning?: string };
+    if (given.password === undefined) {
+      throw new ForgelineError('validation-failed', `${command} is an electronic signature: give your password (and your one-time code)`, { problems: [{ path: 'password', message: 'required to sign' }] });
+    }
+    const checked = await checkSigner(this.deps.store.db, actor.subject, { password: given.password, totp: given.totp }, this.deps.clock.now().getTime());
+    const policy = await (this.deps.policy?.current() ?? Promise.resolve(DEFAULT_SITE_POLICY));
+    if (!checked.ok) {
+      await this.audit.recordAlone({ kind: `order.${command}`, outcome: 'denied', actor: auditActorOf(actor), orderId: context.row.id, revision: context.row.revision, detail: { reason: checked.reason } });
+      throw new ForgelineError('signature-failed', checked.reason);
+    }
+    return { action: command as SignedCommand, meaning: given.meaning ?? DEFAULT_SIGNATURE_MEANINGS[command as SignedCommand], method: checked.method, totpStep: checked.totpStep, windowMs: policy.signingWindowMinutes * 60_000 };
+  }
+
+  /** Writes the signature, bound to the exact revision's content hash, in the change's transaction. */
+  private async sign(trx: Transaction<Database>, actor: Actor, context: OrderContext, signature: PendingSignature, now: string): Promise<void> {
+    // The code is spent with the change it signs: a replay, even a racing one, finds it used.
+    if (signature.totpStep !== null) {
+      const signingUntil = new Date(Date.parse(now) + signature.windowMs).toISOString();
+      if (!(await consumeSignatureCode(trx, actor.subject, signature.totpStep, signingUntil))) {
+        throw new ForgelineError('signature-failed', 'the signature one-time code was already used');
       }
     }
-    await this.change(actor, context, command, request.version, (trx, now, to) => this.applyCommand(trx, actor, context, command, request, now, to));
-    return this.queries.detail(id);
+    const { row } = context;
+    await trx.insertInto('order_signatures').values({
+      id: randomUUID(), order_id: row.id, revision: row.revision, signer_id: actor.subject.userId, action: signature.action, meaning: signature.meaning, content_hash: row.content_hash, signed_at: now, order_version: row.version,
+    }).execute();
   }
 
   /** The effects of a command beyond the state change itself. */
@@ -218,11 +263,6 @@ export class OrderService {
     if ('note' in request && request.note) detail.note = request.note;
     if ('reason' in request) detail.reason = request.reason;
     switch (command) {
-      case 'release': {
-        const meaning = 'meaning' in request ? request.meaning : 'approved for production';
-        await trx.insertInto('order_signatures').values({ id: randomUUID(), order_id: row.id, revision: row.revision, signer_id: actor.subject.userId, meaning, content_hash: row.content_hash, signed_at: now }).execute();
-        return { detail: { ...detail, signature: { meaning, contentHash: row.content_hash, signedAt: now } } };
-      }
       case 'hold':
         return { set: { held_from: row.state }, detail };
       case 'unhold':
@@ -309,6 +349,28 @@ export class OrderService {
       });
     });
   }
+}
+
+/** A signature checked before the change and written with it. */
+interface PendingSignature {
+  readonly action: SignedCommand;
+  readonly meaning: string;
+  readonly method: SignatureMethod;
+  /** The TOTP time step to spend, or null when no code was given. */
+  readonly totpStep: number | null;
+  /** How long the session may sign with its password alone after this signature. */
+  readonly windowMs: number;
+}
+
+/** Whether `command` on an order in `state` is an electronic signature. */
+function isSigned(command: OrderCommand, state: OrderState): boolean {
+  if (!(SIGNED_COMMANDS as readonly string[]).includes(command)) return false;
+  return command !== 'cancel' || RELEASED_STATES.includes(state);
+}
+
+/** What the audit entry records of a signature (never the credentials). */
+function signatureDetail(signature: PendingSignature, context: OrderContext, signedAt: string): Record<string, unknown> {
+  return { action: signature.action, meaning: signature.meaning, revision: context.row.revision, contentHash: context.row.content_hash, signedAt, method: signature.method };
 }
 
 /** What a change does beyond moving the state: columns to set and what the audit entry says. */

@@ -1,8 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
+import { accessRoutes } from './access-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { registerHttpEdge, resolveRateLimits, type RateLimitSettings } from './http-edge.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { buildOpenApi } from './openapi.js';
 import { orderRoutes } from './order-routes.js';
@@ -11,6 +14,7 @@ import { handleError, PROBLEM_JSON, toProblem } from './problem.js';
 import { registerRoutes, type RouteSpec } from './route.js';
 import type { Services } from './services.js';
 import { sessionRoutes } from './session-routes.js';
+import { tokenRoutes } from './token-routes.js';
 import { witnessRoutes } from './witness-routes.js';
 
 /** Largest request body accepted; an order with 200 operations and 1,000 BOM lines fits well inside. */
@@ -23,11 +27,17 @@ export interface AppOptions {
   readonly https?: { readonly key: string; readonly cert: string } | undefined;
   readonly logger?: Logger | false;
   readonly version?: string;
+  /** Rate limits per source address; unset fields keep the defaults (600 a minute, 20 sign-ins, 30 failed tokens), 0 turns one off. */
+  readonly rateLimits?: Partial<RateLimitSettings> | undefined;
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For is believed for the source address; default none. */
+  readonly trustProxy?: readonly string[] | undefined;
+  /** The clock rate-limit windows run on (tests); default the system clock. */
+  readonly clock?: Clock;
 }
 
 /** Every API route, in one list (registration and OpenAPI both read it). */
 export function apiRoutes(services: Services): RouteSpec[] {
-  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services)];
+  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services)];
 }
 
 /** Builds the Fastify application: the HTTP edge of Forgeline. */
@@ -38,6 +48,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logger: options.logger ? undefined : false,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // Only named proxies: trusting any X-Forwarded-For would let a client choose its own source address (and its rate limit).
+    ...(options.trustProxy && options.trustProxy.length > 0 ? { trustProxy: [...options.trustProxy] } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   // JSON is the only body the API reads (anything else is 415); prototype-poisoning keys are refused.
   registerJsonBodyParser(app);
@@ -45,12 +57,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).type(PROBLEM_JSON).send(toProblem(new ForgelineError('route-not-found', `No endpoint ${request.method} ${request.url.split('?')[0]}`))),
   );
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('cache-control', 'no-store');
-    if (options.https) reply.header('strict-transport-security', 'max-age=31536000');
-    return payload;
-  });
+  registerHttpEdge(app, { https: options.https !== undefined, rateLimits: resolveRateLimits(options.rateLimits), clock: options.clock ?? systemClock });
 
   const routes = apiRoutes(options.services);
   const openApi = buildOpenApi(routes, options.version ?? '0.1.0');
@@ -63,6 +70,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return reply.code(503).type(PROBLEM_JSON).send({ type: 'urn:forgeline:problem:unavailable', title: 'Database unreachable', status: 503, detail: 'The database does not answer', code: 'internal' });
     }
   });
-  registerRoutes(app, options.services.sessions, routes);
+  registerRoutes(app, options.services, routes);
   return app;
 }

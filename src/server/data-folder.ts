@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { assertPasswordAcceptable } from '../access/index.js';
 import { systemClock } from '../audit/index.js';
 import { createCertificateAuthority, issueServerCertificate, randomToken } from '../crypto/index.js';
 import { ForgelineError } from '../domain/index.js';
@@ -83,6 +84,8 @@ export async function initDataFolder(options: InitOptions): Promise<InitResult> 
     password = (await readFile(options.adminPasswordFile, 'utf8').catch(() => {
       throw new ForgelineError('not-found', `cannot read the admin password file ${options.adminPasswordFile}`);
     })).replace(/\r?\n$/, '');
+    // Checked before anything is created, so a refused password leaves no half-made folder behind.
+    assertPasswordAcceptable(password, 'admin', 'admin password');
   } else {
     password = randomToken(18);
     adminPassword = password;

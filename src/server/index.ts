@@ -4,3 +4,4 @@ export * from './problem.js';
 export * from './serve.js';
 export * from './services.js';
 export * from './audit-files.js';
+export { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS, SECURITY_HEADERS, type RateLimitSettings } from './http-edge.js';

@@ -42,10 +42,13 @@ export function presentOrderDetail(order: OrderDetail) {
       materials: content.materials,
       attachments: content.attachments,
       notes: content.notes,
-      ...(order.confidentialIncluded ? { parameters: content.parameters, customerReference: content.customerReference } : {}),
+      // Each confidential field leaves only when the service included it for this reader's roles.
+      ...(order.confidentialFields.includes('parameters') ? { parameters: content.parameters } : {}),
+      ...(order.confidentialFields.includes('customerReference') ? { customerReference: content.customerReference } : {}),
     },
     confidentialIncluded: order.confidentialIncluded,
-    signatures: order.signatures.map((s) => ({ signer: s.signer, signerId: s.signerId, meaning: s.meaning, revision: s.revision, contentHash: s.contentHash, signedAt: s.signedAt })),
+    confidentialFields: [...order.confidentialFields],
+    signatures: order.signatures.map((s) => ({ signer: s.signer, signerId: s.signerId, action: s.action, meaning: s.meaning, revision: s.revision, contentHash: s.contentHash, signedAt: s.signedAt })),
     progress: order.progress.map((p) => ({ seq: p.seq, operationSeq: p.operationSeq, good: p.good, scrap: p.scrap, lots: p.lots, reportedBy: p.reportedBy, reportedAt: p.reportedAt })),
   };
 }

@@ -61,5 +61,8 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   const known = toForgelineError(error);
   if (known.status >= 500) request.log.error({ err: error }, known.code === 'internal' ? 'unhandled error' : known.message);
   else request.log.info({ code: known.code, status: known.status }, known.message);
+  // A refusal that says when to come back (a locked sign-in) says it in the standard header too (RFC 9110 §10.2.3).
+  const retryAfter = known.extensions.retryAfterSeconds;
+  if (typeof retryAfter === 'number' && Number.isSafeInteger(retryAfter) && retryAfter > 0) reply.header('retry-after', String(retryAfter));
   return reply.code(known.status).type(PROBLEM_JSON).send(toProblem(known, request.url.split('?')[0]));
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Actor, SessionService } from '../access/index.js';
+import { assertAccountReady, isApiTokenSecret, type Actor, type Subject } from '../access/index.js';
 import { ForgelineError } from '../domain/index.js';
 
 /** What a route handler gets: the authenticated actor (when the route needs one) and the raw request parts. */
@@ -19,13 +19,24 @@ export interface RouteContext {
  * Bodies and queries are validated by the service with the schema named here.
  */
 export interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Fastify path syntax (`/api/v1/orders/:id`). */
   readonly url: string;
   readonly summary: string;
   readonly tag: string;
   /** False only for sign-in and health. */
   readonly authenticated: boolean;
+  /**
+   * Refuses API tokens (403): the route manages a person's own credentials (password,
+   * second factor, sessions, API tokens), which an integration's token must never touch.
+   */
+  readonly personOnly?: boolean;
+  /**
+   * Reachable while the account is not ready: its one-time password not yet changed or a
+   * required second factor not yet enrolled. Every other route refuses such a session
+   * before its handler runs, whatever the handler checks itself.
+   */
+  readonly accountSetup?: boolean;
   readonly body?: z.ZodType;
   readonly query?: z.ZodType;
   readonly headers?: Readonly<Record<string, string>>;
@@ -35,26 +46,50 @@ export interface RouteSpec {
   readonly handler: (context: RouteContext) => Promise<unknown>;
 }
 
+/**
+ * What resolves a bearer token: sessions of people (`POST /api/v1/sessions`) and API
+ * tokens of integrations (`POST /api/v1/tokens`, told apart by their `flt_` prefix).
+ * The services object satisfies it.
+ */
+export interface BearerAuthenticators {
+  readonly sessions: { authenticate(token: string, source: string | null): Promise<Subject | null> };
+  readonly apiTokens: { authenticate(token: string, source: string | null): Promise<Subject | null> };
+}
+
 const ANONYMOUS: Actor = { subject: { userId: '', username: 'anonymous', roles: [], passwordMustChange: false }, source: null };
 
-/** Reads `Authorization: Bearer <token>` and resolves it, or throws `unauthenticated`. */
-async function authenticate(sessions: SessionService, request: FastifyRequest): Promise<Actor> {
+/**
+ * Reads `Authorization: Bearer <token>` and resolves it as an API token (by its prefix)
+ * or a session token, or throws `unauthenticated`: the one place requests are authenticated.
+ */
+async function authenticate(authenticators: BearerAuthenticators, request: FastifyRequest): Promise<Actor> {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header) : null;
-  if (!match?.[1]) throw new ForgelineError('unauthenticated', 'Send Authorization: Bearer <token> from POST /api/v1/sessions');
-  const subject = await sessions.authenticate(match[1]);
+  const token = match?.[1];
+  if (!token) throw new ForgelineError('unauthenticated', 'Send Authorization: Bearer <token> from POST /api/v1/sessions (or an API token)');
+  if (isApiTokenSecret(token)) {
+    const subject = await authenticators.apiTokens.authenticate(token, request.ip);
+    if (!subject) throw new ForgelineError('unauthenticated', 'The API token is unknown, expired or revoked');
+    // The audit log names the token beside the address, so every entry a token caused can be traced to it.
+    return { subject, source: `${request.ip} via API token ${subject.restriction?.tokenId ?? ''}` };
+  }
+  const subject = await authenticators.sessions.authenticate(token, request.ip);
   if (!subject) throw new ForgelineError('unauthenticated', 'The session token is unknown, expired or revoked; sign in again');
   return { subject, source: request.ip };
 }
 
 /** Registers routes as pipelines: authenticate, then the handler (which validates, authorizes via the service, and presents). */
-export function registerRoutes(app: FastifyInstance, sessions: SessionService, routes: readonly RouteSpec[]): void {
+export function registerRoutes(app: FastifyInstance, authenticators: BearerAuthenticators, routes: readonly RouteSpec[]): void {
   for (const route of routes) {
     app.route({
       method: route.method,
       url: route.url,
       handler: async (request, reply) => {
-        const actor = route.authenticated ? await authenticate(sessions, request) : { ...ANONYMOUS, source: request.ip };
+        const actor = route.authenticated ? await authenticate(authenticators, request) : { ...ANONYMOUS, source: request.ip };
+        if (route.personOnly && actor.subject.restriction !== undefined) {
+          throw new ForgelineError('forbidden', 'API tokens cannot use this endpoint; sign in as a person');
+        }
+        if (route.authenticated && route.accountSetup !== true) assertAccountReady(actor.subject);
         const result = await route.handler({
           actor,
           body: request.body,

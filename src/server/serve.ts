@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { CheckpointScheduler, DEFAULT_CHECKPOINT_POLICY, systemClock, type CheckpointPolicy } from '../audit/index.js';
+import { AuditLookupFiller, CheckpointScheduler, DEFAULT_CHECKPOINT_POLICY, systemClock, type CheckpointPolicy } from '../audit/index.js';
 import { loadAuditIdentity } from './audit-identity.js';
-import { openDatabase } from '../store/index.js';
+import { catchUpAuditLookup, openDatabase } from '../store/index.js';
 import { buildApp } from './app.js';
+import type { RateLimitSettings } from './http-edge.js';
 import { readManifest, storeOptionsFor } from './data-folder.js';
 import { createServices } from './services.js';
 
@@ -22,6 +23,10 @@ export interface ServeOptions {
   readonly checkpointPolicy?: CheckpointPolicy | undefined;
   /** Witness key lines whose cosignatures the log accepts (default: any well-formed cosignature). */
   readonly witnessKeys?: readonly string[] | undefined;
+  /** Rate limits per source address (default 600 requests, 20 sign-ins and 30 failed tokens a minute; 0 turns one off). */
+  readonly rateLimits?: Partial<RateLimitSettings> | undefined;
+  /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the client; default none. */
+  readonly trustProxy?: readonly string[] | undefined;
 }
 
 /** A running server. */
@@ -40,15 +45,21 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
       : { key: await readFile(join(options.dataDir, manifest.tls.key), 'utf8'), cert: await readFile(join(options.dataDir, manifest.tls.cert), 'utf8') };
     const logger = options.log === false ? false : pino({ level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] });
     const services = createServices({ store, clock: systemClock, auditIdentity: await loadAuditIdentity(options.dataDir, manifest), witnessKeys: options.witnessKeys ?? [] });
-    const app = buildApp({ services, https, logger });
+    const app = buildApp({ services, https, logger, rateLimits: options.rateLimits, trustProxy: options.trustProxy });
     // A refusal to sign means the stored log was changed behind the server's back: say so loudly.
     const scheduler = new CheckpointScheduler(services.auditLog, options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY, (error) => {
       if (logger) logger.error({ err: error }, 'audit checkpoint refused');
       else process.emitWarning(`audit checkpoint refused: ${error instanceof Error ? error.message : String(error)}`);
     });
+    // The audit lookup is filled outside order transactions; queries catch up too, so this only keeps their share small.
+    const lookupFiller = new AuditLookupFiller(() => catchUpAuditLookup(store), (error) => {
+      if (logger) logger.error({ err: error }, 'audit lookup catch-up failed');
+      else process.emitWarning(`audit lookup catch-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
     const host = options.host ?? 'localhost';
     await app.listen({ host, port: options.port ?? 8443 });
     scheduler.start();
+    lookupFiller.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port ?? 8443;
     const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -59,6 +70,7 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
         (closing ??= (async () => {
           await app.close();
           await scheduler.stop();
+          await lookupFiller.stop();
           await store.close();
         })()),
     };

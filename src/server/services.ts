@@ -1,4 +1,4 @@
-import { SessionService, UserService } from '../access/index.js';
+import { AccountGuard, ApiTokenService, LoginThrottle, MfaService, SessionDirectory, SessionService, SitePolicyService, UserService } from '../access/index.js';
 import { AuditLog, AuditQueries, ephemeralAuditIdentity, parseWitnessKey, type AuditLogIdentity, type Clock, type NoteVerifier } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
 import { OrderService } from '../orders/index.js';
@@ -10,6 +10,14 @@ export interface Services {
   readonly store: Store;
   readonly sessions: SessionService;
   readonly users: UserService;
+  /** Live sessions listed and revoked by their owners and admins. */
+  readonly sessionDirectory: SessionDirectory;
+  /** Second factors (TOTP): enrolment, recovery codes, disabling and admin reset. */
+  readonly mfa: MfaService;
+  /** The site's access policy: MFA for all, conflicting roles, session and lockout settings. */
+  readonly policy: SitePolicyService;
+  /** API tokens for integrations: minted, listed, revoked, and resolved at the HTTP edge. */
+  readonly apiTokens: ApiTokenService;
   readonly plant: PlantService;
   readonly items: ItemService;
   readonly orders: OrderService;
@@ -23,8 +31,6 @@ export interface Services {
 export interface ServiceOptions {
   readonly store: Store;
   readonly clock: Clock;
-  /** How long a session lasts (default 8 hours, a shift). */
-  readonly sessionTtlMs?: number;
   /** The key the audit log signs checkpoints with; a throw-away one when absent (tests, init). */
   readonly auditIdentity?: AuditLogIdentity;
   /** Witness key lines (cosignature keys, C2SP tlog-cosignature) whose cosignatures are accepted. */
@@ -34,13 +40,20 @@ export interface ServiceOptions {
 /** The composition root of the services: the one place they are wired together. */
 export function createServices(options: ServiceOptions): Services {
   const deps = { store: options.store, clock: options.clock };
+  const policy = new SitePolicyService(deps);
+  const throttle = new LoginThrottle(deps);
+  const guard = new AccountGuard({ ...deps, throttle, policy });
   return {
     store: options.store,
-    sessions: new SessionService({ ...deps, sessionTtlMs: options.sessionTtlMs ?? 8 * 3600_000 }),
-    users: new UserService(deps),
+    sessions: new SessionService({ ...deps, policy, throttle, guard }),
+    users: new UserService({ ...deps, policy, guard }),
+    sessionDirectory: new SessionDirectory({ ...deps, policy }),
+    mfa: new MfaService({ ...deps, policy, guard }),
+    policy,
+    apiTokens: new ApiTokenService(deps),
     plant: new PlantService(deps),
     items: new ItemService(deps),
-    orders: new OrderService(deps),
+    orders: new OrderService({ ...deps, policy }),
     audit: new AuditQueries(deps),
     auditLog: new AuditLog({ ...deps, identity: options.auditIdentity ?? ephemeralAuditIdentity() }),
     acceptedWitnesses: (options.witnessKeys ?? []).map((line) => {

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { appendAddresses, appendedNodesFrom, canonicalJson } from '../crypto/index.js';
+import { NODE_HEX_LENGTH } from './audit-row-nodes.js';
 import type { Database } from './schema.js';
 import { writeTransactionEngine } from './write-transaction-engine.js';
 
@@ -51,10 +52,12 @@ export function auditLeafHash(entry: string): string {
  * PostgreSQL this holds a lock on the whole log until commit, so append as
  * the last write of a transaction, and keep the transaction short.
  *
- * Every order change pays for this, so it is three precompiled statements
- * (one read of the size with the left siblings, the entry, its subtrees)
- * and one canonical-JSON pass; PostgreSQL adds the lock and sends both
- * inserts as one statement.
+ * Every order change pays for this, so it is two precompiled statements
+ * (one read of the size with the left siblings, then the entry row, which
+ * also holds the subtrees the entry completes) and one canonical-JSON pass;
+ * PostgreSQL adds the lock. The row has no secondary index: what auditors
+ * filter on is copied into `audit_lookup` later, outside this transaction
+ * (catchUpAuditLookup in audit-lookup.ts).
  */
 export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntryFields): Promise<number> {
   // Outside a transaction the advisory lock would end with its statement and
@@ -66,11 +69,29 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
   if (engine === 'postgres') await trx.executeQuery(POSTGRES_LOCK);
 
   // A statement of its own after the lock: on PostgreSQL it sees what the previous holder committed.
-  const { rows } = await trx.executeQuery<{ size: number | string; level: number | null; hash: string | null }>(READ_TAIL_QUERY);
-  const idx = Number(rows[0]?.size ?? 0);
+  const { rows } = await trx.executeQuery<AuditTailRow>(READ_TAIL_QUERY);
+  const { idx, values } = auditEntryInsert(rows, fields);
+  await trx.executeQuery(CompiledQuery.raw(engine === 'postgres' ? POSTGRES_ENTRY_INSERT : SQLITE_ENTRY_INSERT, values));
+  return idx;
+}
+
+/** One row the tail read of {@link AUDIT_APPEND_SQL} answers: the log's size, and one left sibling's level and hex hash, if stored. */
+export interface AuditTailRow {
+  readonly size: number | string;
+  readonly level: number | null;
+  readonly hash: string | null;
+}
+
+/**
+ * The entry row to insert once the tail read answered `tail`: its index and the insert's values,
+ * in the order of {@link AUDIT_APPEND_SQL}'s inserts. Pure; throws when a left sibling the new
+ * leaf needs is missing (the tree no longer matches the log). Exported for benchmarks.
+ */
+export function auditEntryInsert(tail: readonly AuditTailRow[], fields: AuditEntryFields): { idx: number; values: unknown[] } {
+  const idx = Number(tail[0]?.size ?? 0);
   const needed = appendAddresses(idx);
-  const siblings = needed.map((address) => rows.find((row) => row.level === address.level)?.hash);
-  const missing = needed.find((_, i) => typeof siblings[i] !== 'string');
+  const siblings = needed.map((address) => tail.find((row) => row.level === address.level)?.hash);
+  const missing = needed.find((_, i) => siblings[i]?.length !== NODE_HEX_LENGTH);
   if (missing) throw new Error(`audit tree node ${missing.level}/${missing.index} is missing: the tree no longer matches the log`);
 
   const detail = canonicalJson(fields.detail ?? {});
@@ -79,20 +100,15 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
   const entry = canonicalAuditEntry(idx, fields, detail);
   const leaf = createHash('sha256').update(LEAF_PREFIX).update(entry, 'utf8').digest();
   const nodes = appendedNodesFrom(idx, leaf, siblings.map((hash) => Buffer.from(hash as string, 'hex')));
-  const entryValues = [
-    idx, fields.at, fields.actorId ?? null, fields.actor, fields.source ?? null, fields.kind, fields.outcome, fields.orderId ?? null,
-    fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, detail, entry, leaf.toString('hex'),
-  ];
-  const nodeHashes = nodes.map((node) => Buffer.from(node.hash).toString('hex'));
-  if (engine === 'postgres') {
-    await trx.executeQuery(CompiledQuery.raw(POSTGRES_ENTRY_AND_NODES_INSERT, [
-      ...entryValues, nodes.map((node) => node.level), nodes.map((node) => node.index), nodeHashes,
-    ]));
-  } else {
-    await trx.executeQuery(CompiledQuery.raw(SQLITE_ENTRY_INSERT, entryValues));
-    await trx.executeQuery(CompiledQuery.raw(sqliteNodeInsert(nodes.length), nodes.flatMap((node, i) => [node.level, node.index, nodeHashes[i]])));
-  }
-  return idx;
+  // The leaf and every subtree it completes, lowest level first: the row's `nodes` (audit-row-nodes.ts).
+  const nodesHex = nodes.map((node) => Buffer.from(node.hash).toString('hex')).join('');
+  return {
+    idx,
+    values: [
+      idx, fields.at, fields.actorId ?? null, fields.actor, fields.source ?? null, fields.kind, fields.outcome, fields.orderId ?? null,
+      fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, detail, entry, nodesHex.slice(0, NODE_HEX_LENGTH), nodesHex,
+    ],
+  };
 }
 
 const LEAF_PREFIX = Buffer.from([0x00]);
@@ -132,31 +148,25 @@ const SIBLING_LEVELS = Array.from({ length: 53 }, (_, level) => `(${level})`).jo
 /**
  * The log's size and, for the leaf about to take that index, the stored left siblings of
  * appendAddresses(size): a sibling sits at level l while the low l+1 bits of the size are all
- * ones, at index (size >> l) - 1. One statement, so PostgreSQL needs one round trip for both.
+ * ones, as subtree (l, (size >> l) - 1), which the row of its last leaf, ((size >> l) << l) - 1,
+ * holds at position l of its `nodes`. One statement, so PostgreSQL needs one round trip for both.
  */
 const READ_TAIL = `with tail as (select coalesce(max(idx) + 1, 0) as size from audit_entries),
   levels (level) as (values ${SIBLING_LEVELS})
-select tail.size as size, node.level as level, node.hash as hash
+select tail.size as size, levels.level as level, substr(holder.nodes, ${NODE_HEX_LENGTH} * levels.level + 1, ${NODE_HEX_LENGTH}) as hash
 from tail
 left join levels on ((tail.size + 1) & ((cast(1 as bigint) << (levels.level + 1)) - 1)) = 0
-left join audit_tree_nodes node on node.level = levels.level and node.idx = (tail.size >> levels.level) - 1`;
+left join audit_entries holder on holder.idx = ((tail.size >> levels.level) << levels.level) - 1`;
 
-const ENTRY_COLUMNS = 'idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash';
+const ENTRY_COLUMNS = 'idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash, nodes';
 const READ_TAIL_QUERY = CompiledQuery.raw(READ_TAIL);
 const POSTGRES_LOCK = CompiledQuery.raw(`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY}::bigint)`);
-const SQLITE_ENTRY_INSERT = `insert into audit_entries (${ENTRY_COLUMNS}) values (${Array.from({ length: 14 }, () => '?').join(', ')})`;
-// Both inserts in one round trip: a data-modifying CTE runs even though nothing reads it.
-const POSTGRES_ENTRY_AND_NODES_INSERT = `with entry as (insert into audit_entries (${ENTRY_COLUMNS})
-    values (${Array.from({ length: 14 }, (_, i) => `$${i + 1}`).join(', ')}))
-  insert into audit_tree_nodes (level, idx, hash) select * from unnest($15::int[], $16::bigint[], $17::text[])`;
+const SQLITE_ENTRY_INSERT = `insert into audit_entries (${ENTRY_COLUMNS}) values (${Array.from({ length: 15 }, () => '?').join(', ')})`;
+const POSTGRES_ENTRY_INSERT = `insert into audit_entries (${ENTRY_COLUMNS}) values (${Array.from({ length: 15 }, (_, i) => `$${i + 1}`).join(', ')})`;
 
-const nodeInserts = new Map<number, string>();
-
-function sqliteNodeInsert(count: number): string {
-  let text = nodeInserts.get(count);
-  if (text === undefined) {
-    text = `insert into audit_tree_nodes (level, idx, hash) values ${Array.from({ length: count }, () => '(?, ?, ?)').join(', ')}`;
-    nodeInserts.set(count, text);
-  }
-  return text;
-}
+/**
+ * The statements appendAuditEntry runs after the lock, for benchmarks that replay them on a raw
+ * connection: `readTail` (no parameters, answers {@link AuditTailRow}s), then one insert with
+ * the values of {@link auditEntryInsert} (`?` placeholders on SQLite, `$n` on PostgreSQL).
+ */
+export const AUDIT_APPEND_SQL = { readTail: READ_TAIL, sqliteInsert: SQLITE_ENTRY_INSERT, postgresInsert: POSTGRES_ENTRY_INSERT } as const;

@@ -1,6 +1,7 @@
 /** Reads of the audit log that several parts need: its size and its stored Merkle subtrees. */
 import type { Kysely } from 'kysely';
 import type { SubtreeAddress } from '../crypto/index.js';
+import { auditNodeRow, auditRowNode } from './audit-row-nodes.js';
 import type { Database } from './schema.js';
 
 /** The number of entries in the log (its tree size): the highest index plus one. */
@@ -10,19 +11,21 @@ export async function auditLogSize(db: Kysely<Database>): Promise<number> {
 }
 
 /**
- * The stored hashes of the subtrees at `addresses`, in the order asked, in one query (a row-value
- * IN list: one primary-key probe per address). A missing node is answered with an empty array.
+ * The stored hashes of the subtrees at `addresses`, in the order asked, in one query: each
+ * subtree sits in the `nodes` of the entry that completed it (see audit-row-nodes.ts), so this is
+ * one primary-key probe per distinct row. A missing node (no such row, or a row whose `nodes` is
+ * too short for the level) is answered with an empty array.
  */
 export async function readAuditTreeNodes(db: Kysely<Database>, addresses: readonly SubtreeAddress[]): Promise<Uint8Array[]> {
   if (addresses.length === 0) return [];
-  const rows = await db
-    .selectFrom('audit_tree_nodes')
-    .select(['level', 'idx', 'hash'])
-    .where((eb) => eb(eb.refTuple('level', 'idx'), 'in', addresses.map((address) => eb.tuple(address.level, address.index))))
-    .execute();
-  const byAddress = new Map(rows.map((row) => [`${row.level}/${Number(row.idx)}`, row.hash]));
-  return addresses.map((address) => {
-    const hash = byAddress.get(`${address.level}/${address.index}`);
-    return hash === undefined ? new Uint8Array(0) : Buffer.from(hash, 'hex');
+  const rowOf = addresses.map(auditNodeRow);
+  const wanted = [...new Set(rowOf.filter((row): row is number => row !== undefined))];
+  const rows = wanted.length === 0 ? [] : await db.selectFrom('audit_entries').select(['idx', 'nodes']).where('idx', 'in', wanted).execute();
+  const nodesOf = new Map(rows.map((row) => [Number(row.idx), row.nodes]));
+  return addresses.map((address, i) => {
+    const row = rowOf[i];
+    const nodes = row === undefined ? undefined : nodesOf.get(row);
+    const hex = nodes === undefined ? undefined : auditRowNode(nodes, address.level);
+    return hex === undefined ? new Uint8Array(0) : Buffer.from(hex, 'hex');
   });
 }

@@ -8,8 +8,10 @@ export {
 } from './write-transaction.js';
 export { isUniqueViolation } from './unique-violation.js';
 export {
-  appendAuditEntry, auditEntryRecord, auditLeafHash, canonicalAuditEntry, auditOutcomes, AUDIT_APPEND_LOCK_KEY,
-  type AuditEntryFields, type AuditOutcome,
+  appendAuditEntry, auditEntryInsert, auditEntryRecord, auditLeafHash, canonicalAuditEntry, auditOutcomes, AUDIT_APPEND_LOCK_KEY,
+  AUDIT_APPEND_SQL, type AuditEntryFields, type AuditOutcome, type AuditTailRow,
 } from './audit-append.js';
 export type * from './schema.js';
 export { auditLogSize, readAuditTreeNodes } from './audit-log-reads.js';
+export { catchUpAuditLookup } from './audit-lookup.js';
+export { auditNodeRow, auditRowAddresses, auditRowNode, NODE_HEX_LENGTH } from './audit-row-nodes.js';

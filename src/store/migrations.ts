@@ -5,6 +5,9 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { foundationMigration } from './migration-0001-foundation.js';
 import { auditTreeMigration } from './migration-0002-audit-tree.js';
+import { accessMigration } from './migration-0003-access.js';
+import { auditRowNodesMigration } from './migration-0004-audit-row-nodes.js';
+import { auditLookupMigration } from './migration-0005-audit-lookup.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -13,6 +16,9 @@ export function storeMigrations(kind: StoreKind): Record<string, Migration> {
   return {
     '0001_foundation': foundationMigration(kind),
     '0002_audit_tree': auditTreeMigration(),
+    '0003_access': accessMigration(),
+    '0004_audit_row_nodes': auditRowNodesMigration(kind),
+    '0005_audit_lookup': auditLookupMigration(kind),
   };
 }
 

@@ -4,7 +4,7 @@
  * counters are integers (PostgreSQL int8 is parsed to a JS number on open);
  * flags are 0/1 integers because SQLite has no boolean.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 
 /** A 0/1 flag; CHECK constraints in the migration keep it to these two. */
 export type Flag = 0 | 1;
@@ -41,6 +41,57 @@ export interface UsersTable {
   password_must_change: Flag;
   created_at: string;
   updated_at: string;
+  /** Hex of the confirmed TOTP secret; null while MFA is not enrolled. */
+  mfa_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  mfa_enabled_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The last accepted TOTP time step (a code at or before it is refused). */
+  mfa_last_step: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Hex of a TOTP secret shown for enrolment and not yet confirmed. */
+  mfa_pending_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  mfa_pending_at: ColumnType<string | null, string | null | undefined, string | null>;
+  password_changed_at: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A single-use MFA recovery code, stored as the SHA-256 of its normalized form. */
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** Failed sign-ins per account or source address, for throttling and temporary lockout. */
+export interface LoginThrottleTable {
+  /** 'account:<username>' or 'source:<address>'. */
+  key: string;
+  failures: number;
+  window_started_at: string;
+  locked_until: string | null;
+}
+
+/** A bearer token for an integration, acting as `user_id` within its actions and scope. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  user_id: string;
+  token_hash: string;
+  /** JSON array of action names. */
+  actions: string;
+  scope_node_id: string | null;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  last_used_source: string | null;
+}
+
+/** One setting of the site's access policy (JSON value). */
+export interface SiteSettingsTable {
+  key: string;
+  value: string;
+  updated_by: string;
+  updated_at: string;
 }
 
 /** A role granted to a user on a plant node and everything below it (null: the whole enterprise). */
@@ -61,6 +112,11 @@ export interface SessionsTable {
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
+  /** Refreshed at most once a minute; the idle expiry counts from it. */
+  last_seen_at: ColumnType<string | null, string | null | undefined, string | null>;
+  revoked_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Until when a signature in this session needs the password only (set by a password+TOTP signature). */
+  signing_until: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The current state of a production order; its content lives in `order_revisions`. */
@@ -109,6 +165,10 @@ export interface OrderSignaturesTable {
   meaning: string;
   content_hash: string;
   signed_at: string;
+  /** The order action signed for: release, cancel, unhold or close. */
+  action: ColumnType<string, string | undefined, string>;
+  /** The order's version when it was signed (0 for signatures made before this was recorded). */
+  order_version: ColumnType<number, number | undefined, number>;
 }
 
 /** One progress report for an order, numbered densely per order by `seq`. */
@@ -154,14 +214,26 @@ export interface AuditEntriesTable {
   entry: string;
   /** Hex SHA-256 of 0x00 || entry. */
   leaf_hash: string;
+  /**
+   * The Merkle tree's perfect subtrees this entry completed, as concatenated lowercase hex hashes,
+   * lowest level first: level L, at [64L, 64L + 64), is the subtree (L, (idx + 1) / 2^L − 1), and
+   * level 0 is `leaf_hash` (see audit-row-nodes.ts).
+   */
+  nodes: string;
 }
 
-/** The hash of one complete subtree of the audit log's Merkle tree: 2^level leaves from leaf idx * 2^level. */
-export interface AuditTreeNodesTable {
-  level: number;
+/**
+ * A derived copy of the `audit_entries` columns auditors filter on, carrying the secondary
+ * indexes so an order change writes only its entry row. Filled outside order transactions by
+ * `catchUpAuditLookup`; it only finds indices, and verification never reads it.
+ */
+export interface AuditLookupTable {
   idx: number;
-  /** Hex SHA-256 (RFC 9162 §2.1.1). */
-  hash: string;
+  at: string;
+  actor_id: string | null;
+  kind: string;
+  outcome: 'ok' | 'denied';
+  order_id: string | null;
 }
 
 /** A signed checkpoint of the audit log (C2SP tlog-checkpoint in a signed note). */
@@ -186,8 +258,12 @@ export interface Database {
   order_progress: OrderProgressTable;
   idempotency_keys: IdempotencyKeysTable;
   audit_entries: AuditEntriesTable;
-  audit_tree_nodes: AuditTreeNodesTable;
+  audit_lookup: AuditLookupTable;
   audit_checkpoints: AuditCheckpointsTable;
+  recovery_codes: RecoveryCodesTable;
+  login_throttle: LoginThrottleTable;
+  api_tokens: ApiTokensTable;
+  site_settings: SiteSettingsTable;
 }
 
 /** Row types as read, inserted and updated, for repositories to share. */
@@ -206,3 +282,4 @@ export type OrderProgressRow = Selectable<OrderProgressTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 export type AuditEntryRow = Selectable<AuditEntriesTable>;
 export type AuditCheckpointRow = Selectable<AuditCheckpointsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { beforeEach, expect, it } from 'vitest';
 import type { Actor } from '../../src/access/index.js';
 import { verifyStoredLog, type ExportVerification } from '../../src/audit/index.js';
-import { auditLeafHash } from '../../src/store/index.js';
+import { auditLeafHash, catchUpAuditLookup } from '../../src/store/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createWorld, type TestWorld } from '../support/factories.js';
 
@@ -81,7 +81,8 @@ describeEachEngine('tampering with the stored audit log', (engine) => {
     const keep = keptCheckpoint.size - 3;
     await db().deleteFrom('audit_entries').where('idx', '>=', keep).execute();
     await db().deleteFrom('audit_checkpoints').where('size', '>', keep).execute();
-    await db().deleteFrom('audit_tree_nodes').execute();
+    // The tree goes too, as an intruder would remove what no longer matches: the subtree hashes live in the entry rows.
+    await db().updateTable('audit_entries').set({ nodes: '' }).execute();
     const found = failure(await verify([keptCheckpoint]));
     expect(['truncated', 'checkpoint-out-of-place']).toContain(found.code);
     expect(found.message).toContain(String(keptCheckpoint.size));
@@ -89,13 +90,13 @@ describeEachEngine('tampering with the stored audit log', (engine) => {
 
   it('catches a roll-back to an old copy of the database against a checkpoint kept elsewhere', async () => {
     // Copy the log tables as a backup would, let the plant work on, then restore the copy.
-    for (const table of ['audit_entries', 'audit_tree_nodes', 'audit_checkpoints']) {
+    for (const table of ['audit_entries', 'audit_checkpoints']) {
       await sql`create table ${sql.id(`old_${table}`)} as select * from ${sql.id(table)}`.execute(db());
     }
     for (let i = 0; i < 3; i += 1) await world.createOrder(planner);
     const later = await world.services.auditLog.checkpoint();
     if (!later) throw new Error('no checkpoint');
-    for (const table of ['audit_entries', 'audit_tree_nodes', 'audit_checkpoints']) {
+    for (const table of ['audit_entries', 'audit_checkpoints']) {
       await sql`delete from ${sql.id(table)}`.execute(db());
       await sql`insert into ${sql.id(table)} select * from ${sql.id(`old_${table}`)}`.execute(db());
     }
@@ -113,5 +114,18 @@ describeEachEngine('tampering with the stored audit log', (engine) => {
   it('catches a forged checkpoint and a changed stored root', async () => {
     await db().updateTable('audit_checkpoints').set({ note: keptCheckpoint.note.replace(/\n\n— /, '\n\n— x') }).where('size', '=', keptCheckpoint.size).execute();
     expect(['bad-signature', 'malformed-line', 'unknown-key']).toContain(failure(await verify()).code);
+  });
+
+  it('never trusts the audit lookup: a garbled or empty lookup changes no verdict, and an edit copied into it is still caught', async () => {
+    await catchUpAuditLookup(engine.store());
+    await db().updateTable('audit_lookup').set({ kind: 'order.cancel', actor_id: null, order_id: null, outcome: 'denied' }).execute();
+    expect((await verify([keptCheckpoint])).ok).toBe(true);
+    await db().deleteFrom('audit_lookup').execute();
+    expect((await verify([keptCheckpoint])).ok).toBe(true);
+    // The lookup rebuilt from an edited row agrees with the edit; the tree does not.
+    await db().updateTable('audit_entries').set({ kind: 'order.cancel' }).where('idx', '=', 5).execute();
+    await catchUpAuditLookup(engine.store());
+    expect((await db().selectFrom('audit_lookup').select('kind').where('idx', '=', 5).executeTakeFirstOrThrow()).kind).toBe('order.cancel');
+    expect(failure(await verify([keptCheckpoint]))).toMatchObject({ code: 'leaf-mismatch', index: 5 });
   });
 });

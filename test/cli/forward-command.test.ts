@@ -39,7 +39,7 @@ describe('forgeline audit forward', () => {
     dataDir = join(home, 'data');
     const { initDataFolder } = await import('../../src/server/index.js');
     const passwordFile = join(home, 'password');
-    await writeFile(passwordFile, 'a long enough admin password\n');
+    await writeFile(passwordFile, 'a long enough plant password\n');
     await initDataFolder({ dataDir, adminPasswordFile: passwordFile });
     const { exportAuditLog } = await import('../../src/server/index.js');
     entries = (await exportAuditLog({ dataDir, out: join(home, 'export.jsonl') })).entries;

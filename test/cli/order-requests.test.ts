@@ -75,6 +75,28 @@ describe('order commands build the request bodies', () => {
     expect(server.requests[1]?.body).toEqual({ version: 7, password: 'correct horse battery', meaning: 'approved by QA' });
   });
 
+  it('signs close, release from hold and cancel after release with the password and a one-time code', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const folder = tempFolder('forgeline-sign-');
+    await writeFile(join(folder, 'pw'), 'correct horse battery\n');
+    const server = orderServer();
+    expect((await run(['order', 'close', ORDER_ID, '--password-file', join(folder, 'pw'), '--totp', '123456'], { fetch: server.fetch })).exitCode).toBe(0);
+    expect(server.requests[1]?.body).toEqual({ version: 7, password: 'correct horse battery', totp: '123456' });
+    expect((await run(['order', 'unhold', ORDER_ID, '--password-file', join(folder, 'pw'), '--meaning', 'certificate received', '--note', 'ok'], { fetch: server.fetch })).exitCode).toBe(0);
+    expect(server.requests[3]?.body).toEqual({ version: 7, note: 'ok', password: 'correct horse battery', meaning: 'certificate received' });
+    // The fake order is running, so a cancel is signed.
+    expect((await run(['order', 'cancel', ORDER_ID, '--reason', 'customer withdrew', '--password-file', join(folder, 'pw'), '--totp', '654321'], { fetch: server.fetch })).exitCode).toBe(0);
+    expect(server.requests.at(-1)?.body).toEqual({ version: 7, reason: 'customer withdrew', password: 'correct horse battery', totp: '654321' });
+  });
+
+  it('cancels a draft without asking for a signature', async () => {
+    const server = fakeFetch((request) => ({ status: 200, body: { ...order, state: request.method === 'GET' ? 'draft' : 'cancelled', version: 2 } }));
+    const result = await run(['order', 'cancel', ORDER_ID, '--reason', 'duplicate'], { fetch: server.fetch, input: '' });
+    expect(result.exitCode).toBe(0);
+    expect(server.requests.at(-1)?.body).toEqual({ version: 2, reason: 'duplicate' });
+  });
+
   it('reads the release password from stdin when no file is given and stdin is not a terminal', async () => {
     const server = orderServer();
     const result = await run(['order', 'release', ORDER_ID, '--version', '7'], { fetch: server.fetch, input: 's3cret-pass\nignored\n' });

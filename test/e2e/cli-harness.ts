@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { base32Decode, hotp, totpStep } from '../../src/access/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/forgeline.js', import.meta.url));
 
@@ -70,4 +71,47 @@ export async function startServer(args: readonly string[], env: Record<string, s
 /** The path of a file in `dir`. */
 export function fileIn(dir: string, name: string): string {
   return join(dir, name);
+}
+
+/**
+ * The authenticator app of an e2e user: gives TOTP codes for steps the server has
+ * not seen yet (each code is accepted once), waiting for the next 30-second step
+ * only when the window of one step either side is used up.
+ */
+export class TestAuthenticator {
+  constructor(
+    readonly secret: Buffer,
+    private lastStep: number,
+    readonly recoveryCodes: readonly string[],
+  ) {}
+
+  /** A code for a step after every one given before, within the server's window of now. */
+  async nextCode(): Promise<string> {
+    for (;;) {
+      const now = Date.now();
+      const step = Math.max(this.lastStep + 1, totpStep(now) - 1);
+      if (step <= totpStep(now) + 1) {
+        this.lastStep = step;
+        return hotp(this.secret, step);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 30_000 - (now % 30_000) + 50));
+    }
+  }
+}
+
+/**
+ * Enrols the signed-in user's second factor with the real CLI, as a person without
+ * a terminal would: `mfa enroll` prints the secret, `mfa enroll --code` confirms it
+ * with the first code and prints the recovery codes.
+ */
+export async function enrolWithCli(cli: (...args: string[]) => Promise<CliResult>): Promise<TestAuthenticator> {
+  const shown = await cli('mfa', 'enroll');
+  const secret = /^secret: ([A-Z2-7]+) /m.exec(shown.stdout)?.[1];
+  if (shown.code !== 0 || secret === undefined) throw new Error(`mfa enroll failed:\n${shown.stdout}\n${shown.stderr}`);
+  const key = base32Decode(secret);
+  const step = totpStep(Date.now());
+  const confirmed = await cli('mfa', 'enroll', '--code', hotp(key, step));
+  if (confirmed.code !== 0) throw new Error(`mfa enroll --code failed:\n${confirmed.stdout}\n${confirmed.stderr}`);
+  const recoveryCodes = confirmed.stdout.split('\n').filter((line) => /^ {2}\S/.test(line)).map((line) => line.trim());
+  return new TestAuthenticator(key, step, recoveryCodes);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileIn, runCli, startServer, type CliResult, type ServerProcess } from './cli-harness.js';
+import { enrolWithCli, fileIn, runCli, startServer, type CliResult, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
 
 const PLANT_YAML = `
 enterprise:
@@ -39,6 +39,9 @@ describe('the forgeline command against a real server over HTTPS', () => {
   let data: string;
   let server: ServerProcess;
   let env: Record<string, string>;
+  // The second factors of the admin and the approver, enrolled during the tour.
+  let adminMfa: TestAuthenticator;
+  let alanMfa: TestAuthenticator;
   const cli = (...args: string[]) => runCli(args, env);
 
   beforeAll(async () => {
@@ -61,7 +64,7 @@ describe('the forgeline command against a real server over HTTPS', () => {
     expectOneLineError(await cli('init', '--data', data), 'conflict');
     const password = /admin one-time password: (\S+)/.exec(out)?.[1] ?? '';
     await writeFile(fileIn(dir, 'admin-once'), password);
-    await writeFile(fileIn(dir, 'admin-new'), 'a long admin passphrase');
+    await writeFile(fileIn(dir, 'admin-new'), 'a long plant operations passphrase');
   });
 
   it('serves HTTPS with the folder\'s CA and refuses clients that do not trust it', async () => {
@@ -74,12 +77,19 @@ describe('the forgeline command against a real server over HTTPS', () => {
     await expect(fetch(`${server.url}/healthz`, { dispatcher: new Agent() })).rejects.toThrow();
   });
 
-  it('walks the tour: sign in, change the one-time password, plant, items, users', async () => {
+  it('walks the tour: sign in, change the one-time password, enrol MFA, plant, items, users', async () => {
     expectOk(await cli('login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-once')));
     expectOneLineError(await cli('plant', 'list'), 'password-change-required');
+    expectOneLineError(await cli('mfa', 'enroll'), 'password-change-required');
     expectOk(await cli('passwd', '--current-file', fileIn(dir, 'admin-once'), '--new-file', fileIn(dir, 'admin-new')));
-    expectOk(await cli('login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-new')));
+    const signedIn = await cli('login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-new'));
+    expect(expectOk(signedIn)).toMatch(/^logged in to /);
+    expect(signedIn.stderr).toMatch(/requires a second factor: enrol one now with forgeline mfa enroll/);
     expect(((await stat(join(dir, 'credentials.json'))).mode & 0o777)).toBe(0o600);
+    // An admin must enrol a second factor before anything else; the same session then works.
+    expectOneLineError(await cli('plant', 'list'), 'mfa-enrollment-required');
+    adminMfa = await enrolWithCli(cli);
+    expect(adminMfa.recoveryCodes).toHaveLength(10);
     await writeFile(fileIn(dir, 'plant.yaml'), PLANT_YAML);
     expectOk(await cli('plant', 'import', fileIn(dir, 'plant.yaml')));
     const plant = JSON.parse(expectOk(await cli('plant', 'list', '--json'))) as { items: { code: string; id: string; kind: string }[] };
@@ -115,8 +125,9 @@ describe('the forgeline command against a real server over HTTPS', () => {
     expectOneLineError(await cli('order', 'release', created.id, '--password-file', fileIn(dir, 'pw-planner')), 'forbidden');
 
     expectOk(await cli('login', '--username', 'alan', '--password-file', fileIn(dir, 'pw-approver')));
+    alanMfa = await enrolWithCli(cli);
     expectOneLineError(await cli('order', 'release', created.id, '--password-file', fileIn(dir, 'pw-planner')), 'signature-failed');
-    expectOk(await cli('order', 'release', created.id, '--meaning', 'approved for production', '--password-file', fileIn(dir, 'pw-approver')));
+    expectOk(await cli('order', 'release', created.id, '--meaning', 'approved for production', '--password-file', fileIn(dir, 'pw-approver'), '--totp', await alanMfa.nextCode()));
     const shown = JSON.parse(expectOk(await cli('order', 'show', created.id, '--json'))) as { state: string; signatures: { signer: string; contentHash: string }[]; content: Record<string, unknown> };
     expect(shown.state).toBe('released');
     expect(shown.signatures).toEqual([expect.objectContaining({ signer: 'alan', contentHash: created.contentHash })]);
@@ -127,7 +138,7 @@ describe('the forgeline command against a real server over HTTPS', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
 
-    expectOk(await cli('login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-new')));
+    expectOk(await cli('login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-new'), '--totp', await adminMfa.nextCode()));
     const audit = JSON.parse(expectOk(await cli('audit', 'list', '--order', created.id, '--json'))) as { items: { kind: string; outcome: string; actor: string }[] };
     expect(audit.items.map((entry) => `${entry.kind}:${entry.outcome}:${entry.actor}`)).toEqual([
       'order.create:ok:pia', 'order.submit:ok:pia', 'order.release:denied:pia', 'order.release:denied:alan', 'order.release:ok:alan',

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { Agent, fetch } from 'undici';
 import { expect, it } from 'vitest';
 import { DEFAULT_TEST_DATABASE_URL, describeEachEngine } from '../support/engines.js';
-import { runCli, startServer } from './cli-harness.js';
+import { enrolWithCli, runCli, startServer } from './cli-harness.js';
 
 // The real server on PostgreSQL: init and serve with FORGELINE_DATABASE_URL, in a database of its own.
 describeEachEngine('forgeline serve on the configured engine', (engine) => {
@@ -24,7 +24,7 @@ describeEachEngine('forgeline serve on the configured engine', (engine) => {
       env.FORGELINE_DATABASE_URL = url.toString();
     }
     try {
-      await writeFile(join(dir, 'admin-pw'), 'an admin passphrase');
+      await writeFile(join(dir, 'admin-pw'), 'the plant operations passphrase');
       const init = await runCli(['init', '--admin-password-file', join(dir, 'admin-pw')], env);
       expect(init.code, init.stderr).toBe(0);
       const server = await startServer(['serve', '--host', '127.0.0.1', '--port', '0'], env);
@@ -34,6 +34,7 @@ describeEachEngine('forgeline serve on the configured engine', (engine) => {
         expect(await health.json()).toEqual({ status: 'ok', database: engine.kind });
         const login = await runCli(['login', '--server', server.url, '--username', 'admin', '--password-file', join(dir, 'admin-pw')], env);
         expect(login.code, login.stderr).toBe(0);
+        await enrolWithCli((...args: string[]) => runCli(args, env));
         const users = await runCli(['user', 'list', '--json'], env);
         expect(JSON.parse(users.stdout).items.map((user: { username: string }) => user.username)).toEqual(['admin']);
       } finally {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNote, parseWitnessKey, verifierKey, verifyCosignatures, witnessKeyLine } from '../../src/audit/index.js';
-import { fileIn, runCli, startServer, type CliResult, type ServerProcess } from './cli-harness.js';
+import { enrolWithCli, fileIn, runCli, startServer, type CliResult, type ServerProcess } from './cli-harness.js';
 
 const BIN = fileURLToPath(new URL('../../bin/forgeline.js', import.meta.url));
 
@@ -44,15 +44,18 @@ describe('forgeline audit witness against a real server over HTTPS', () => {
     env = { FORGELINE_DATA: data, FORGELINE_CREDENTIALS: join(dir, 'credentials.json'), HOME: dir };
     const init = expectOk(await cli('init', '--data', data));
     await writeFile(fileIn(dir, 'admin-once'), /admin one-time password: (\S+)/.exec(init)?.[1] ?? '');
-    await writeFile(fileIn(dir, 'admin-new'), 'a long admin passphrase');
+    await writeFile(fileIn(dir, 'admin-new'), 'a long plant operations passphrase');
     await writeFile(fileIn(dir, 'pw-auditor'), 'auditor passphrase 1');
     server = await startServer(['serve', '--data', data, '--host', '127.0.0.1', '--port', '0'], env);
     env.FORGELINE_SERVER = server.url;
     expectOk(await cli('login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-once')));
     expectOk(await cli('passwd', '--current-file', fileIn(dir, 'admin-once'), '--new-file', fileIn(dir, 'admin-new')));
     expectOk(await cli('login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-new')));
+    // Admins and auditors need a second factor before they can do anything else.
+    await enrolWithCli(cli);
     expectOk(await cli('user', 'add', 'ada', '--role', 'auditor', '--password-file', fileIn(dir, 'pw-auditor'), '--permanent'));
     expectOk(await cli('login', '--username', 'ada', '--password-file', fileIn(dir, 'pw-auditor')));
+    await enrolWithCli(cli);
     logKey = (await api('GET', '/api/v1/audit/key')).trim();
   }, 60_000);
   afterAll(async () => {

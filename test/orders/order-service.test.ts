@@ -48,8 +48,11 @@ describeEachEngine('order service', (engine) => {
     // Good parts count where they leave the last operation; scrap counts at every step.
     expect(order).toMatchObject({ goodQuantity: '39.5', scrapQuantity: '0.3' });
     order = await act(operator, order, 'complete');
-    order = await act(approver, order, 'close');
+    order = await act(approver, order, 'close', { password: TEST_PASSWORD });
     expect(order).toMatchObject({ state: 'closed', version: 11, revision: 1 });
+    expect(order.signatures.map((signature) => [signature.action, signature.meaning])).toEqual([
+      ['release', 'approved for production'], ['close', 'production record reviewed and closed'],
+    ]);
     expect(order.progress.map((report) => report.seq)).toEqual([1, 2]);
 
     const entries = await audit(order.id);
@@ -128,12 +131,15 @@ describeEachEngine('order service', (engine) => {
     order = await act(quality, order, 'hold', { reason: 'supplier lot under review' });
     expect(order).toMatchObject({ state: 'held', heldFrom: 'released' });
     await expectCode(act(quality, order, 'hold', { reason: 'again' }), 'illegal-transition');
-    order = await act(quality, order, 'unhold');
+    await expectCode(act(quality, order, 'unhold'), 'validation-failed');
+    await expectCode(act(quality, order, 'unhold', { password: 'not the password' }), 'signature-failed');
+    order = await act(quality, order, 'unhold', { password: TEST_PASSWORD, meaning: 'supplier certificate received' });
     expect(order).toMatchObject({ state: 'released', heldFrom: null });
+    expect(order.signatures.at(-1)).toMatchObject({ signer: 'quinn.quality', action: 'unhold', meaning: 'supplier certificate received', contentHash: order.contentHash });
     order = await act(planner, order, 'dispatch');
     order = await act(operator, order, 'start');
     order = await act(quality, order, 'hold', { reason: 'gauge out of calibration' });
-    order = await act(quality, order, 'unhold');
+    order = await act(quality, order, 'unhold', { password: TEST_PASSWORD });
     expect(order.state).toBe('paused');
   });
 
@@ -146,8 +152,10 @@ describeEachEngine('order service', (engine) => {
     order = await act(planner, order, 'submit');
     order = await act(approver, order, 'release', { password: TEST_PASSWORD });
     await expectCode(act(planner, order, 'cancel', { reason: 'changed my mind' }), 'forbidden');
-    order = await act(approver, order, 'cancel', { reason: 'material shortage' });
+    await expectCode(act(approver, order, 'cancel', { reason: 'material shortage' }), 'validation-failed');
+    order = await act(approver, order, 'cancel', { reason: 'material shortage', password: TEST_PASSWORD });
     expect(order.state).toBe('cancelled');
+    expect(order.signatures.at(-1)).toMatchObject({ action: 'cancel', meaning: 'cancelled after release' });
     expect((await audit(order.id)).at(-1)).toMatchObject({ kind: 'order.cancel', outcome: 'ok' });
     expect(JSON.parse((await audit(order.id)).at(-1)?.detail ?? '{}')).toMatchObject({ reason: 'material shortage', from: 'released', to: 'cancelled' });
   });
@@ -241,10 +249,35 @@ describeEachEngine('order service', (engine) => {
     expect(plain.content).not.toHaveProperty('parameters');
     expect(plain.content).not.toHaveProperty('customerReference');
     await expectCode(world.services.orders.queries.get(logistics, order.id, { includeConfidential: true }), 'forbidden');
-    const full = await world.services.orders.queries.get(operator, order.id, { includeConfidential: true });
+    const full = await world.services.orders.queries.get(quality, order.id, { includeConfidential: true });
     expect(full.content.parameters?.recipe).toBe('GEAR-12-MILL-v3');
+    expect(full.content.customerReference).toBe('CUST-7781');
+    expect(full.confidentialFields).toEqual(['parameters', 'customerReference']);
+    // An operator needs the recipe only once the order is on the floor, and never the customer.
+    await expectCode(world.services.orders.queries.get(operator, order.id, { includeConfidential: true }), 'forbidden');
+    const submitted = await act(planner, order, 'submit');
+    const dispatched = await act(planner, await act(approver, submitted, 'release', { password: TEST_PASSWORD }), 'dispatch');
+    expect(dispatched.state).toBe('dispatched');
+    const onTheFloor = await world.services.orders.queries.get(operator, order.id, { includeConfidential: true });
+    expect(onTheFloor.content.parameters?.recipe).toBe('GEAR-12-MILL-v3');
+    expect(onTheFloor.content).not.toHaveProperty('customerReference');
+    expect(onTheFloor.confidentialFields).toEqual(['parameters']);
     const reads = (await audit(order.id)).filter((entry) => entry.kind === 'order.read-confidential');
-    expect(reads.map((entry) => [entry.actor, entry.outcome])).toEqual([['lou.logistics', 'denied'], ['otto.operator', 'ok']]);
+    expect(reads.map((entry) => [entry.actor, entry.outcome, JSON.parse(entry.detail).fields ?? null])).toEqual([
+      ['lou.logistics', 'denied', null], ['quinn.quality', 'ok', ['parameters', 'customerReference']], ['otto.operator', 'denied', null], ['otto.operator', 'ok', ['parameters']],
+    ]);
+  });
+
+  it('shows an operator the recipe only of orders dispatched to their own work center', async () => {
+    const millOperator = await world.user('mo.mill', [{ role: 'operator', scopeNodeId: world.node('wc-mill').id }]);
+    let order = await world.createOrder(planner);
+    order = await act(planner, order, 'submit');
+    order = await act(approver, order, 'release', { password: TEST_PASSWORD });
+    order = await act(planner, order, 'dispatch');
+    const press = await world.createOrder(planner, { number: 'PO-PRESS-1', workCenterId: world.node('wc-press').id });
+    expect(order.workCenterId).toBe(world.node('wc-mill').id);
+    expect((await world.services.orders.queries.get(millOperator, order.id, { includeConfidential: true })).confidentialFields).toEqual(['parameters']);
+    await expectCode(world.services.orders.queries.get(millOperator, press.id, { includeConfidential: true }), 'not-found');
   });
 
   it('pages the list newest first with a cursor and filters by state', async () => {

@@ -30,13 +30,18 @@ describeEachEngine('HTTP API', (engine) => {
       return response.json;
     };
     await step(tokens.planner, 'submit');
-    const released = await step(tokens.approver, 'release', { password: TEST_PASSWORD, meaning: 'approved for production' });
+    // The approver signed in with the code of this time step; each signature needs a later one (a code signs once).
+    const released = await step(tokens.approver, 'release', { password: TEST_PASSWORD, meaning: 'approved for production', totp: api.mfa.approver?.code(1) });
     expect(released.signatures[0]).toMatchObject({ signer: 'approver.one', meaning: 'approved for production', contentHash: released.contentHash });
     await step(tokens.planner, 'dispatch');
     await step(tokens.operator, 'start');
     await step(tokens.operator, 'progress', { operationSeq: 20, good: '100', lots: [{ materialLine: 1, lot: 'HEAT-1', quantity: '12.5' }] });
     await step(tokens.operator, 'complete');
-    const closed = await step(tokens.approver, 'close');
+    world.clock.advance(30_000);
+    const closed = await step(tokens.approver, 'close', { password: TEST_PASSWORD, meaning: 'batch record reviewed', totp: api.mfa.approver?.code(1) });
+    expect(closed.signatures.map((signature: { action: string; meaning: string }) => [signature.action, signature.meaning])).toEqual([
+      ['release', 'approved for production'], ['close', 'batch record reviewed'],
+    ]);
     expect(closed).toMatchObject({ state: 'closed', goodQuantity: '100' });
 
     const confidential = await call('GET', `/api/v1/orders/${id}?include=confidential`, { token: tokens.planner });

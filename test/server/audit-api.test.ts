@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseVerifierKey, verifyCheckpoint } from '../../src/audit/index.js';
 import { rootAddresses, verifyConsistency, verifyInclusion } from '../../src/crypto/index.js';
+import { auditNodeRow, NODE_HEX_LENGTH } from '../../src/store/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createApiHarness, type ApiHarness } from './api-harness.js';
 
@@ -88,7 +89,13 @@ describeEachEngine('audit log API', (engine) => {
     // Rewrite the largest subtree the new root is made of, as an intruder fixing up the tree would.
     const size = Number((await engine.store().db.selectFrom('audit_entries').select((eb) => eb.fn.max('idx').as('last')).executeTakeFirstOrThrow()).last) + 1;
     const [largest] = rootAddresses(size);
-    await engine.store().db.updateTable('audit_tree_nodes').set({ hash: '00'.repeat(32) }).where('level', '=', largest?.level ?? 0).where('idx', '=', largest?.index ?? 0).execute();
+    // It is stored in the row of its last leaf, at its level's place in that row's `nodes`.
+    if (largest === undefined) throw new Error('an empty log');
+    const holder = await engine.store().db.selectFrom('audit_entries').select(['idx', 'nodes']).where('idx', '=', auditNodeRow(largest) ?? -1).executeTakeFirstOrThrow();
+    const at = largest.level * NODE_HEX_LENGTH;
+    const forged = `${holder.nodes.slice(0, at)}${'00'.repeat(32)}${holder.nodes.slice(at + NODE_HEX_LENGTH)}`;
+    expect(forged).not.toBe(holder.nodes);
+    await engine.store().db.updateTable('audit_entries').set({ nodes: forged }).where('idx', '=', holder.idx).execute();
     const refused = await call('POST', '/api/v1/audit/checkpoint', { token: tokens.auditor });
     expect(refused.status).toBe(500);
     expect(refused.json.code).toBe('audit-integrity');

@@ -141,6 +141,6 @@ describeEachEngine('bad input', (engine) => {
     expectProblem(await call('POST', `/api/v1/orders/${order.id}/release`, { token: tokens.approver, body: { version: 2 } }), 400, 'validation-failed');
     const after = await call('GET', `/api/v1/orders/${order.id}`, { token: tokens.approver });
     expect(after.json).toMatchObject({ state: 'submitted', version: 2, signatures: [] });
-    expect((await call('POST', `/api/v1/orders/${order.id}/release`, { token: tokens.approver, body: { version: 2, password: TEST_PASSWORD } })).status).toBe(200);
+    expect((await call('POST', `/api/v1/orders/${order.id}/release`, { token: tokens.approver, body: { version: 2, password: TEST_PASSWORD, totp: api.mfa.approver?.code(1) } })).status).toBe(200);
   });
 });

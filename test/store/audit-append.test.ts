@@ -59,6 +59,8 @@ describeEachEngine('appendAuditEntry', (engine) => {
     const expected = createHash('sha256').update(Buffer.concat([Buffer.from([0]), Buffer.from(row.entry, 'utf8')])).digest('hex');
     expect(row.leaf_hash).toBe(expected);
     expect(auditLeafHash(row.entry)).toBe(expected);
+    // Leaf 0 completes no subtree but itself: its row's Merkle nodes are the leaf hash alone.
+    expect(row.nodes).toBe(expected);
     expect(row).toMatchObject({
       idx: 0, actor_id: 'u-ada', order_id: 'o-1', revision: 2, hash_before: 'aa', hash_after: 'bb',
       detail: '{"nested":{"a":[true,null],"z":1},"number":"PO-1","reason":"rush"}',

@@ -7,23 +7,33 @@ import { describeEachEngine, type EngineContext } from '../support/engines.js';
 const expectedColumns: Record<string, readonly string[]> = {
   plant_nodes: ['id', 'kind', 'code', 'name', 'parent_id', 'path', 'created_at'],
   items: ['id', 'code', 'revision', 'description', 'unit', 'created_at'],
-  users: ['id', 'username', 'display_name', 'password_hash', 'disabled', 'password_must_change', 'created_at', 'updated_at'],
+  users: [
+    'id', 'username', 'display_name', 'password_hash', 'disabled', 'password_must_change', 'created_at', 'updated_at',
+    'mfa_secret', 'mfa_enabled_at', 'mfa_last_step', 'mfa_pending_secret', 'mfa_pending_at', 'password_changed_at',
+  ],
   role_assignments: ['id', 'user_id', 'role', 'scope_node_id', 'created_at'],
-  sessions: ['id', 'token_hash', 'user_id', 'source', 'created_at', 'expires_at', 'revoked_at'],
+  sessions: ['id', 'token_hash', 'user_id', 'source', 'created_at', 'expires_at', 'revoked_at', 'last_seen_at', 'revoked_reason', 'signing_until'],
   orders: [
     'id', 'number', 'site_id', 'work_center_id', 'state', 'held_from', 'revision', 'version', 'content_hash', 'priority',
     'due_end', 'created_by', 'created_at', 'updated_at', 'good_quantity', 'scrap_quantity', 'unit',
   ],
   order_revisions: ['order_id', 'revision', 'content_hash', 'content', 'confidential', 'created_by', 'created_at'],
-  order_signatures: ['id', 'order_id', 'revision', 'signer_id', 'meaning', 'content_hash', 'signed_at'],
+  order_signatures: ['id', 'order_id', 'revision', 'signer_id', 'meaning', 'content_hash', 'signed_at', 'action', 'order_version'],
   order_progress: ['id', 'order_id', 'seq', 'operation_seq', 'good', 'scrap', 'lots', 'reported_by', 'reported_at'],
   idempotency_keys: ['user_id', 'key', 'request_hash', 'order_id', 'created_at'],
   audit_entries: [
     'idx', 'at', 'actor_id', 'actor', 'source', 'kind', 'outcome', 'order_id', 'revision', 'hash_before', 'hash_after',
-    'detail', 'entry', 'leaf_hash',
+    'detail', 'entry', 'leaf_hash', 'nodes',
   ],
-  audit_tree_nodes: ['level', 'idx', 'hash'],
+  audit_lookup: ['idx', 'at', 'actor_id', 'kind', 'outcome', 'order_id'],
   audit_checkpoints: ['size', 'root_hash', 'note', 'created_at'],
+  recovery_codes: ['user_id', 'code_hash', 'created_at', 'used_at'],
+  login_throttle: ['key', 'failures', 'window_started_at', 'locked_until'],
+  api_tokens: [
+    'id', 'name', 'user_id', 'token_hash', 'actions', 'scope_node_id', 'created_by', 'created_at', 'expires_at', 'revoked_at',
+    'last_used_at', 'last_used_source',
+  ],
+  site_settings: ['key', 'value', 'updated_by', 'updated_at'],
 };
 
 /** Application tables of this test's database (the schema filter guards the store's schema-scoped introspection). */
@@ -55,7 +65,10 @@ describeEachEngine('migrations', (engine) => {
 
     const again = await engine.openStore();
     const migrations = await new Migrator({ db: again.db, provider: new CodeMigrationProvider(again.kind) }).getMigrations();
-    expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([['0001_foundation', true], ['0002_audit_tree', true]]);
+    expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([
+      ['0001_foundation', true], ['0002_audit_tree', true], ['0003_access', true], ['0004_audit_row_nodes', true],
+      ['0005_audit_lookup', true],
+    ]);
     expect(await tableColumns(engine, again)).toEqual(sortedExpectation());
     expect(await again.db.selectFrom('items').select('code').execute()).toEqual([{ code: 'BRKT' }]);
   });
@@ -65,7 +78,7 @@ describeEachEngine('migrations', (engine) => {
     const stores = await Promise.all([engine.openStore(), engine.openStore(), engine.openStore()]);
     for (const store of stores) {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
-      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree']);
+      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup']);
     }
   });
 
@@ -73,7 +86,7 @@ describeEachEngine('migrations', (engine) => {
     // Undo 0001 except its last table, so re-running it fails after creating the others.
     const store = engine.store();
     for (const table of [
-      'idempotency_keys', 'order_progress', 'order_signatures', 'order_revisions', 'orders',
+      'recovery_codes', 'api_tokens', 'idempotency_keys', 'order_progress', 'order_signatures', 'order_revisions', 'orders',
       'sessions', 'role_assignments', 'users', 'items', 'plant_nodes', 'kysely_migration', 'kysely_migration_lock',
     ]) {
       await store.db.schema.dropTable(table).execute();

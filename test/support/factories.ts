@@ -1,5 +1,5 @@
 /** Small factories for test data: a plant, users with roles, items and order content. */
-import type { Actor, RoleAssignment } from '../../src/access/index.js';
+import { base32Decode, totpAt, TOTP_PERIOD_SECONDS, type Actor, type RoleAssignment } from '../../src/access/index.js';
 import { ephemeralAuditIdentity, type AuditLogIdentity, type Clock } from '../../src/audit/index.js';
 import type { OrderDetail, PlantNode, Role } from '../../src/domain/index.js';
 import { createServices, type Services } from '../../src/server/index.js';
@@ -46,8 +46,22 @@ export interface TestWorld {
   readonly nodes: readonly PlantNode[];
   node(code: string): PlantNode;
   user(username: string, roles: readonly (Role | RoleAssignment)[]): Promise<Actor>;
+  /** Enrols the actor's second factor through the MFA service, as they would; see {@link EnrolledMfa}. */
+  enrolMfa(actor: Actor): Promise<EnrolledMfa>;
   orderInput(overrides?: Record<string, unknown>): Record<string, unknown>;
   createOrder(actor: Actor, overrides?: Record<string, unknown>): Promise<OrderDetail>;
+}
+
+/**
+ * A second factor enrolled for a test user. The enrolment was confirmed with
+ * the code of the step before the clock's, so one sign-in with {@link EnrolledMfa.code}
+ * works at once; the next needs the clock moved on by a step (30 s), as in life.
+ */
+export interface EnrolledMfa {
+  readonly secret: Buffer;
+  readonly recoveryCodes: readonly string[];
+  /** The TOTP code at the world's clock, `steps` time steps later. */
+  code(steps?: number): string;
 }
 
 let orderSequence = 0;
@@ -75,6 +89,12 @@ export async function createWorld(store: Store): Promise<TestWorld> {
       const assignments = roles.map((role) => (typeof role === 'string' ? { role, scopeNodeId: null } : role));
       const view = await services.users.add(SETUP_ADMIN, { username, displayName: username, password: TEST_PASSWORD, roles: assignments, temporaryPassword: false });
       return { subject: { userId: view.id, username, roles: assignments, passwordMustChange: false }, source: '127.0.0.1' };
+    },
+    async enrolMfa(actor) {
+      const enrolment = await services.mfa.beginEnrolment(actor);
+      const secret = base32Decode(enrolment.secret);
+      const { recoveryCodes } = await services.mfa.confirmEnrolment(actor, { code: totpAt(secret, clock.now().getTime() - TOTP_PERIOD_SECONDS * 1000) });
+      return { secret, recoveryCodes, code: (steps = 0) => totpAt(secret, clock.now().getTime() + steps * TOTP_PERIOD_SECONDS * 1000) };
     },
     orderInput(overrides = {}) {
       orderSequence += 1;

@@ -5,16 +5,19 @@ import type { CliContext } from '../cli-context.js';
 import { collect, parseDecimal, parseLot, parsePositiveInt } from '../option-parsers.js';
 import { orderSummary } from '../order-format.js';
 import {
-  REASONED_ORDER_ACTIONS,
+  RELEASED_ORDER_STATES,
+  SIGNED_ORDER_ACTIONS,
   SIMPLE_ORDER_ACTIONS,
   progressBody,
   reasonedActionBody,
   releaseBody,
+  signatureFields,
   simpleActionBody,
   type ProgressOptions,
+  type SignatureInput,
 } from '../order-requests.js';
 import { printJson } from '../output.js';
-import { readSecret } from '../secret-input.js';
+import { promptLine, readSecret } from '../secret-input.js';
 import { currentVersion } from './order-version.js';
 
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -24,10 +27,10 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   pause: 'pause a running order',
   resume: 'resume a paused order',
   complete: 'complete a running or paused order',
-  close: 'close a completed order',
-  unhold: 'release a quality hold (a running order comes back paused)',
+  close: 'close a completed order with your electronic signature',
+  unhold: 'release a quality hold with your electronic signature (a running order comes back paused)',
   hold: 'put an order on quality hold',
-  cancel: 'cancel an order (after release only by an approver)',
+  cancel: 'cancel an order (after release only by an approver, with an electronic signature)',
 };
 
 const VERSION_HELP = 'the version your change was made against; when left out, the order is read first and its current version used';
@@ -35,6 +38,21 @@ const VERSION_HELP = 'the version your change was made against; when left out, t
 interface VersionOption {
   readonly version?: number;
   readonly json?: boolean;
+}
+
+/** The options of a signed action. */
+interface SignatureOptions extends VersionOption {
+  readonly meaning?: string;
+  readonly passwordFile?: string;
+  readonly totp?: string;
+}
+
+/** Adds the options of an electronic signature to an action. */
+function signatureOptions(command: Command): Command {
+  return command
+    .option('--meaning <text>', 'what your signature means (the server has a default per action, e.g. "approved for production")')
+    .option('--password-file <file>', 'read your password from a file; else prompted without echo on a terminal, else read from stdin')
+    .option('--totp <code>', 'the current code of your authenticator (prompted on a terminal when left out)');
 }
 
 /** Declares the arguments every action shares: the order id, `--version` and `--json`. */
@@ -67,25 +85,50 @@ export function registerOrderActionCommands(order: Command, context: CliContext)
       });
   }
 
-  for (const action of REASONED_ORDER_ACTIONS) {
-    actionCommand(order, action, DESCRIPTIONS[action] ?? action)
-      .requiredOption('--reason <text>', 'why (kept in the audit log)')
-      .action(async (id: string, options: VersionOption & { reason: string }, command: Command) => {
-        const { api } = await context.connect(command);
-        await send(api, id, action, reasonedActionBody(await versionOf(api, id, options.version), options.reason), options.json);
+  /** Shows what is being signed, then asks for the signature: password, and the one-time code when on a terminal. */
+  const sign = async (api: ApiClient, id: string, action: string, options: SignatureOptions, who: string | undefined): Promise<{ version: number; signature: SignatureInput }> => {
+    const current = await currentVersion(api, id);
+    io.err(`signing "${action}" of order ${current.number} revision ${current.revision} (content ${current.contentHash}) as ${who ?? 'you'}`);
+    const password = await readSecret(io, options.passwordFile, 'password (electronic signature): ');
+    const totp = options.totp ?? (io.stdin.isTTY && options.passwordFile === undefined ? await promptLine(io, 'one-time code from your authenticator (Enter if you have none): ') : undefined);
+    return { version: options.version ?? current.version, signature: { password, totp: totp === '' ? undefined : totp, meaning: options.meaning } };
+  };
+
+  for (const action of SIGNED_ORDER_ACTIONS) {
+    signatureOptions(actionCommand(order, action, DESCRIPTIONS[action] ?? action))
+      .option('--note <text>', 'a note for the record')
+      .action(async (id: string, options: SignatureOptions & { note?: string }, command: Command) => {
+        const { api, connection } = await context.connect(command);
+        const { version, signature } = await sign(api, id, action, options, connection.login?.username);
+        await send(api, id, action, { ...simpleActionBody(version, options.note), ...signatureFields(signature) }, options.json);
       });
   }
 
-  actionCommand(order, 'release', 'approve and release a submitted order with your electronic signature (you re-enter your password)')
-    .option('--meaning <text>', 'what your signature means (server default: "approved for production")')
-    .option('--password-file <file>', 'read your password from a file; else prompted without echo on a terminal, else read from stdin')
-    .action(async (id: string, options: VersionOption & { meaning?: string; passwordFile?: string }, command: Command) => {
+  actionCommand(order, 'hold', DESCRIPTIONS.hold ?? 'hold')
+    .requiredOption('--reason <text>', 'why (kept in the audit log)')
+    .action(async (id: string, options: VersionOption & { reason: string }, command: Command) => {
+      const { api } = await context.connect(command);
+      await send(api, id, 'hold', reasonedActionBody(await versionOf(api, id, options.version), options.reason), options.json);
+    });
+
+  signatureOptions(actionCommand(order, 'cancel', DESCRIPTIONS.cancel ?? 'cancel'))
+    .requiredOption('--reason <text>', 'why (kept in the audit log)')
+    .action(async (id: string, options: SignatureOptions & { reason: string }, command: Command) => {
       const { api, connection } = await context.connect(command);
-      // Show what is being signed before asking for the signature.
       const current = await currentVersion(api, id);
-      io.err(`signing order ${current.number} revision ${current.revision} (content ${current.contentHash}) as ${connection.login?.username ?? 'you'}`);
-      const password = await readSecret(io, options.passwordFile, 'password (electronic signature): ');
-      await send(api, id, 'release', releaseBody(options.version ?? current.version, password, options.meaning), options.json);
+      if (!RELEASED_ORDER_STATES.includes(current.state)) {
+        await send(api, id, 'cancel', reasonedActionBody(options.version ?? current.version, options.reason), options.json);
+        return;
+      }
+      const { version, signature } = await sign(api, id, 'cancel', options, connection.login?.username);
+      await send(api, id, 'cancel', { ...reasonedActionBody(version, options.reason), ...signatureFields(signature) }, options.json);
+    });
+
+  signatureOptions(actionCommand(order, 'release', 'approve and release a submitted order with your electronic signature (you re-enter your password)'))
+    .action(async (id: string, options: SignatureOptions, command: Command) => {
+      const { api, connection } = await context.connect(command);
+      const { version, signature } = await sign(api, id, 'release', options, connection.login?.username);
+      await send(api, id, 'release', releaseBody(version, signature), options.json);
     });
 
   actionCommand(order, 'progress', 'report quantities for an operation of a running order, with material lots consumed')

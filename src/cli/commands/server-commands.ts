@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
@@ -20,10 +21,22 @@ interface ServeOptions extends DataOptions {
   readonly port?: number;
   readonly insecureHttp?: boolean;
   readonly witness?: string[];
+  readonly rateLimit?: number;
+  readonly signInLimit?: number;
+  readonly trustProxy?: string[];
 }
 
 /** The file whose presence marks an initialized data folder (the server's DATA_MANIFEST). */
 const MANIFEST_FILE = 'forgeline.json';
+
+/** A proxy address for `--trust-proxy`: an IP address, optionally with a CIDR prefix length. */
+function parseProxy(value: string, all: string[] = []): string[] {
+  const [address = '', prefix, extra] = value.split('/');
+  const version = isIP(address);
+  const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+  if (version === 0 || !prefixOk || extra !== undefined) throw new InvalidArgumentError('must be an IP address or CIDR, e.g. 10.0.0.5 or 10.0.0.0/24');
+  return [...all, value];
+}
 
 function parsePort(value: string): number {
   const port = parseInteger(value, 0);
@@ -68,6 +81,8 @@ export function registerServerCommands(program: Command, context: CliContext): v
       insecureHttp: options.insecureHttp === true,
       witnessKeys: options.witness ?? [],
       databaseUrl: options.databaseUrl ?? config.databaseUrl ?? undefined,
+      rateLimits: { perSource: options.rateLimit, signIn: options.signInLimit },
+      trustProxy: options.trustProxy ?? [],
     });
     io.err(`Forgeline is serving ${server.url} (data ${dataDir}); Ctrl-C to stop`);
     const signal = await stopSignal;
@@ -84,7 +99,10 @@ export function registerServerCommands(program: Command, context: CliContext): v
       .option('--host <host>', 'the address to listen on (env FORGELINE_HOST, default localhost)')
       .option('--port <n>', 'the port to listen on (env FORGELINE_PORT, default 8443)', parsePort)
       .option('--insecure-http', 'serve plain HTTP instead of HTTPS (only behind a TLS-terminating proxy)')
-      .option('--witness <keyline>', 'accept cosignatures only from this witness key (repeatable)', (value: string, all: string[] = []) => [...all, value]);
+      .option('--witness <keyline>', 'accept cosignatures only from this witness key (repeatable)', (value: string, all: string[] = []) => [...all, value])
+      .option('--rate-limit <n>', 'requests a minute per client address, over the whole API (default 600; 0: no limit)', (value: string) => parseInteger(value, 0))
+      .option('--sign-in-limit <n>', 'sign-in and password-change attempts a minute per client address (default 20; 0: no limit)', (value: string) => parseInteger(value, 0))
+      .option('--trust-proxy <address>', "believe X-Forwarded-For from this reverse proxy (address or CIDR, repeatable): the client's address then counts for limits and the audit log", parseProxy);
 
   dataOption(program.command('init').description('create a data folder: database, TLS certificates, and the first admin (whose one-time password is printed once)'))
     .option('--admin-password-file <file>', "read the admin's password from a file instead of generating a one-time one")

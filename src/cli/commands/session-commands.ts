@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
-import type { SessionCreated, UserView } from '../api-types.js';
+import { ApiError } from '../api-error.js';
+import type { OwnUserView, SessionCreated } from '../api-types.js';
 import { usageError } from '../cli-error.js';
 import type { CliContext } from '../cli-context.js';
 import { formatRoles, printJson, printLines, withJsonOption, yesNo } from '../output.js';
-import { promptHidden, promptLine, readSecret, readSecretFile } from '../secret-input.js';
+import { promptHidden, promptLine, readOneTimeCode, readSecret, readSecretFile } from '../secret-input.js';
 import { formatKeyValues } from '../text-format.js';
 
 interface LoginOptions {
   readonly username?: string;
   readonly passwordFile?: string;
+  readonly totp?: string;
+  readonly totpFile?: string;
 }
 
 interface PasswdOptions {
@@ -34,15 +37,31 @@ export function registerSessionCommands(program: Command, context: CliContext): 
     .description('sign in and save the session token, owner-only (0600), for the commands that follow')
     .option('--username <name>', 'who signs in (prompted on a terminal when left out)')
     .option('--password-file <file>', 'read the password from a file; else it is prompted without echo on a terminal, else read from stdin')
+    .option('--totp <code>', 'the current code of your authenticator app, or a recovery code (prompted on a terminal when the server asks for one)')
+    .option('--totp-file <file>', 'read that code from a file, for scripts')
     .action(async (options: LoginOptions, command: Command) => {
+      if (options.totp !== undefined && options.totpFile !== undefined) throw usageError('give --totp or --totp-file, not both');
       const { api, connection } = await context.connect(command, { auth: false });
       const username = options.username ?? (io.stdin.isTTY ? (await promptLine(io, 'username: ')).trim() : '');
       if (username === '') throw usageError('give --username');
       const password = await readSecret(io, options.passwordFile, `password for ${username} at ${connection.baseUrl}: `);
-      const session = await api.post<SessionCreated>('/api/v1/sessions', { username, password });
+      const given = options.totp !== undefined || options.totpFile !== undefined
+        ? await readOneTimeCode(io, { value: options.totp, file: options.totpFile }, '', '--totp')
+        : undefined;
+      const signIn = (totp: string | undefined) => api.post<SessionCreated>('/api/v1/sessions', { username, password, ...(totp === undefined ? {} : { totp }) });
+      let session: SessionCreated;
+      try {
+        session = await signIn(given);
+      } catch (error) {
+        // The server asks for the second factor only once the password is right: then ask the person, or say how to give it.
+        if (!(error instanceof ApiError) || error.code !== 'mfa-required' || given !== undefined) throw error;
+        if (!io.stdin.isTTY) throw new ApiError({ status: error.status, code: error.code, detail: `${username} has a second factor: give --totp CODE (or --totp-file FILE) with the code from the authenticator app` });
+        session = await signIn(await readOneTimeCode(io, {}, 'code from your authenticator app (or a recovery code): ', '--totp'));
+      }
       await context.credentials.write({ server: connection.baseUrl, token: session.token, ca: connection.caFile, username, expiresAt: session.expiresAt });
       io.out(`logged in to ${connection.baseUrl} as ${username} until ${session.expiresAt}`);
       if (session.passwordChangeRequired) io.err('this password is temporary: change it now with forgeline passwd');
+      if (session.mfaEnrollmentRequired) io.err('a role of yours requires a second factor: enrol one now with forgeline mfa enroll (nothing else works until you do)');
     });
 
   program
@@ -74,7 +93,7 @@ export function registerSessionCommands(program: Command, context: CliContext): 
       const currentPassword = options.currentFile ? await readSecretFile(options.currentFile) : await promptHidden(io, 'current password: ');
       const password = await newPassword(context, options.newFile);
       await api.post('/api/v1/users/me/password', { currentPassword, newPassword: password });
-      io.out('password changed');
+      io.out('password changed; your other sessions have ended');
     });
 
   withJsonOption(
@@ -83,7 +102,7 @@ export function registerSessionCommands(program: Command, context: CliContext): 
       .description('show who you are signed in as, and your roles'),
   ).action(async (options: { json?: boolean }, command: Command) => {
     const { api, connection } = await context.connect(command);
-    const me = await api.get<UserView>('/api/v1/users/me');
+    const me = await api.get<OwnUserView>('/api/v1/users/me');
     if (options.json) return printJson(io, me);
     printLines(
       io,
@@ -93,6 +112,7 @@ export function registerSessionCommands(program: Command, context: CliContext): 
         ['id', me.id],
         ['roles', Array.isArray(me.roles) ? formatRoles(me.roles) : undefined],
         ['must change password', me.passwordMustChange === undefined ? undefined : yesNo(me.passwordMustChange)],
+        ['second factor', me.mfaEnabled === undefined ? undefined : me.mfaEnabled ? 'enrolled' : me.mfaEnrollmentRequired ? 'required, not enrolled: forgeline mfa enroll' : 'not enrolled'],
         ['server', connection.baseUrl],
         ['session expires', connection.login?.expiresAt],
       ]),

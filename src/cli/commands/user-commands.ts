@@ -25,7 +25,7 @@ export function newUserBody(username: string, options: UserAddOptions, password:
   };
 }
 
-/** Registers `user add|list|disable`: accounts and their roles (admins). */
+/** Registers `user add|list|roles|disable`: accounts and their roles (admins). */
 export function registerUserCommands(program: Command, context: CliContext): void {
   const { io } = context;
   const user = program.command('user').description('manage user accounts and their roles (admins)');
@@ -58,12 +58,24 @@ export function registerUserCommands(program: Command, context: CliContext): voi
           { heading: 'roles', value: (row) => formatRoles(row.roles) },
           { heading: 'disabled', value: (row) => yesNo(row.disabled) },
           { heading: 'must change', value: (row) => yesNo(row.passwordMustChange) },
+          { heading: 'mfa', value: (row) => (row.mfaEnabled === undefined ? '' : yesNo(row.mfaEnabled)) },
           { heading: 'created', value: (row) => row.createdAt },
         ],
         page.items,
       ),
     );
   });
+
+  user
+    .command('roles')
+    .description("replace a user's roles (not your own): checked against the site policy's conflicting roles; their sessions end")
+    .argument('<user>', 'username or id')
+    .requiredOption('--role <role[@scopeNodeId]>', 'a role, optionally limited to a plant node; repeat for several (the full new set)', collect(parseRole))
+    .action(async (who: string, options: { role: readonly RoleAssignmentInput[] }, command: Command) => {
+      const { api } = await context.connect(command);
+      const changed = await api.put<UserView>(`/api/v1/users/${segment(who)}/roles`, { roles: options.role.map((a) => ({ role: a.role, scopeNodeId: a.scopeNodeId })) });
+      io.out(`${changed.username} now has the roles ${formatRoles(changed.roles)}; their sessions have ended`);
+    });
 
   user
     .command('disable')

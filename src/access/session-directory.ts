@@ -1,0 +1,133 @@
+import { AuditTrail, type Clock } from '../audit/index.js';
+import { hashToken } from '../crypto/index.js';
+import { ForgelineError, idSchema } from '../domain/index.js';
+import { withWriteTransaction, type Store, type WriteTransaction } from '../store/index.js';
+import { assertPersonalSession } from './own-account.js';
+import { assertCan } from './policy.js';
+import { revokeSessionsOf } from './session-revocation.js';
+import { sessionEnd, sessionIdleEnd } from './session-service.js';
+import type { SitePolicyService } from './site-policy-service.js';
+import { auditActorOf, type Actor } from './subject.js';
+
+/** A live session as it is listed: never the token or its hash. */
+export interface SessionView {
+  readonly id: string;
+  readonly userId: string;
+  readonly username: string;
+  /** The address it was opened from. */
+  readonly source: string | null;
+  readonly createdAt: string;
+  /** Its last use, to the minute. */
+  readonly lastSeenAt: string;
+  /** When it ends if unused from now on. */
+  readonly idleExpiresAt: string;
+  /** When it ends however it is used. */
+  readonly expiresAt: string;
+  /** The session the listing was asked with. */
+  readonly current: boolean;
+}
+
+/**
+ * The live sessions of users: each person lists and ends their own; admins
+ * (and, reading, auditors) those of anyone. Every revocation is audited.
+ */
+export class SessionDirectory {
+  private readonly audit: AuditTrail;
+
+  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly policy: SitePolicyService }) {
+    this.audit = new AuditTrail(deps);
+  }
+
+  /** The actor's own live sessions, the one holding `currentToken` marked current. */
+  async listOwn(actor: Actor, currentToken: string | null): Promise<SessionView[]> {
+    assertPersonalSession(actor);
+    return this.live(actor.subject.userId, currentToken);
+  }
+
+  /** The live sessions of a user, by id or username (admins, auditors). */
+  async listOf(actor: Actor, idOrUsername: string): Promise<SessionView[]> {
+    assertCan(actor.subject, 'user.read', { kind: 'system' });
+    const user = await this.findUser(idOrUsername);
+    return this.live(user.id, null);
+  }
+
+  /** Ends one of the actor's own sessions; another user's session is `not-found`, as if it did not exist. */
+  async revokeOwn(actor: Actor, sessionId: string): Promise<void> {
+    assertPersonalSession(actor);
+    const id = idSchema.safeParse(sessionId);
+    const now = this.deps.clock.now().toISOString();
+    const ended = id.success && await withWriteTransaction(this.deps.store, async (trx) => {
+      const result = await trx
+        .updateTable('sessions')
+        .set({ revoked_at: now, revoked_reason: 'revoked-by-user' })
+        .where('id', '=', id.data)
+        .where('user_id', '=', actor.subject.userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await this.audit.record(trx, { kind: 'session.revoke', outcome: 'ok', actor: auditActorOf(actor), detail: { reason: 'revoked-by-user', sessionId: id.data, userId: actor.subject.userId } });
+      return true;
+    });
+    if (!ended) throw new ForgelineError('not-found', `you have no live session ${sessionId}`);
+  }
+
+  /** Ends every session of the actor except the one holding `currentToken` ("sign out everywhere else"); returns how many. */
+  async revokeOtherOwn(actor: Actor, currentToken: string | null): Promise<number> {
+    assertPersonalSession(actor);
+    return this.revokeAll(actor, actor.subject.userId, 'revoked-by-user', currentToken === null ? undefined : hashToken(currentToken));
+  }
+
+  /** Ends every session of a user (admins); returns how many. */
+  async revokeAllOf(actor: Actor, idOrUsername: string): Promise<number> {
+    await this.audit.authorize(actor, 'user.manage', { kind: 'system' }, { kind: 'session.revoke', detail: { user: idOrUsername } });
+    const user = await this.findUser(idOrUsername);
+    return this.revokeAll(actor, user.id, 'revoked-by-admin');
+  }
+
+  private async revokeAll(actor: Actor, userId: string, reason: 'revoked-by-user' | 'revoked-by-admin', exceptTokenHash?: string): Promise<number> {
+    const now = this.deps.clock.now().toISOString();
+    return withWriteTransaction(this.deps.store, async (trx: WriteTransaction) => {
+      const count = await revokeSessionsOf(trx, userId, now, reason, exceptTokenHash);
+      await this.audit.record(trx, { kind: 'session.revoke', outcome: 'ok', actor: auditActorOf(actor), detail: { reason, userId, count } });
+      return count;
+    });
+  }
+
+  private async live(userId: string, currentToken: string | null): Promise<SessionView[]> {
+    const policy = await this.deps.policy.current();
+    const now = this.deps.clock.now();
+    const currentHash = currentToken === null ? null : hashToken(currentToken);
+    const rows = await this.deps.store.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['sessions.id', 'sessions.user_id', 'users.username', 'sessions.source', 'sessions.created_at', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.token_hash'])
+      .where('sessions.user_id', '=', userId)
+      .where('sessions.revoked_at', 'is', null)
+      .where('sessions.expires_at', '>', now.toISOString())
+      .orderBy('sessions.created_at', 'desc')
+      .execute();
+    return rows
+      .filter((row) => sessionEnd(row, policy) > now.getTime() && sessionIdleEnd(row, policy) > now.getTime())
+      .map((row) => ({
+        id: row.id,
+        userId: row.user_id,
+        username: row.username,
+        source: row.source,
+        createdAt: row.created_at,
+        lastSeenAt: row.last_seen_at ?? row.created_at,
+        idleExpiresAt: new Date(sessionIdleEnd(row, policy)).toISOString(),
+        expiresAt: new Date(sessionEnd(row, policy)).toISOString(),
+        current: row.token_hash === currentHash,
+      }));
+  }
+
+  private async findUser(idOrUsername: string): Promise<{ id: string; username: string }> {
+    const user = await this.deps.store.db
+      .selectFrom('users')
+      .select(['id', 'username'])
+      .where((eb) => eb.or([eb('id', '=', idOrUsername), eb('username', '=', idOrUsername)]))
+      .executeTakeFirst();
+    if (!user) throw new ForgelineError('not-found', `no user ${idOrUsername}`);
+    return user;
+  }
+}
