@@ -7,20 +7,19 @@
  *   order, guarded update) with and without the audit append, measured as
  *   interleaved pairs on the same database. Twice: raw (prepared statements
  *   replaying exactly the statements `appendAuditEntry` runs, `AUDIT_APPEND_SQL`:
- *   the tail read (size and left siblings), then the entry row holding the
- *   subtrees it completes; on PostgreSQL behind an advisory lock of the bench's
- *   own) and through the store (Kysely, `withWriteTransaction`, the real
+ *   on SQLite the tail read (size and left siblings), then the entry row holding
+ *   the subtrees it completes; on PostgreSQL one call of the store's append
+ *   function, which does the same behind the real AUDIT_APPEND_LOCK_KEY) and through the store (Kysely, `withWriteTransaction`, the real
  *   `appendAuditEntry`).
  * - The audit lookup (the derived index of the filter columns, migration 0005) is
  *   filled outside the order transactions, so none of the above writes it; its cost
  *   is timed apart: `catchUpAuditLookup` over the whole backlog at the end, and over
  *   small backlogs of {@link SMALL_BACKLOG} entries as the server's filler sees them.
  */
-import { randomInt } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import {
-  appendAuditEntry, AUDIT_APPEND_SQL, auditEntryInsert, catchUpAuditLookup, withWriteTransaction, type AuditEntryFields, type AuditTailRow, type Store, type StoreKind,
+  appendAuditEntry, auditAppendArguments, AUDIT_APPEND_SQL, auditEntryInsert, catchUpAuditLookup, withWriteTransaction, type AuditEntryFields, type AuditTailRow, type Store, type StoreKind,
 } from '../src/store/index.js';
 import { sampleEntry, seeded } from './audit-entries.js';
 import { openBenchStore, type BenchStore } from './bench-stores.js';
@@ -151,12 +150,11 @@ async function rawSqlitePair(bench: BenchStore, ids: readonly string[], fields: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Raw PostgreSQL: pg clients on the bench schema, the advisory lock with a key of the bench's own.
+// Raw PostgreSQL: pg clients on the bench schema, calling the store's append function as appendAuditEntry does.
 
-async function postgresAppend(client: pg.Client, lockKey: number, fields: AuditEntryFields): Promise<void> {
-  await client.query('select pg_advisory_xact_lock($1::bigint)', [lockKey]);
-  const { rows } = await client.query<AuditTailRow>(AUDIT_APPEND_SQL.readTail);
-  await client.query(AUDIT_APPEND_SQL.postgresInsert, auditEntryInsert(rows, fields).values);
+async function postgresAppend(client: pg.Client, fields: AuditEntryFields): Promise<void> {
+  // One round trip: the function takes AUDIT_APPEND_LOCK_KEY, reads the tail and inserts the row.
+  await client.query(AUDIT_APPEND_SQL.postgresAppend, auditAppendArguments(fields));
 }
 
 async function rawPostgresPairs(url: string, schema: string, ids: readonly string[], fields: (orderId?: string) => AuditEntryFields, durationMs: number, concurrency: number): Promise<LogPair[]> {
@@ -167,7 +165,6 @@ async function rawPostgresPairs(url: string, schema: string, ids: readonly strin
       await client.connect();
       clients.push(client);
     }
-    const lockKey = randomInt(1, 2 ** 47);
     const next = cycle(ids);
     const change = async (client: pg.Client, withLog: boolean): Promise<void> => {
       const id = next();
@@ -178,7 +175,7 @@ async function rawPostgresPairs(url: string, schema: string, ids: readonly strin
         if (row === undefined) throw new Error(`order ${id} is missing`);
         const to = row.state === 'released' ? 'dispatched' : 'released';
         await client.query('update orders set state = $1, version = version + 1, updated_at = $2 where id = $3 and version = $4', [to, new Date().toISOString(), id, row.version]);
-        if (withLog) await postgresAppend(client, lockKey, fields(id));
+        if (withLog) await postgresAppend(client, fields(id));
         await client.query('commit');
       } catch (error) {
         await client.query('rollback');

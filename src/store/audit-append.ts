@@ -52,12 +52,13 @@ export function auditLeafHash(entry: string): string {
  * PostgreSQL this holds a lock on the whole log until commit, so append as
  * the last write of a transaction, and keep the transaction short.
  *
- * Every order change pays for this, so it is two precompiled statements
- * (one read of the size with the left siblings, then the entry row, which
- * also holds the subtrees the entry completes) and one canonical-JSON pass;
- * PostgreSQL adds the lock. The row has no secondary index: what auditors
- * filter on is copied into `audit_lookup` later, outside this transaction
- * (catchUpAuditLookup in audit-lookup.ts).
+ * Every order change pays for this, so it is one canonical-JSON pass and, on
+ * SQLite, two precompiled statements (one read of the size with the left
+ * siblings, then the entry row, which also holds the subtrees the entry
+ * completes); on PostgreSQL one call of {@link AUDIT_APPEND_FUNCTION}, which
+ * does the same after taking the lock, in one round trip. The row has no
+ * secondary index: what auditors filter on is copied into `audit_lookup`
+ * later, outside this transaction (catchUpAuditLookup in audit-lookup.ts).
  */
 export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntryFields): Promise<number> {
   // Outside a transaction the advisory lock would end with its statement and
@@ -65,14 +66,48 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
   const engine = writeTransactionEngine(trx);
   if (engine === undefined) throw new Error('appendAuditEntry needs a transaction opened by withWriteTransaction');
   if (!auditOutcomes.includes(fields.outcome)) throw new TypeError(`invalid audit outcome ${String(fields.outcome)}`);
-  // SQLite: BEGIN IMMEDIATE already made this the only writer of the file.
-  if (engine === 'postgres') await trx.executeQuery(POSTGRES_LOCK);
+  if (engine === 'postgres') return appendOnPostgres(trx, fields);
 
-  // A statement of its own after the lock: on PostgreSQL it sees what the previous holder committed.
+  // BEGIN IMMEDIATE already made this the only writer of the file.
   const { rows } = await trx.executeQuery<AuditTailRow>(READ_TAIL_QUERY);
   const { idx, values } = auditEntryInsert(rows, fields);
-  await trx.executeQuery(CompiledQuery.raw(engine === 'postgres' ? POSTGRES_ENTRY_INSERT : SQLITE_ENTRY_INSERT, values));
+  await trx.executeQuery(CompiledQuery.raw(SQLITE_ENTRY_INSERT, values));
   return idx;
+}
+
+/**
+ * The PostgreSQL function (migration 0006, in the store's schema) that appends one entry in one
+ * round trip: it takes {@link AUDIT_APPEND_LOCK_KEY}, reads the size and the left siblings, hashes
+ * the leaf and the subtrees it completes, inserts the row as {@link auditEntryInsert} would, and
+ * returns the index. Its arguments are {@link auditAppendArguments}.
+ */
+export const AUDIT_APPEND_FUNCTION = 'forgeline_audit_append';
+
+/** The SQLSTATE {@link AUDIT_APPEND_FUNCTION} raises when a left sibling is missing. */
+export const AUDIT_NODE_MISSING_SQLSTATE = 'FLA01';
+
+/**
+ * The arguments of {@link AUDIT_APPEND_FUNCTION}, in order: the canonical entry around its idx
+ * value, then the row's columns from `at` to `detail`. Exported for benchmarks.
+ */
+export function auditAppendArguments(fields: AuditEntryFields): unknown[] {
+  const detail = canonicalJson(fields.detail ?? {});
+  const [before, after] = canonicalAuditEntryAround(fields, detail);
+  return [
+    before, after, fields.at, fields.actorId ?? null, fields.actor, fields.source ?? null, fields.kind, fields.outcome,
+    fields.orderId ?? null, fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, detail,
+  ];
+}
+
+async function appendOnPostgres(trx: Kysely<Database>, fields: AuditEntryFields): Promise<number> {
+  try {
+    const { rows } = await trx.executeQuery<{ idx: number | string }>(CompiledQuery.raw(POSTGRES_APPEND, auditAppendArguments(fields)));
+    return Number(rows[0]?.idx);
+  } catch (error) {
+    // The same error the SQLite path throws; the database's detail stays on `cause`.
+    if ((error as { code?: unknown }).code === AUDIT_NODE_MISSING_SQLSTATE) throw new Error((error as Error).message, { cause: error });
+    throw error;
+  }
 }
 
 /** One row the tail read of {@link AUDIT_APPEND_SQL} answers: the log's size, and one left sibling's level and hex hash, if stored. */
@@ -136,10 +171,22 @@ export function auditEntryRecord(idx: number, fields: AuditEntryFields) {
  * in RFC 8785 order so the detail (already canonical) is serialized only once.
  */
 export function canonicalAuditEntry(idx: number, fields: AuditEntryFields, canonicalDetail: string): string {
+  const [before, after] = canonicalAuditEntryAround(fields, canonicalDetail);
+  return `${before}${canonicalJson(idx)}${after}`;
+}
+
+/**
+ * {@link canonicalAuditEntry} without its index: the text before and after the idx value, for
+ * a writer that learns the index only inside the database ({@link AUDIT_APPEND_FUNCTION}).
+ */
+export function canonicalAuditEntryAround(fields: AuditEntryFields, canonicalDetail: string): [before: string, after: string] {
   const json = (value: unknown): string => canonicalJson(value ?? null);
-  return `{"actor":${json(fields.actor)},"actorId":${json(fields.actorId)},"at":${json(fields.at)},"detail":${canonicalDetail},` +
-    `"hashAfter":${json(fields.hashAfter)},"hashBefore":${json(fields.hashBefore)},"idx":${json(idx)},"kind":${json(fields.kind)},` +
-    `"orderId":${json(fields.orderId)},"outcome":${json(fields.outcome)},"revision":${json(fields.revision)},"source":${json(fields.source)}}`;
+  return [
+    `{"actor":${json(fields.actor)},"actorId":${json(fields.actorId)},"at":${json(fields.at)},"detail":${canonicalDetail},` +
+      `"hashAfter":${json(fields.hashAfter)},"hashBefore":${json(fields.hashBefore)},"idx":`,
+    `,"kind":${json(fields.kind)},"orderId":${json(fields.orderId)},"outcome":${json(fields.outcome)},"revision":${json(fields.revision)},` +
+      `"source":${json(fields.source)}}`,
+  ];
 }
 
 // The levels a left sibling can sit at: indices are safe integers (< 2^53).
@@ -149,7 +196,7 @@ const SIBLING_LEVELS = Array.from({ length: 53 }, (_, level) => `(${level})`).jo
  * The log's size and, for the leaf about to take that index, the stored left siblings of
  * appendAddresses(size): a sibling sits at level l while the low l+1 bits of the size are all
  * ones, as subtree (l, (size >> l) - 1), which the row of its last leaf, ((size >> l) << l) - 1,
- * holds at position l of its `nodes`. One statement, so PostgreSQL needs one round trip for both.
+ * holds at position l of its `nodes`. One statement; on PostgreSQL {@link AUDIT_APPEND_FUNCTION} does the same inside.
  */
 const READ_TAIL = `with tail as (select coalesce(max(idx) + 1, 0) as size from audit_entries),
   levels (level) as (values ${SIBLING_LEVELS})
@@ -160,13 +207,18 @@ left join audit_entries holder on holder.idx = ((tail.size >> levels.level) << l
 
 const ENTRY_COLUMNS = 'idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash, nodes';
 const READ_TAIL_QUERY = CompiledQuery.raw(READ_TAIL);
-const POSTGRES_LOCK = CompiledQuery.raw(`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY}::bigint)`);
 const SQLITE_ENTRY_INSERT = `insert into audit_entries (${ENTRY_COLUMNS}) values (${Array.from({ length: 15 }, () => '?').join(', ')})`;
 const POSTGRES_ENTRY_INSERT = `insert into audit_entries (${ENTRY_COLUMNS}) values (${Array.from({ length: 15 }, (_, i) => `$${i + 1}`).join(', ')})`;
 
+const POSTGRES_APPEND = `select ${AUDIT_APPEND_FUNCTION}(${Array.from({ length: 13 }, (_, i) => `$${i + 1}`).join(', ')}) as idx`;
+
 /**
- * The statements appendAuditEntry runs after the lock, for benchmarks that replay them on a raw
- * connection: `readTail` (no parameters, answers {@link AuditTailRow}s), then one insert with
- * the values of {@link auditEntryInsert} (`?` placeholders on SQLite, `$n` on PostgreSQL).
+ * The statements appendAuditEntry runs, for benchmarks that replay them on a raw connection.
+ * SQLite: `readTail` (no parameters, answers {@link AuditTailRow}s), then `sqliteInsert` with the
+ * values of {@link auditEntryInsert}. PostgreSQL: `postgresAppend` alone, with
+ * {@link auditAppendArguments}, answering `idx`. `postgresInsert` writes a row whose values were
+ * computed elsewhere ({@link auditEntryInsert}, `$n` placeholders), as benchmarks that build a log do.
  */
-export const AUDIT_APPEND_SQL = { readTail: READ_TAIL, sqliteInsert: SQLITE_ENTRY_INSERT, postgresInsert: POSTGRES_ENTRY_INSERT } as const;
+export const AUDIT_APPEND_SQL = {
+  readTail: READ_TAIL, sqliteInsert: SQLITE_ENTRY_INSERT, postgresInsert: POSTGRES_ENTRY_INSERT, postgresAppend: POSTGRES_APPEND,
+} as const;

@@ -9,7 +9,7 @@ export {
 export { isUniqueViolation } from './unique-violation.js';
 export {
   appendAuditEntry, auditEntryInsert, auditEntryRecord, auditLeafHash, canonicalAuditEntry, auditOutcomes, AUDIT_APPEND_LOCK_KEY,
-  AUDIT_APPEND_SQL, type AuditEntryFields, type AuditOutcome, type AuditTailRow,
+  AUDIT_APPEND_SQL, AUDIT_APPEND_FUNCTION, auditAppendArguments, canonicalAuditEntryAround, type AuditEntryFields, type AuditOutcome, type AuditTailRow,
 } from './audit-append.js';
 export type * from './schema.js';
 export { auditLogSize, readAuditTreeNodes } from './audit-log-reads.js';

@@ -8,6 +8,7 @@ import { auditTreeMigration } from './migration-0002-audit-tree.js';
 import { accessMigration } from './migration-0003-access.js';
 import { auditRowNodesMigration } from './migration-0004-audit-row-nodes.js';
 import { auditLookupMigration } from './migration-0005-audit-lookup.js';
+import { auditAppendFunctionMigration } from './migration-0006-audit-append-function.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -19,6 +20,7 @@ export function storeMigrations(kind: StoreKind): Record<string, Migration> {
     '0003_access': accessMigration(),
     '0004_audit_row_nodes': auditRowNodesMigration(kind),
     '0005_audit_lookup': auditLookupMigration(kind),
+    '0006_audit_append_function': auditAppendFunctionMigration(kind),
   };
 }
 

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/crypto/index.js';
+import { sql } from 'kysely';
 import {
-  appendAuditEntry, auditEntryRecord, auditLeafHash, canonicalAuditEntry, withWriteTransaction, type AuditEntryFields, type Store,
+  appendAuditEntry, AUDIT_APPEND_SQL, auditEntryInsert, auditEntryRecord, auditLeafHash, canonicalAuditEntry, withWriteTransaction,
+  type AuditEntryFields, type AuditTailRow, type Store,
 } from '../../src/store/index.js';
 import { describeEachEngine } from '../support/engines.js';
 
@@ -22,6 +24,33 @@ async function storedIndices(store: Store): Promise<number[]> {
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** The row columns in the order of auditEntryInsert's values. */
+const ENTRY_COLUMNS = [
+  'idx', 'at', 'actor_id', 'actor', 'source', 'kind', 'outcome', 'order_id', 'revision', 'hash_before', 'hash_after', 'detail', 'entry', 'leaf_hash', 'nodes',
+] as const;
+
+/**
+ * Audit fields of any shape: non-ASCII text, JSON-looking strings, details with nested "idx" keys.
+ * No NUL in the text columns, which PostgreSQL's text cannot hold (the entry's JSON escapes it).
+ */
+function arbitraryFields(): fc.Arbitrary<AuditEntryFields> {
+  const text = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => s.replaceAll('\0', '')),
+    fc.constantFrom(',"idx":0,"kind":', 'ü€𝄞', '"idx":', '\\"'),
+  );
+  const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+  const key = fc.oneof(fc.constantFrom('idx', 'kind', 'detail'), fc.string({ unit: 'grapheme', maxLength: 6 }));
+  const detail: fc.Arbitrary<Record<string, unknown>> = fc.letrec<{ node: Record<string, unknown> }>((tie) => ({
+    node: fc.dictionary(key, fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), tie('node')), { maxKeys: 4 }),
+  })).node;
+  return fc.record({
+    at: text, actor: text, kind: text, outcome: fc.constantFrom('ok' as const, 'denied' as const),
+    actorId: optional(fc.option(text)), source: optional(fc.option(text)), orderId: optional(fc.option(text)),
+    revision: optional(fc.option(fc.integer())), hashBefore: optional(fc.option(text)), hashAfter: optional(fc.option(text)),
+    detail: optional(detail),
+  }).map((generated) => Object.fromEntries(Object.entries(generated).filter(([, value]) => value !== undefined)) as unknown as AuditEntryFields);
+}
 
 describe('canonicalAuditEntry', () => {
   it('writes exactly the canonical JSON of the entry record, whatever the fields hold', () => {
@@ -67,6 +96,17 @@ describeEachEngine('appendAuditEntry', (engine) => {
     });
   });
 
+  it('stores exactly the row the JS append computes from the log before it, whatever the fields hold', async () => {
+    const store = engine.store();
+    await fc.assert(fc.asyncProperty(arbitraryFields(), async (fields) => {
+      const { rows: tail } = await sql.raw<AuditTailRow>(AUDIT_APPEND_SQL.readTail).execute(store.db);
+      const expected = auditEntryInsert(tail, fields);
+      expect(await withWriteTransaction(store, (trx) => appendAuditEntry(trx, fields))).toBe(expected.idx);
+      const row = await store.db.selectFrom('audit_entries').selectAll().where('idx', '=', expected.idx).executeTakeFirstOrThrow();
+      expect(ENTRY_COLUMNS.map((column) => row[column])).toEqual(expected.values);
+    }), { numRuns: 70 });
+  });
+
   it('writes null for what the caller leaves out', async () => {
     const store = engine.store();
     await append(store, { outcome: 'denied', actorId: null });
@@ -90,6 +130,32 @@ describeEachEngine('appendAuditEntry', (engine) => {
     const given = await Promise.all(range(50).map((i) => append(i % 2 === 0 ? first : second, { detail: { i } })));
     expect([...given].sort((a, b) => a - b)).toEqual(range(50));
     expect(await storedIndices(first)).toEqual(range(50));
+  });
+
+  it('gives the next index to a writer that waited on the lock while its holder appended and committed', async ({ skip }) => {
+    if (engine.kind !== 'postgres') skip();
+    const store = engine.store();
+    let commit = (): void => undefined;
+    const held = new Promise<void>((resolve) => { commit = resolve; });
+    const holder = withWriteTransaction(store, async (trx) => {
+      const idx = await appendAuditEntry(trx, auditFields({ kind: 'first' }));
+      await held;
+      return idx;
+    });
+    // Wait until the holder has the lock, then until the waiter queues on it.
+    const waiting = async (granted: boolean) => {
+      for (;;) {
+        const { rows } = await sql<{ n: number }>`select count(*) as n from pg_locks where locktype = 'advisory' and granted = ${granted}`.execute(store.db);
+        if (Number(rows[0]?.n) > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    await waiting(true);
+    const waiter = append(store, { kind: 'second' });
+    await waiting(false);
+    commit();
+    expect([await holder, await waiter]).toEqual([0, 1]);
+    expect(await storedIndices(store)).toEqual([0, 1]);
   });
 
   it('leaves no entry when the transaction throws after appending, and reuses the index', async () => {

@@ -49,8 +49,9 @@ function migrate(engine: EngineContext, store: Store): Promise<readonly string[]
   return migrateToLatest(store.db, store.kind, engine.kind === 'postgres' ? (engine.options() as { schema?: string }).schema : undefined);
 }
 
-/** Undoes migration 0004, after 0005 which depends on it. */
+/** Undoes migration 0004, after 0005 and 0006 which depend on it. */
 async function undoRowNodes(store: Store): Promise<void> {
+  await undoMigration(store, '0006_audit_append_function');
   await undoMigration(store, '0005_audit_lookup');
   await undoMigration(store, '0004_audit_row_nodes');
 }
@@ -80,6 +81,15 @@ describeEachEngine('the audit Merkle tree in the store', (engine) => {
       expect(row.nodes.length).toBe(NODE_HEX_LENGTH * auditRowAddresses(Number(row.idx)).length);
       expect(row.nodes.slice(0, NODE_HEX_LENGTH)).toBe(row.leaf_hash);
     }
+  });
+
+  it('matches a MemoryTree of its leaves after many appends from two stores at once', async () => {
+    const stores = [engine.store(), await engine.openStore()];
+    await Promise.all(Array.from({ length: 300 }, (_, i) => append(stores[i % 2] as Store, i)));
+    const stored = await storedNodes(engine.store());
+    // n leaves make 2n − popcount(n) perfect subtrees: 600 − 4.
+    expect(stored.size).toBe(596);
+    expect(stored).toEqual(await expectedNodes(engine.store()));
   });
 
   it('keeps no node of an entry whose transaction rolled back', async () => {
@@ -137,7 +147,7 @@ describeEachEngine('the audit Merkle tree in the store', (engine) => {
     // Undone on SQLite, idx is a bigint with a primary-key index of its own again, as 0001 made it.
     if (store.kind === 'sqlite') expect(await entryIndexes(store)).toEqual(['sqlite_autoindex_audit_entries_1', ...SECONDARY_INDEXES].sort());
 
-    expect(await migrate(engine, store)).toEqual(['0004_audit_row_nodes', '0005_audit_lookup']);
+    expect(await migrate(engine, store)).toEqual(['0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function']);
     expect(await storedNodes(store)).toEqual(before);
     expect(await entryIndexes(store)).toEqual(store.kind === 'sqlite' ? [] : ['audit_entries_pkey']);
     expect((await store.db.introspection.getTables()).map((table) => table.name)).not.toContain('audit_tree_nodes');

@@ -67,7 +67,7 @@ describeEachEngine('migrations', (engine) => {
     const migrations = await new Migrator({ db: again.db, provider: new CodeMigrationProvider(again.kind) }).getMigrations();
     expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([
       ['0001_foundation', true], ['0002_audit_tree', true], ['0003_access', true], ['0004_audit_row_nodes', true],
-      ['0005_audit_lookup', true],
+      ['0005_audit_lookup', true], ['0006_audit_append_function', true],
     ]);
     expect(await tableColumns(engine, again)).toEqual(sortedExpectation());
     expect(await again.db.selectFrom('items').select('code').execute()).toEqual([{ code: 'BRKT' }]);
@@ -78,7 +78,7 @@ describeEachEngine('migrations', (engine) => {
     const stores = await Promise.all([engine.openStore(), engine.openStore(), engine.openStore()]);
     for (const store of stores) {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
-      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup']);
+      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function']);
     }
   });
 
