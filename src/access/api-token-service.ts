@@ -11,6 +11,7 @@ import { ACTIONS, ROLE_PERMISSIONS, type Action } from './permissions.js';
 import { can, type Resource } from './policy.js';
 import { loadRoles } from './session-service.js';
 import { auditActorOf, type Actor, type Subject } from './subject.js';
+import { findNamedUser } from './user-lookup.js';
 
 /** Where a token stands: usable, past its expiry, or revoked. */
 export type ApiTokenStatus = 'active' | 'expired' | 'revoked';
@@ -142,7 +143,7 @@ export class ApiTokenService {
     }
     if (query.all === 'true') return this.views({});
     if (self) return this.views({ userId: actor.subject.userId });
-    const user = await this.findUser(query.user ?? '');
+    const user = await findNamedUser(this.deps.store.db, query.user ?? '');
     if (!user) throw new ForgelineError('not-found', `no user ${query.user}`);
     return this.views({ userId: user.id });
   }
@@ -248,21 +249,12 @@ export class ApiTokenService {
     if (!forSelf) {
       await this.audit.authorize(actor, 'user.manage', SYSTEM, { kind: 'token.create', detail: { name: request.name, user: named, reason: 'minting a token for another user is for admins' } });
     }
-    const user = await this.findUser(forSelf ? actor.subject.userId : named);
+    const user = await findNamedUser(this.deps.store.db, forSelf ? actor.subject.userId : named);
     if (!user) {
       if (forSelf) throw new ForgelineError('unauthenticated', 'your account no longer exists');
       throw new ForgelineError('unknown-reference', `no user ${named}`, { problems: [{ path: 'user', message: 'no such user' }] });
     }
     return user;
-  }
-
-  private async findUser(idOrUsername: string): Promise<{ id: string; username: string; disabled: boolean } | undefined> {
-    const row = await this.deps.store.db
-      .selectFrom('users')
-      .select(['id', 'username', 'disabled'])
-      .where((eb) => (idSchema.safeParse(idOrUsername).success ? eb('id', '=', idOrUsername) : eb('username', '=', idOrUsername)))
-      .executeTakeFirst();
-    return row ? { id: row.id, username: row.username, disabled: row.disabled === 1 } : undefined;
   }
 
   private async views(filter: { id?: string; userId?: string }): Promise<ApiTokenView[]> {

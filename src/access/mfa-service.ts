@@ -12,6 +12,7 @@ import { loadRoles } from './session-service.js';
 import { revokeSessionsOf } from './session-revocation.js';
 import { mfaRequiredFor } from './site-policy.js';
 import type { SitePolicyService } from './site-policy-service.js';
+import { requireNamedUser } from './user-lookup.js';
 import { auditActorOf, type Actor } from './subject.js';
 import { base32Encode, generateTotpSecret, otpauthUri, verifyTotp } from './totp.js';
 
@@ -182,12 +183,7 @@ export class MfaService {
     await this.audit.authorize(actor, 'user.manage', { kind: 'system' }, { kind: 'mfa.reset', detail: { user: idOrUsername } });
     const now = this.deps.clock.now().toISOString();
     await withWriteTransaction(this.deps.store, async (trx) => {
-      const user = await trx
-        .selectFrom('users')
-        .select(['id', 'username', 'mfa_secret'])
-        .where((eb) => eb.or([eb('id', '=', idOrUsername), eb('username', '=', idOrUsername)]))
-        .executeTakeFirst();
-      if (!user) throw new ForgelineError('not-found', `no user ${idOrUsername}`);
+      const user = await requireNamedUser(trx, idOrUsername);
       if (user.id === actor.subject.userId) throw new ForgelineError('forbidden', 'you cannot reset your own second factor; another admin must');
       await this.clear(trx, user.id);
       const sessions = await revokeSessionsOf(trx, user.id, now, 'mfa-reset');
@@ -195,7 +191,7 @@ export class MfaService {
         kind: 'mfa.reset',
         outcome: 'ok',
         actor: auditActorOf(actor),
-        detail: { userId: user.id, username: user.username, wasEnrolled: user.mfa_secret !== null, sessionsRevoked: sessions, ...(reason ? { reason } : {}) },
+        detail: { userId: user.id, username: user.username, wasEnrolled: user.mfaSecret !== null, sessionsRevoked: sessions, ...(reason ? { reason } : {}) },
       });
     });
   }

@@ -41,15 +41,23 @@ async function spendTotp(trx: WriteTransaction, user: EnrolledUser, code: string
     // Valid but at or before the last accepted step: a replay, worth telling apart in the audit log.
     return { ok: false, reason: verifyTotp(secret, code, now.getTime(), null).ok ? 'replayed-code' : 'wrong-code' };
   }
-  // The condition makes the step move forward only: of two requests racing with one code, one changes the row.
+  if (!(await spendTotpStep(trx, user.id, verified.step))) return { ok: false, reason: 'replayed-code' };
+  return { ok: true, factor: 'totp', recoveryCodesLeft: null };
+}
+
+/**
+ * Records TOTP time step `step` as the user's last accepted one, in the caller's transaction.
+ * False when this or a later step was accepted first: the condition makes the step move forward
+ * only, so of two requests racing with one code (sign-in or signature), one changes the row.
+ */
+export async function spendTotpStep(trx: WriteTransaction, userId: string, step: number): Promise<boolean> {
   const moved = await trx
     .updateTable('users')
-    .set({ mfa_last_step: verified.step })
-    .where('id', '=', user.id)
-    .where((eb) => eb.or([eb('mfa_last_step', 'is', null), eb('mfa_last_step', '<', verified.step)]))
+    .set({ mfa_last_step: step })
+    .where('id', '=', userId)
+    .where((eb) => eb.or([eb('mfa_last_step', 'is', null), eb('mfa_last_step', '<', step)]))
     .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) return { ok: false, reason: 'replayed-code' };
-  return { ok: true, factor: 'totp', recoveryCodesLeft: null };
+  return Number(moved.numUpdatedRows) === 1;
 }
 
 async function spendRecoveryCode(trx: WriteTransaction, userId: string, code: string, now: Date): Promise<SecondFactorCheck> {

@@ -1,5 +1,4 @@
 import { AuditTrail, type Clock } from '../audit/index.js';
-import { hashToken } from '../crypto/index.js';
 import { ForgelineError, idSchema } from '../domain/index.js';
 import { withWriteTransaction, type Store, type WriteTransaction } from '../store/index.js';
 import { assertPersonalSession } from './own-account.js';
@@ -8,6 +7,7 @@ import { revokeSessionsOf } from './session-revocation.js';
 import { sessionEnd, sessionIdleEnd } from './session-service.js';
 import type { SitePolicyService } from './site-policy-service.js';
 import { auditActorOf, type Actor } from './subject.js';
+import { requireNamedUser } from './user-lookup.js';
 
 /** A live session as it is listed: never the token or its hash. */
 export interface SessionView {
@@ -38,16 +38,16 @@ export class SessionDirectory {
     this.audit = new AuditTrail(deps);
   }
 
-  /** The actor's own live sessions, the one holding `currentToken` marked current. */
-  async listOwn(actor: Actor, currentToken: string | null): Promise<SessionView[]> {
+  /** The actor's own live sessions, the one the request came with marked current. */
+  async listOwn(actor: Actor): Promise<SessionView[]> {
     assertPersonalSession(actor);
-    return this.live(actor.subject.userId, currentToken);
+    return this.live(actor.subject.userId, actor.subject.sessionId ?? null);
   }
 
   /** The live sessions of a user, by id or username (admins, auditors). */
   async listOf(actor: Actor, idOrUsername: string): Promise<SessionView[]> {
     assertCan(actor.subject, 'user.read', { kind: 'system' });
-    const user = await this.findUser(idOrUsername);
+    const user = await requireNamedUser(this.deps.store.db, idOrUsername);
     return this.live(user.id, null);
   }
 
@@ -71,36 +71,35 @@ export class SessionDirectory {
     if (!ended) throw new ForgelineError('not-found', `you have no live session ${sessionId}`);
   }
 
-  /** Ends every session of the actor except the one holding `currentToken` ("sign out everywhere else"); returns how many. */
-  async revokeOtherOwn(actor: Actor, currentToken: string | null): Promise<number> {
+  /** Ends every session of the actor except the one the request came with ("sign out everywhere else"); returns how many. */
+  async revokeOtherOwn(actor: Actor): Promise<number> {
     assertPersonalSession(actor);
-    return this.revokeAll(actor, actor.subject.userId, 'revoked-by-user', currentToken === null ? undefined : hashToken(currentToken));
+    return this.revokeAll(actor, actor.subject.userId, 'revoked-by-user', actor.subject.sessionId);
   }
 
   /** Ends every session of a user (admins); returns how many. */
   async revokeAllOf(actor: Actor, idOrUsername: string): Promise<number> {
     await this.audit.authorize(actor, 'user.manage', { kind: 'system' }, { kind: 'session.revoke', detail: { user: idOrUsername } });
-    const user = await this.findUser(idOrUsername);
+    const user = await requireNamedUser(this.deps.store.db, idOrUsername);
     return this.revokeAll(actor, user.id, 'revoked-by-admin');
   }
 
-  private async revokeAll(actor: Actor, userId: string, reason: 'revoked-by-user' | 'revoked-by-admin', exceptTokenHash?: string): Promise<number> {
+  private async revokeAll(actor: Actor, userId: string, reason: 'revoked-by-user' | 'revoked-by-admin', exceptSessionId?: string): Promise<number> {
     const now = this.deps.clock.now().toISOString();
     return withWriteTransaction(this.deps.store, async (trx: WriteTransaction) => {
-      const count = await revokeSessionsOf(trx, userId, now, reason, exceptTokenHash);
+      const count = await revokeSessionsOf(trx, userId, now, reason, exceptSessionId);
       await this.audit.record(trx, { kind: 'session.revoke', outcome: 'ok', actor: auditActorOf(actor), detail: { reason, userId, count } });
       return count;
     });
   }
 
-  private async live(userId: string, currentToken: string | null): Promise<SessionView[]> {
+  private async live(userId: string, currentSessionId: string | null): Promise<SessionView[]> {
     const policy = await this.deps.policy.current();
     const now = this.deps.clock.now();
-    const currentHash = currentToken === null ? null : hashToken(currentToken);
     const rows = await this.deps.store.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.id', 'sessions.user_id', 'users.username', 'sessions.source', 'sessions.created_at', 'sessions.last_seen_at', 'sessions.expires_at', 'sessions.token_hash'])
+      .select(['sessions.id', 'sessions.user_id', 'users.username', 'sessions.source', 'sessions.created_at', 'sessions.last_seen_at', 'sessions.expires_at'])
       .where('sessions.user_id', '=', userId)
       .where('sessions.revoked_at', 'is', null)
       .where('sessions.expires_at', '>', now.toISOString())
@@ -117,17 +116,7 @@ export class SessionDirectory {
         lastSeenAt: row.last_seen_at ?? row.created_at,
         idleExpiresAt: new Date(sessionIdleEnd(row, policy)).toISOString(),
         expiresAt: new Date(sessionEnd(row, policy)).toISOString(),
-        current: row.token_hash === currentHash,
+        current: row.id === currentSessionId,
       }));
-  }
-
-  private async findUser(idOrUsername: string): Promise<{ id: string; username: string }> {
-    const user = await this.deps.store.db
-      .selectFrom('users')
-      .select(['id', 'username'])
-      .where((eb) => eb.or([eb('id', '=', idOrUsername), eb('username', '=', idOrUsername)]))
-      .executeTakeFirst();
-    if (!user) throw new ForgelineError('not-found', `no user ${idOrUsername}`);
-    return user;
   }
 }

@@ -15,19 +15,18 @@ export const SESSION_REVOKE_REASONS = [
 export type SessionRevokeReason = (typeof SESSION_REVOKE_REASONS)[number];
 
 /**
- * Ends every live session of a user inside the caller's transaction, except the
- * one whose token hash is `exceptTokenHash` (the session making the change);
- * returns how many ended.
+ * Ends every live session of a user inside the caller's transaction, except
+ * `exceptSessionId` (the session making the change); returns how many ended.
  */
 export async function revokeSessionsOf(
   trx: WriteTransaction,
   userId: string,
   now: string,
   reason: SessionRevokeReason,
-  exceptTokenHash?: string,
+  exceptSessionId?: string,
 ): Promise<number> {
   let update = trx.updateTable('sessions').set({ revoked_at: now, revoked_reason: reason }).where('user_id', '=', userId).where('revoked_at', 'is', null);
-  if (exceptTokenHash !== undefined) update = update.where('token_hash', '!=', exceptTokenHash);
+  if (exceptSessionId !== undefined) update = update.where('id', '!=', exceptSessionId);
   const result = await update.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -9,7 +9,7 @@ import { verifyDecoy, verifyPassword } from './passwords.js';
 import { spendSecondFactor, type SecondFactorCheck } from './second-factor.js';
 import { mfaRequiredFor, type SitePolicy } from './site-policy.js';
 import type { SitePolicyService } from './site-policy-service.js';
-import type { RoleAssignment, Subject } from './subject.js';
+import { auditActorOf, type Actor, type RoleAssignment, type Subject } from './subject.js';
 
 /** What a successful sign-in returns: the bearer token (shown once, stored only as a hash) and its expiry. */
 export interface NewSession {
@@ -169,22 +169,20 @@ export class SessionService {
     };
   }
 
-  /** Ends the session of a token (sign-out). */
-  async revoke(token: string, source: string | null): Promise<void> {
+  /** Ends the session the request came with (sign-out). */
+  async revoke(actor: Actor): Promise<void> {
+    // An API-token request has no session to end.
+    const sessionId = actor.subject.sessionId;
+    if (sessionId === undefined) return;
     const now = this.deps.clock.now().toISOString();
     await withWriteTransaction(this.deps.store, async (trx) => {
-      const session = await trx
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .select(['sessions.id', 'users.id as userId', 'users.username'])
-        .where('token_hash', '=', hashToken(token))
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (!session) return;
-      await trx.updateTable('sessions').set({ revoked_at: now, revoked_reason: 'sign-out' }).where('id', '=', session.id).execute();
-      await this.audit.record(trx, { kind: 'session.revoke', outcome: 'ok', actor: { userId: session.userId, username: session.username, source }, detail: { reason: 'sign-out' } });
+      const ended = await trx.updateTable('sessions').set({ revoked_at: now, revoked_reason: 'sign-out' })
+        .where('id', '=', sessionId).where('revoked_at', 'is', null).executeTakeFirst();
+      if (Number(ended.numUpdatedRows) !== 1) return;
+      await this.audit.record(trx, { kind: 'session.revoke', outcome: 'ok', actor: auditActorOf(actor), detail: { reason: 'sign-out' } });
     });
   }
+
 
   private async touch(sessionId: string, now: string): Promise<void> {
     await withWriteTransaction(this.deps.store, async (trx) => {

@@ -9,9 +9,10 @@
  * so an approver can release a shift's orders without waiting for a new code
  * each time. Recovery codes never sign: they regain access, they do not approve.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import type { Database, WriteTransaction } from '../store/index.js';
 import { verifyPassword } from './passwords.js';
+import { spendTotpStep } from './second-factor.js';
 import type { Subject } from './subject.js';
 import { verifyTotp } from './totp.js';
 
@@ -55,14 +56,8 @@ async function withinSigningWindow(db: Kysely<Database>, subject: Subject, nowMs
  * once even when two requests race with it, and opens the session's signing window.
  * False: this or a later code was used first.
  */
-export async function consumeSignatureCode(trx: Transaction<Database>, subject: Subject, step: number, signingUntil: string): Promise<boolean> {
-  const result = await trx
-    .updateTable('users')
-    .set({ mfa_last_step: step })
-    .where('id', '=', subject.userId)
-    .where((eb) => eb.or([eb('mfa_last_step', 'is', null), eb('mfa_last_step', '<', step)]))
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
+export async function consumeSignatureCode(trx: WriteTransaction, subject: Subject, step: number, signingUntil: string): Promise<boolean> {
+  if (!(await spendTotpStep(trx, subject.userId, step))) return false;
   if (subject.sessionId !== undefined) await trx.updateTable('sessions').set({ signing_until: signingUntil }).where('id', '=', subject.sessionId).execute();
   return true;
 }

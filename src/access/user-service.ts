@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AuditTrail, type Clock } from '../audit/index.js';
-import { hashToken } from '../crypto/index.js';
 import { ForgelineError, parseOrThrow, text } from '../domain/index.js';
 import { withWriteTransaction, type Store } from '../store/index.js';
 import { throttleKeys, type AccountGuard } from './account-guard.js';
@@ -14,6 +13,7 @@ import { loadRoles } from './session-service.js';
 import { revokeSessionsOf } from './session-revocation.js';
 import type { SitePolicyService } from './site-policy-service.js';
 import { auditActorOf, type Actor, type RoleAssignment } from './subject.js';
+import { requireNamedUser } from './user-lookup.js';
 
 /** A password as NIST SP 800-63B asks: long enough, no composition rules, at most 1024 characters. */
 export const passwordSchema = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
@@ -151,12 +151,7 @@ export class UserService {
     const policy = await this.deps.policy.current();
     const now = this.deps.clock.now().toISOString();
     const userId = await withWriteTransaction(this.deps.store, async (trx) => {
-      const user = await trx
-        .selectFrom('users')
-        .select(['id', 'username'])
-        .where((eb) => eb.or([eb('id', '=', idOrUsername), eb('username', '=', idOrUsername)]))
-        .executeTakeFirst();
-      if (!user) throw new ForgelineError('not-found', `no user ${idOrUsername}`);
+      const user = await requireNamedUser(trx, idOrUsername);
       if (user.id === actor.subject.userId) throw new ForgelineError('forbidden', 'you cannot change your own roles; another admin must');
       await checkAssignments(trx, roles, policy);
       const before = await trx.selectFrom('role_assignments').select(['role', 'scope_node_id']).where('user_id', '=', user.id).execute();
@@ -182,12 +177,7 @@ export class UserService {
     await this.audit.authorize(actor, 'user.manage', SYSTEM, { kind: 'user.disable', detail: { user: idOrUsername } });
     const now = this.deps.clock.now().toISOString();
     await withWriteTransaction(this.deps.store, async (trx) => {
-      const user = await trx
-        .selectFrom('users')
-        .select(['id', 'username'])
-        .where((eb) => eb.or([eb('id', '=', idOrUsername), eb('username', '=', idOrUsername)]))
-        .executeTakeFirst();
-      if (!user) throw new ForgelineError('not-found', `no user ${idOrUsername}`);
+      const user = await requireNamedUser(trx, idOrUsername);
       if (user.id === actor.subject.userId) throw new ForgelineError('forbidden', 'you cannot disable yourself');
       await trx.updateTable('users').set({ disabled: 1, updated_at: now }).where('id', '=', user.id).execute();
       const sessionsRevoked = await revokeSessionsOf(trx, user.id, now, 'user-disabled');
@@ -200,7 +190,7 @@ export class UserService {
    * like sign-in); clears the one-time flag and ends every other session of
    * theirs: the one making the change (holding `currentToken`) stays.
    */
-  async changeOwnPassword(actor: Actor, input: unknown, currentToken?: string): Promise<void> {
+  async changeOwnPassword(actor: Actor, input: unknown): Promise<void> {
     assertPersonalSession(actor);
     const request = parseOrThrow(passwordChangeSchema, input, 'password change');
     const auditActor = auditActorOf(actor);
@@ -223,7 +213,7 @@ export class UserService {
         .set({ password_hash: passwordHash, password_must_change: 0, updated_at: now, password_changed_at: now })
         .where('id', '=', actor.subject.userId)
         .execute();
-      const sessionsRevoked = await revokeSessionsOf(trx, actor.subject.userId, now, 'password-change', currentToken === undefined ? undefined : hashToken(currentToken));
+      const sessionsRevoked = await revokeSessionsOf(trx, actor.subject.userId, now, 'password-change', actor.subject.sessionId);
       await this.audit.record(trx, { kind: 'user.password-change', outcome: 'ok', actor: auditActor, detail: { sessionsRevoked } });
     });
   }

@@ -1,9 +1,13 @@
 /**
  * The shapes of the API's answers as the CLI reads them (the contract of
- * /api/v1). Orders use the domain's own types; the rest are declared here,
+ * /api/v1). Orders and the access views use the server's own types; the rest are declared here,
  * each with only the fields the CLI presents.
  */
 export type { OrderDetail, OrderRecord, OrderRevisionRecord } from '../domain/index.js';
+// The access views are sent field by field as the services declare them (src/server/access-presenters.ts).
+export type {
+  ApiTokenView, CreatedApiToken as ApiTokenCreated, MfaEnrolment as MfaEnrolmentView, MfaStatus as MfaStatusView, SessionView,
+} from '../access/index.js';
 
 /** `POST /api/v1/sessions`. */
 export interface SessionCreated {
@@ -98,62 +102,10 @@ export interface AuditPage extends ItemsPage<AuditEntryView> {
   readonly nextAfter: number | null;
 }
 
-/** An API token as `GET /api/v1/tokens` lists it (never its secret). */
-export interface ApiTokenView {
-  readonly id: string;
-  readonly name: string;
-  readonly userId: string;
-  readonly username: string;
-  readonly actions: readonly string[];
-  readonly scopeNodeId: string | null;
-  readonly status: string;
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly revokedAt: string | null;
-  readonly lastUsedAt: string | null;
-  readonly lastUsedSource: string | null;
-}
-
-/** `POST /api/v1/tokens`: the listing and the secret, shown this once. */
-export interface ApiTokenCreated extends ApiTokenView {
-  readonly token: string;
-}
-
-/** `GET /api/v1/users/me/mfa`. */
-export interface MfaStatusView {
-  readonly enrolled: boolean;
-  readonly enabledAt: string | null;
-  readonly pendingUntil: string | null;
-  readonly recoveryCodesLeft: number;
-  readonly required: boolean;
-}
-
-/** `POST /api/v1/users/me/mfa/enrolment`: the secret, shown this once. */
-export interface MfaEnrolmentView {
-  readonly secret: string;
-  readonly otpauthUri: string;
-  readonly qrSvg: string;
-  readonly expiresAt: string;
-}
-
 /** Recovery codes, shown this once (`confirm` also says since when MFA is on). */
 export interface RecoveryCodesView {
   readonly recoveryCodes: readonly string[];
   readonly enabledAt?: string;
-}
-
-/** A live sign-in session as `GET /api/v1/sessions` lists it. */
-export interface SessionView {
-  readonly id: string;
-  readonly userId: string;
-  readonly username: string;
-  readonly source: string | null;
-  readonly createdAt: string;
-  readonly lastSeenAt: string;
-  readonly idleExpiresAt: string;
-  readonly expiresAt: string;
-  readonly current: boolean;
 }
 
 /** The site access policy (`GET /api/v1/policy`); settings are shown by name, so new ones need no change here. */

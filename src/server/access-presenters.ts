@@ -1,5 +1,4 @@
 import type { MfaEnrolment, MfaStatus, OwnUserView, SessionView, UserView } from '../access/index.js';
-import type { FastifyRequest } from 'fastify';
 
 /** A user as it leaves the server: never the password hash or the second factor's secret. */
 export function presentUser(user: UserView) {
@@ -49,11 +48,4 @@ export function presentMfaStatus(status: MfaStatus) {
 /** An enrolment, shown once: the secret leaves here and nowhere else. */
 export function presentMfaEnrolment(enrolment: MfaEnrolment) {
   return { secret: enrolment.secret, otpauthUri: enrolment.otpauthUri, qrSvg: enrolment.qrSvg, expiresAt: enrolment.expiresAt };
-}
-
-/** The bearer token of a request, to tell which session is the caller's own; null without one. */
-export function bearerTokenOf(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header) : null;
-  return match?.[1] ?? null;
 }

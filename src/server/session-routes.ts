@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { newUserSchema, passwordChangeSchema } from '../access/index.js';
 import { ForgelineError, parseOrThrow } from '../domain/index.js';
-import { bearerTokenOf, presentOwnUser, presentSession, presentUser } from './access-presenters.js';
+import { presentOwnUser, presentSession, presentUser } from './access-presenters.js';
 import type { RouteSpec } from './route.js';
 import type { Services } from './services.js';
 
@@ -30,21 +30,21 @@ export function sessionRoutes(services: Services): RouteSpec[] {
     {
       method: 'GET', url: '/api/v1/sessions', tag: 'sessions', authenticated: true, personOnly: true, accountSetup: true,
       summary: 'Your live sessions (the one asking is marked current)',
-      handler: async ({ actor, request }) => ({ items: (await services.sessionDirectory.listOwn(actor, bearerTokenOf(request))).map(presentSession) }),
+      handler: async ({ actor }) => ({ items: (await services.sessionDirectory.listOwn(actor)).map(presentSession) }),
     },
     {
       method: 'DELETE', url: '/api/v1/sessions', tag: 'sessions', authenticated: true, personOnly: true, accountSetup: true,
       summary: 'Sign out everywhere else: revokes all your sessions but the one asking',
-      handler: async ({ actor, request, body }) => {
+      handler: async ({ actor, body }) => {
         noBody(body, 'Revoking');
-        return { revoked: await services.sessionDirectory.revokeOtherOwn(actor, bearerTokenOf(request)) };
+        return { revoked: await services.sessionDirectory.revokeOtherOwn(actor) };
       },
     },
     {
       method: 'DELETE', url: '/api/v1/sessions/current', tag: 'sessions', authenticated: true, accountSetup: true, status: 204,
       summary: 'Sign out: revokes the session of the bearer token',
-      handler: async ({ request, actor }) => {
-        await services.sessions.revoke(bearerTokenOf(request) ?? '', actor.source);
+      handler: async ({ actor }) => {
+        await services.sessions.revoke(actor);
       },
     },
     {
@@ -63,7 +63,7 @@ export function sessionRoutes(services: Services): RouteSpec[] {
     {
       method: 'POST', url: '/api/v1/users/me/password', tag: 'users', authenticated: true, personOnly: true, accountSetup: true, status: 204, body: passwordChangeSchema,
       summary: 'Change your own password (required after a one-time password); your other sessions end',
-      handler: ({ actor, body, request }) => services.users.changeOwnPassword(actor, body, bearerTokenOf(request) ?? undefined),
+      handler: ({ actor, body }) => services.users.changeOwnPassword(actor, body),
     },
     {
       method: 'GET', url: '/api/v1/users', tag: 'users', authenticated: true,

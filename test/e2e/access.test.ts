@@ -2,12 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolWithCli, fileIn, runCli, startServer, type CliResult, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
-
-function expectOk(result: CliResult): string {
-  expect(result.code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
-  return result.stdout;
-}
+import { expectOk, enrolWithCli, fileIn, runCli, startServer, type CliResult, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
 
 /** The one error line of a failed run, which must name `code`. */
 function errorLine(result: CliResult, code: string): string {

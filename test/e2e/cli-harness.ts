@@ -1,4 +1,5 @@
 /** Drives the real `forgeline` command (the compiled bin) as a user would: child processes, files, HTTPS. */
+import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -114,4 +115,10 @@ export async function enrolWithCli(cli: (...args: string[]) => Promise<CliResult
   if (confirmed.code !== 0) throw new Error(`mfa enroll --code failed:\n${confirmed.stdout}\n${confirmed.stderr}`);
   const recoveryCodes = confirmed.stdout.split('\n').filter((line) => /^ {2}\S/.test(line)).map((line) => line.trim());
   return new TestAuthenticator(key, step, recoveryCodes);
+}
+
+/** Asserts a CLI run succeeded (showing its output when not) and answers its stdout. */
+export function expectOk(result: CliResult): string {
+  expect(result.code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
+  return result.stdout;
 }

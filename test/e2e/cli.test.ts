@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolWithCli, fileIn, runCli, startServer, type CliResult, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
+import { expectOk, enrolWithCli, fileIn, runCli, startServer, type CliResult, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
 
 const PLANT_YAML = `
 enterprise:
@@ -18,11 +18,6 @@ enterprise:
           children:
             - { code: wc-mill, name: Milling }
 `;
-
-function expectOk(result: CliResult): string {
-  expect(result.code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
-  return result.stdout;
-}
 
 function expectOneLineError(result: CliResult, code: string): void {
   expect(result.code).toBe(1);

@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import type { Actor } from '../../src/access/index.js';
-import { systemClock } from '../../src/audit/index.js';
-import { createServices, readManifest, storeOptionsFor } from '../../src/server/index.js';
-import { openDatabase } from '../../src/store/index.js';
-import { fileIn, runCli, startServer, type CliResult, type ServerProcess } from './cli-harness.js';
+import { enrolWithCli, expectOk, fileIn, runCli, startServer, type CliResult, type ServerProcess } from './cli-harness.js';
 
 const PLANT_YAML = `
 enterprise:
@@ -32,28 +27,6 @@ enterprise:
 `;
 
 const PIA_PASSWORD = 'mill orders every morning shift';
-
-/** Imports the plant, adds the item and a planner for Berlin through the services on the data folder; answers node ids by code. */
-async function setUpPlant(dataDir: string): Promise<Map<string, string>> {
-  const store = await openDatabase(storeOptionsFor(dataDir, await readManifest(dataDir)));
-  try {
-    const services = createServices({ store, clock: systemClock });
-    const admin = await store.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow();
-    const setup: Actor = { subject: { userId: admin.id, username: 'admin', roles: [{ role: 'admin', scopeNodeId: null }], passwordMustChange: false }, source: 'e2e setup' };
-    const { nodes } = await services.plant.import(setup, parseYaml(PLANT_YAML));
-    const byCode = new Map(nodes.map((node) => [node.code, node.id]));
-    await services.items.create(setup, { code: 'GEAR-12', revision: 'A', description: 'Spur gear', unit: 'pcs' });
-    await services.users.add(setup, { username: 'pia', displayName: 'Pia', password: PIA_PASSWORD, roles: [{ role: 'planner', scopeNodeId: byCode.get('berlin') }], temporaryPassword: false });
-    return byCode;
-  } finally {
-    await store.close();
-  }
-}
-
-function expectOk(result: CliResult): string {
-  expect(result.code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
-  return result.stdout;
-}
 
 function expectOneLineError(result: CliResult, code: string): void {
   expect(result.code, result.stderr).toBe(1);
@@ -85,12 +58,19 @@ describe('an ERP integration through the real CLI and server with an API token',
     await writeFile(fileIn(dir, 'admin-password'), 'quartz lantern orbit seven meadow');
     const env = { FORGELINE_DATA: data, HOME: dir };
     expectOk(await cli(env, 'init', '--data', data, '--admin-password-file', fileIn(dir, 'admin-password')));
-    // The plant, an item and the planner are set up through the services before serving (the admin's
-    // own sign-in needs a second factor, which is not what this test is about).
-    nodes = await setUpPlant(data);
     server = await startServer(['serve', '--data', data, '--host', '127.0.0.1', '--port', '0'], env);
-    pia = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'pia-credentials.json') };
+    // The admin signs in, enrols the second factor their role needs, and sets up the plant, an item and a planner for Berlin.
+    const admin = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'admin-credentials.json') };
+    expectOk(await cli(admin, 'login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-password')));
+    await enrolWithCli((...args) => cli(admin, ...args));
+    await writeFile(fileIn(dir, 'plant.yaml'), PLANT_YAML);
+    expectOk(await cli(admin, 'plant', 'import', fileIn(dir, 'plant.yaml')));
+    const listedNodes = JSON.parse(expectOk(await cli(admin, 'plant', 'list', '--json'))) as { items: { id: string; code: string }[] };
+    nodes = new Map(listedNodes.items.map((node) => [node.code, node.id]));
+    expectOk(await cli(admin, 'item', 'add', 'GEAR-12', 'A', '--unit', 'pcs', '--description', 'Spur gear'));
     await writeFile(fileIn(dir, 'pia-password'), PIA_PASSWORD);
+    expectOk(await cli(admin, 'user', 'add', 'pia', '--role', `planner@${nodes.get('berlin') ?? ''}`, '--password-file', fileIn(dir, 'pia-password'), '--permanent'));
+    pia = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'pia-credentials.json') };
     expectOk(await cli(pia, 'login', '--username', 'pia', '--password-file', fileIn(dir, 'pia-password')));
   }, 60_000);
   afterAll(async () => {

@@ -8,14 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNote, parseWitnessKey, verifierKey, verifyCosignatures, witnessKeyLine } from '../../src/audit/index.js';
-import { enrolWithCli, fileIn, runCli, startServer, type CliResult, type ServerProcess } from './cli-harness.js';
+import { expectOk, enrolWithCli, fileIn, runCli, startServer, type ServerProcess } from './cli-harness.js';
 
 const BIN = fileURLToPath(new URL('../../bin/forgeline.js', import.meta.url));
-
-function expectOk(result: CliResult): string {
-  expect(result.code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
-  return result.stdout;
-}
 
 describe('forgeline audit witness against a real server over HTTPS', () => {
   let dir: string;
