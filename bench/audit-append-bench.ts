@@ -7,8 +7,9 @@
  *   order, guarded update) with and without the audit append, measured as
  *   interleaved pairs on the same database. Twice: raw (prepared statements
  *   replaying exactly the statements `appendAuditEntry` runs, `AUDIT_APPEND_SQL`:
- *   on SQLite the tail read (size and left siblings), then the entry row holding
- *   the subtrees it completes; on PostgreSQL one call of the store's append
+ *   on SQLite the entry row holding the subtrees it completes, inserted after the
+ *   entry the connection remembers (the right edge of the tree is kept in memory;
+ *   read from the rows only when that changes no row); on PostgreSQL one call of the store's append
  *   function, which does the same behind the real AUDIT_APPEND_LOCK_KEY) and through the store (Kysely, `withWriteTransaction`, the real
  *   `appendAuditEntry`).
  * - The audit lookup (the derived index of the filter columns, migration 0005) is
@@ -19,13 +20,13 @@
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import {
-  appendAuditEntry, auditAppendArguments, AUDIT_APPEND_SQL, auditEntryInsert, catchUpAuditLookup, withWriteTransaction, type AuditEntryFields, type AuditTailRow, type Store, type StoreKind,
+  appendAuditEntry, auditAppendArguments, AUDIT_APPEND_SQL, catchUpAuditLookup, withWriteTransaction, type AuditEntryFields, type Store, type StoreKind,
 } from '../src/store/index.js';
 import { sampleEntry, seeded } from './audit-entries.js';
 import { openBenchStore, type BenchStore } from './bench-stores.js';
 import { createBenchWorld, type BenchWorld } from './bench-world.js';
 import { bulkLoadPostgres, bulkLoadSqlite } from './bulk-orders.js';
-import { readSqliteSettings } from './sqlite-limits.js';
+import { rawSqliteAuditAppender, readSqliteSettings } from './sqlite-limits.js';
 import { measureAsync, measureSync, warmUp, type Throughput } from './timing.js';
 
 /** One order-change loop measured with and without the audit append, in interleaved rounds. */
@@ -44,8 +45,8 @@ export interface AppendRun {
   readonly raw: readonly LogPair[];
   /** Through the store: Kysely and withWriteTransaction, the real appendAuditEntry. */
   readonly viaStore: readonly LogPair[];
-  /** Real `orders.perform(planner, id, 'submit')` calls, 1 caller, on orders created untimed just before. */
-  readonly submit: Throughput;
+  /** Real `orders.perform(planner, id, 'submit')` calls on orders created untimed just before: 1 caller, then `concurrency`. */
+  readonly submits: readonly { readonly callers: number; readonly run: Throughput }[];
   /** Entries in the log at the end, checked dense (count = max(idx) + 1). */
   readonly entries: number;
   /** `catchUpAuditLookup` over everything the runs above appended: entries copied, and how long it took. */
@@ -115,15 +116,6 @@ function openRawSqlite(file: string, synchronous: number): BetterSqlite3.Databas
   return raw;
 }
 
-/** The statements of `appendAuditEntry` on one better-sqlite3 connection: the tail read, then the entry row with its subtrees. */
-function sqliteAppender(raw: BetterSqlite3.Database): (fields: AuditEntryFields) => void {
-  const readTail = raw.prepare(AUDIT_APPEND_SQL.readTail);
-  const insertEntry = raw.prepare(AUDIT_APPEND_SQL.sqliteInsert);
-  return (fields) => {
-    insertEntry.run(...auditEntryInsert(readTail.all() as AuditTailRow[], fields).values);
-  };
-}
-
 async function rawSqlitePair(bench: BenchStore, ids: readonly string[], fields: (orderId?: string) => AuditEntryFields, durationMs: number): Promise<LogPair> {
   const settings = await readSqliteSettings(bench.store);
   const raw = openRawSqlite(bench.file ?? '', settings.synchronous);
@@ -132,7 +124,7 @@ async function rawSqlitePair(bench: BenchStore, ids: readonly string[], fields: 
     const commit = raw.prepare('commit');
     const readOrder = raw.prepare('select * from orders where id = ?');
     const updateOrder = raw.prepare('update orders set state = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
-    const append = sqliteAppender(raw);
+    const append = rawSqliteAuditAppender(raw);
     const next = cycle(ids);
     const change = (withLog: boolean): void => {
       const id = next();
@@ -150,12 +142,9 @@ async function rawSqlitePair(bench: BenchStore, ids: readonly string[], fields: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Raw PostgreSQL: pg clients on the bench schema, calling the store's append function as appendAuditEntry does.
-
-async function postgresAppend(client: pg.Client, fields: AuditEntryFields): Promise<void> {
-  // One round trip: the function takes AUDIT_APPEND_LOCK_KEY, reads the tail and inserts the row.
-  await client.query(AUDIT_APPEND_SQL.postgresAppend, auditAppendArguments(fields));
-}
+// Raw PostgreSQL: pg clients on the bench schema, appending (lock free) or queueing (lock taken) the entry
+// and sequencing a queued one after the commit, as appendAuditEntry and withWriteTransaction do (without
+// the store's sharing of one sequencing run among the callers that ask at once: here each runs its own).
 
 async function rawPostgresPairs(url: string, schema: string, ids: readonly string[], fields: (orderId?: string) => AuditEntryFields, durationMs: number, concurrency: number): Promise<LogPair[]> {
   const clients: pg.Client[] = [];
@@ -168,6 +157,7 @@ async function rawPostgresPairs(url: string, schema: string, ids: readonly strin
     const next = cycle(ids);
     const change = async (client: pg.Client, withLog: boolean): Promise<void> => {
       const id = next();
+      let queued = false;
       await client.query('begin isolation level read committed');
       try {
         const { rows } = await client.query<{ state: string; version: number }>('select * from orders where id = $1', [id]);
@@ -175,12 +165,16 @@ async function rawPostgresPairs(url: string, schema: string, ids: readonly strin
         if (row === undefined) throw new Error(`order ${id} is missing`);
         const to = row.state === 'released' ? 'dispatched' : 'released';
         await client.query('update orders set state = $1, version = version + 1, updated_at = $2 where id = $3 and version = $4', [to, new Date().toISOString(), id, row.version]);
-        if (withLog) await postgresAppend(client, fields(id));
+        if (withLog) {
+          const appended = await client.query<{ idx: number | null }>(AUDIT_APPEND_SQL.postgresAppendOrQueue, [false, ...auditAppendArguments(fields(id))]);
+          queued = appended.rows[0]?.idx === null;
+        }
         await client.query('commit');
       } catch (error) {
         await client.query('rollback');
         throw error;
       }
+      if (queued) await client.query(AUDIT_APPEND_SQL.postgresSequence);
     };
     const pairs: LogPair[] = [];
     for (const callers of [1, concurrency]) {
@@ -226,13 +220,13 @@ async function storePairs(store: Store, ids: readonly string[], fields: (orderId
 
 /**
  * The real service call, log included: orders created (untimed) for `durationMs`, then
- * `orders.perform(…, 'submit')` on them, 1 caller, until the time or the orders run out.
+ * `orders.perform(…, 'submit')` on them from `callers` callers, until the time or the orders run out.
  */
-async function realSubmits(world: BenchWorld, durationMs: number): Promise<Throughput> {
+async function realSubmits(world: BenchWorld, durationMs: number, callers: number): Promise<Throughput> {
   const { orders } = world.services;
   const { planner } = world.actors;
   const created: { id: string; version: number }[] = [];
-  await measureAsync({ concurrency: 1, durationMs, next: () => world.orderInput(), op: async (input) => {
+  await measureAsync({ concurrency: callers, durationMs, next: () => world.orderInput(), op: async (input) => {
     const order = await orders.create(planner, input);
     created.push({ id: order.id, version: order.version });
   } });
@@ -240,12 +234,12 @@ async function realSubmits(world: BenchWorld, durationMs: number): Promise<Throu
   // Warm-up on the first few, as the service section does.
   await warmUp(Math.min(20, Math.floor(created.length / 10)), (index) => submit(created[index] as { id: string; version: number }));
   let next = Math.min(20, Math.floor(created.length / 10));
-  return measureAsync({ concurrency: 1, durationMs, next: () => created[next++], op: submit });
+  return measureAsync({ concurrency: callers, durationMs, next: () => created[next++], op: submit });
 }
 
 /** Appends through the store's own API, nothing else in the transaction. */
 async function appendsAlone(store: Store, fields: (orderId?: string) => AuditEntryFields, durationMs: number, callers: number): Promise<Throughput> {
-  const op = (): Promise<number> => withWriteTransaction(store, (trx) => appendAuditEntry(trx, fields()));
+  const op = (): Promise<number | null> => withWriteTransaction(store, (trx) => appendAuditEntry(trx, fields()));
   await measureAsync({ concurrency: callers, durationMs: Math.min(300, durationMs / 4), next: () => true, op });
   return measureAsync({ concurrency: callers, durationMs, next: () => true, op });
 }
@@ -303,11 +297,12 @@ export async function benchAuditAppends(kind: StoreKind, postgresUrl: string, du
       ? [await rawSqlitePair(bench, ids, fields, durationMs)]
       : await rawPostgresPairs(postgresUrl, bench.options.kind === 'postgres' ? bench.options.schema ?? '' : '', ids, fields, durationMs, concurrency);
     const viaStore = await storePairs(bench.store, ids, fields, durationMs, concurrency);
-    const submit = await realSubmits(world, durationMs);
+    const submits = [];
+    for (const callers of [1, concurrency]) submits.push({ callers, run: await realSubmits(world, durationMs, callers) });
     const entries = await denseEntries(bench.store);
     const catchUpBacklog = await timeCatchUp(bench.store);
     const catchUpSmall = await smallCatchUps(bench.store, fields, 20);
-    return { kind, aloneSingle, aloneConcurrent, raw, viaStore, submit, entries, catchUpBacklog, catchUpSmall };
+    return { kind, aloneSingle, aloneConcurrent, raw, viaStore, submits, entries, catchUpBacklog, catchUpSmall };
   } finally {
     await bench.dispose();
   }

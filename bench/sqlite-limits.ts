@@ -10,7 +10,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { AUDIT_APPEND_SQL, auditEntryInsert, type AuditEntryFields, type AuditTailRow, type Store } from '../src/store/index.js';
+import {
+  AUDIT_APPEND_SQL, planAuditAppendFromFrontier, planAuditAppendFromMemo, type AuditAppendMemo, type AuditEntryFields, type AuditTailRow, type Store,
+} from '../src/store/index.js';
 import { openBenchStore } from './bench-stores.js';
 import { createBenchWorld, type BenchWorld } from './bench-world.js';
 import { measureSync, type Throughput } from './timing.js';
@@ -88,6 +90,28 @@ function measureBare(raw: BetterSqlite3.Database, durationMs: number): Throughpu
   return measureSync(durationMs, once);
 }
 
+/**
+ * The audit append as appendAuditEntry runs it on SQLite, on a raw connection: the entry row
+ * inserted after the entry this connection remembers (no read), or, when that changes no
+ * row, the read of the tree's right edge and the plain insert.
+ */
+export function rawSqliteAuditAppender(raw: BetterSqlite3.Database): (fields: AuditEntryFields) => void {
+  const insertAfter = raw.prepare(AUDIT_APPEND_SQL.sqliteInsertAfter);
+  const readFrontier = raw.prepare(AUDIT_APPEND_SQL.readFrontier);
+  const insert = raw.prepare(AUDIT_APPEND_SQL.sqliteInsert);
+  const memo: AuditAppendMemo = {};
+  return (fields) => {
+    const planned = planAuditAppendFromMemo(memo, fields);
+    if (planned !== undefined && insertAfter.run(...planned.params).changes === 1) {
+      planned.remember();
+      return;
+    }
+    const fresh = planAuditAppendFromFrontier(memo, readFrontier.all() as AuditTailRow[], fields);
+    insert.run(...fresh.values);
+    fresh.remember();
+  };
+}
+
 /** The statements of OrderService.create's and .change's transactions, bound to plain values. */
 function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationMs: number): { create: Throughput; transition: Throughput } {
   const begin = raw.prepare('begin immediate');
@@ -96,9 +120,7 @@ function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationM
   const insertOrder = raw.prepare(`insert into orders (id, number, site_id, work_center_id, state, held_from, revision, version, content_hash, priority, due_end, created_by, created_at, updated_at, good_quantity, scrap_quantity, unit)
     values (?, ?, ?, ?, 'draft', null, 1, 1, ?, 'normal', ?, ?, ?, ?, '0', '0', 'pcs')`);
   const insertRevision = raw.prepare('insert into order_revisions (order_id, revision, content_hash, content, confidential, created_by, created_at) values (?, 1, ?, ?, ?, ?, ?)');
-  // The audit append as appendAuditEntry runs it: the tail read, then the entry row with its subtrees.
-  const readTail = raw.prepare(AUDIT_APPEND_SQL.readTail);
-  const insertAudit = raw.prepare(AUDIT_APPEND_SQL.sqliteInsert);
+  const appendAudit = rawSqliteAuditAppender(raw);
   const readOrder = raw.prepare('select * from orders where id = ?');
   const updateOrder = raw.prepare('update orders set state = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
   const planner = world.actors.planner.subject.userId;
@@ -109,7 +131,7 @@ function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationM
       at: new Date().toISOString(), actor: 'pia.planner', actorId: planner, source: '127.0.0.1', kind, outcome: 'ok', orderId, revision: 1,
       hashBefore: kind === 'order.create' ? null : hash, hashAfter: hash, detail,
     };
-    insertAudit.run(...auditEntryInsert(readTail.all() as AuditTailRow[], fields).values);
+    appendAudit(fields);
   };
   const create = (): void => {
     const input = world.orderInput();

@@ -6,7 +6,7 @@ import {
   verifyConsistency,
 } from '../crypto/index.js';
 import { ForgelineError } from '../domain/index.js';
-import type { Store } from '../store/index.js';
+import { sequenceAuditQueue, type Store } from '../store/index.js';
 import type { Clock } from './audit-trail.js';
 import { signCheckpoint, verifyCheckpoint } from './checkpoint.js';
 import { ed25519PublicKeyBytes, ed25519Signer, ed25519Verifier, verifierKey, type NoteSigner, type NoteVerifier } from './signed-note.js';
@@ -72,6 +72,9 @@ export class AuditLog {
    * signed one, using the root inside that signed note, not a column anyone could edit.
    */
   async checkpoint(): Promise<StoredCheckpoint | null> {
+    await sequenceAuditQueue(this.deps.store).catch((error: unknown) => {
+      throw integrityError(`queued entries cannot join the stored tree: ${error instanceof Error ? error.message : String(error)}`);
+    });
     const size = await this.tree.size();
     const previous = await this.latest();
     if (previous && previous.size > size) {

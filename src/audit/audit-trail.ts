@@ -38,9 +38,9 @@ export const systemClock: Clock = { now: () => new Date() };
 export class AuditTrail {
   constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {}
 
-  /** Appends an entry inside `trx`; returns its index. */
-  record(trx: WriteTransaction, record: AuditRecord): Promise<number> {
-    return appendAuditEntry(trx, {
+  /** Appends an entry inside `trx` (its index: see appendAuditEntry). */
+  async record(trx: WriteTransaction, record: AuditRecord): Promise<void> {
+    await appendAuditEntry(trx, {
       at: this.deps.clock.now().toISOString(),
       actorId: record.actor.userId,
       actor: record.actor.username,
@@ -67,7 +67,7 @@ export class AuditTrail {
   }
 
   /** Appends an entry in its own transaction (for denials and reads). */
-  recordAlone(record: AuditRecord): Promise<number> {
+  recordAlone(record: AuditRecord): Promise<void> {
     return withWriteTransaction(this.deps.store, (trx) => this.record(trx, record));
   }
 }

@@ -4,7 +4,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import { appendAddresses, appendedNodesFrom, canonicalJson } from '../crypto/index.js';
 import { NODE_HEX_LENGTH } from './audit-row-nodes.js';
 import type { Database } from './schema.js';
-import { writeTransactionEngine } from './write-transaction-engine.js';
+import { writeTransactionMark, type AuditAppendMemo } from './write-transaction-engine.js';
 
 /** Whether the audited request was carried out or refused. */
 export const auditOutcomes = ['ok', 'denied'] as const;
@@ -45,34 +45,135 @@ export function auditLeafHash(entry: string): string {
 }
 
 /**
- * Appends one audit entry in `trx` and returns its index: dense from 0, in
- * commit order, on both engines. The entry exists if and only if the
- * caller's transaction commits. `trx` must come from withWriteTransaction
- * (typed as Kysely so callers may hold a union; anything else throws). On
- * PostgreSQL this holds a lock on the whole log until commit, so append as
- * the last write of a transaction, and keep the transaction short.
+ * Appends one audit entry in `trx`: the entry exists if and only if the caller's transaction
+ * commits, and its index is dense from 0 on both engines. `trx` must come from
+ * withWriteTransaction (typed as Kysely so callers may hold a union; anything else throws).
  *
- * Every order change pays for this, so it is one canonical-JSON pass and, on
- * SQLite, two precompiled statements (one read of the size with the left
- * siblings, then the entry row, which also holds the subtrees the entry
- * completes); on PostgreSQL one call of {@link AUDIT_APPEND_FUNCTION}, which
- * does the same after taking the lock, in one round trip. The row has no
- * secondary index: what auditors filter on is copied into `audit_lookup`
- * later, outside this transaction (catchUpAuditLookup in audit-lookup.ts).
+ * SQLite (one writer at a time): the entry gets its index and its Merkle subtrees here, in one
+ * insert, and its index is returned. PostgreSQL, one round trip ({@link AUDIT_APPEND_OR_QUEUE_FUNCTION}):
+ * if the log's lock is free the entry is appended here and its index returned, and the lock is
+ * held until commit, so append as the last write of a short transaction; if another transaction
+ * holds it, the entry goes into `audit_queue` without waiting and null is returned, and it gets
+ * its index right after the commit, when withWriteTransaction runs the sequencer
+ * (audit-sequencer.ts, migration 0007). Either way, once withWriteTransaction resolves the entry
+ * is in the tree. The row has no secondary index: what auditors filter on is copied into
+ * `audit_lookup` later (catchUpAuditLookup in audit-lookup.ts).
  */
-export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntryFields): Promise<number> {
+export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntryFields): Promise<number | null> {
   // Outside a transaction the advisory lock would end with its statement and
   // two writers could take the same index; refuse instead.
-  const engine = writeTransactionEngine(trx);
-  if (engine === undefined) throw new Error('appendAuditEntry needs a transaction opened by withWriteTransaction');
+  const mark = writeTransactionMark(trx);
+  if (mark === undefined) throw new Error('appendAuditEntry needs a transaction opened by withWriteTransaction');
   if (!auditOutcomes.includes(fields.outcome)) throw new TypeError(`invalid audit outcome ${String(fields.outcome)}`);
-  if (engine === 'postgres') return appendOnPostgres(trx, fields);
-
+  if (mark.kind === 'postgres') {
+    const memo = mark.memo ?? {};
+    const { rows } = await trx.executeQuery<{ idx: number | string | null }>(
+      CompiledQuery.raw(POSTGRES_APPEND_OR_QUEUE, [memo.queued === true, ...auditAppendArguments(fields)]),
+    ).catch(translateNodeMissing);
+    const idx = rows[0]?.idx ?? null;
+    if (idx !== null) return Number(idx);
+    memo.queued = true;
+    return null;
+  }
   // BEGIN IMMEDIATE already made this the only writer of the file.
-  const { rows } = await trx.executeQuery<AuditTailRow>(READ_TAIL_QUERY);
-  const { idx, values } = auditEntryInsert(rows, fields);
-  await trx.executeQuery(CompiledQuery.raw(SQLITE_ENTRY_INSERT, values));
-  return idx;
+  return appendOnSqlite(trx, fields, mark.memo ?? {});
+}
+
+/**
+ * SQLite: the Store remembers the log's right edge (the newest complete subtree at every
+ * level) after each append, so the next one needs no read: its row is inserted only where
+ * the entry before it is still the one remembered (same index, same leaf hash), and a
+ * taken index fails the primary key. Either way (another process appended, a rolled-back
+ * job left the memo ahead, a first append) the edge is read from the rows and the insert
+ * made again. The memo only saves the read: the stored row is what the database checks.
+ */
+async function appendOnSqlite(trx: Kysely<Database>, fields: AuditEntryFields, memo: AuditAppendMemo): Promise<number> {
+  const planned = planAuditAppendFromMemo(memo, fields);
+  if (planned !== undefined) {
+    const inserted = await trx.executeQuery(CompiledQuery.raw(SQLITE_ENTRY_INSERT_AFTER, planned.params))
+      .then((result) => result.numAffectedRows === 1n, (error: unknown) => {
+        if (isConstraintError(error)) return false;
+        throw error;
+      });
+    if (inserted) {
+      planned.remember();
+      return planned.idx;
+    }
+  }
+  memo.tail = undefined;
+  const { rows } = await trx.executeQuery<AuditTailRow>(READ_FRONTIER_QUERY);
+  const fresh = planAuditAppendFromFrontier(memo, rows, fields);
+  await trx.executeQuery(CompiledQuery.raw(SQLITE_ENTRY_INSERT, fresh.values));
+  fresh.remember();
+  return fresh.idx;
+}
+
+/**
+ * The append the Store's memo allows without a read: the entry at the remembered size, and
+ * the parameters of `AUDIT_APPEND_SQL.sqliteInsertAfter` (the row's values, then the index
+ * and leaf hash of the entry it must follow). Undefined when there is nothing to go on.
+ * Call `remember` once the insert changed a row. Exported for benchmarks.
+ */
+export function planAuditAppendFromMemo(memo: AuditAppendMemo, fields: AuditEntryFields): { idx: number; params: unknown[]; remember(): void } | undefined {
+  const remembered = memo.tail;
+  if (remembered === undefined || remembered.size === 0) return undefined;
+  const row = entryRowAt(remembered.size, remembered.frontierHex, fields, canonicalJson(fields.detail ?? {}));
+  if (row === undefined) return undefined;
+  return {
+    idx: remembered.size,
+    params: [...row.values, remembered.size - 1, remembered.frontierHex[0]],
+    remember: () => {
+      memo.tail = { size: remembered.size + 1, frontierHex: advanceFrontier(remembered.frontierHex, row.nodesHex) };
+    },
+  };
+}
+
+/**
+ * The append after reading the right edge (`AUDIT_APPEND_SQL.readFrontier` answered `rows`):
+ * the entry at the log's size and the values of `AUDIT_APPEND_SQL.sqliteInsert`. Throws when a
+ * left sibling the new leaf needs is missing (the tree no longer matches the log). Call
+ * `remember` once inserted. Exported for benchmarks.
+ */
+export function planAuditAppendFromFrontier(memo: AuditAppendMemo, rows: readonly AuditTailRow[], fields: AuditEntryFields): { idx: number; values: unknown[]; remember(): void } {
+  const size = Number(rows[0]?.size ?? 0);
+  const frontierHex = frontierFrom(size, rows);
+  const row = entryRowAt(size, frontierHex, fields, canonicalJson(fields.detail ?? {}));
+  if (row === undefined) throw missingSibling(size, frontierHex);
+  return {
+    idx: size,
+    values: row.values,
+    remember: () => {
+      memo.tail = { size: size + 1, frontierHex: advanceFrontier(frontierHex, row.nodesHex) };
+    },
+  };
+}
+
+function missingSibling(size: number, siblingsByLevelHex: readonly (string | undefined)[]): Error {
+  const missing = appendAddresses(size).find((address) => siblingsByLevelHex[address.level]?.length !== NODE_HEX_LENGTH);
+  return new Error(`audit tree node ${missing?.level}/${missing?.index} is missing: the tree no longer matches the log`);
+}
+
+function isConstraintError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
+}
+
+/** The right edge as read by {@link READ_FRONTIER}: position l holds the newest complete subtree of level l, if stored. */
+function frontierFrom(size: number, rows: readonly AuditTailRow[]): string[] {
+  const frontier: string[] = [];
+  for (const row of rows) {
+    if (row.level !== null && row.hash !== null && (size >> row.level) >= 1) frontier[row.level] = row.hash;
+  }
+  return frontier;
+}
+
+/** The right edge once an entry completed `nodesHex` (its leaf and subtrees, lowest level first): those levels replaced, the rest kept. */
+function advanceFrontier(frontierHex: readonly string[], nodesHex: readonly string[]): string[] {
+  const next = [...frontierHex];
+  nodesHex.forEach((hash, level) => {
+    next[level] = hash;
+  });
+  return next;
 }
 
 /**
@@ -82,6 +183,18 @@ export async function appendAuditEntry(trx: Kysely<Database>, fields: AuditEntry
  * returns the index. Its arguments are {@link auditAppendArguments}.
  */
 export const AUDIT_APPEND_FUNCTION = 'forgeline_audit_append';
+
+/**
+ * The PostgreSQL function (migration 0007) that appends in place when the log's lock is free and
+ * queues otherwise; its arguments are whether to queue regardless, then {@link auditAppendArguments}.
+ */
+export const AUDIT_APPEND_OR_QUEUE_FUNCTION = 'forgeline_audit_append_or_queue';
+
+/**
+ * The PostgreSQL function (migration 0007) that moves every committed `audit_queue` row into the
+ * log, in queue order, through {@link AUDIT_APPEND_FUNCTION}, in the caller's transaction.
+ */
+export const AUDIT_SEQUENCE_FUNCTION = 'forgeline_audit_sequence';
 
 /** The SQLSTATE {@link AUDIT_APPEND_FUNCTION} raises when a left sibling is missing. */
 export const AUDIT_NODE_MISSING_SQLSTATE = 'FLA01';
@@ -99,15 +212,10 @@ export function auditAppendArguments(fields: AuditEntryFields): unknown[] {
   ];
 }
 
-async function appendOnPostgres(trx: Kysely<Database>, fields: AuditEntryFields): Promise<number> {
-  try {
-    const { rows } = await trx.executeQuery<{ idx: number | string }>(CompiledQuery.raw(POSTGRES_APPEND, auditAppendArguments(fields)));
-    return Number(rows[0]?.idx);
-  } catch (error) {
-    // The same error the SQLite path throws; the database's detail stays on `cause`.
-    if ((error as { code?: unknown }).code === AUDIT_NODE_MISSING_SQLSTATE) throw new Error((error as Error).message, { cause: error });
-    throw error;
-  }
+/** The same error the SQLite path throws when a left sibling is missing; the database's detail stays on `cause`. */
+export function translateNodeMissing(error: unknown): never {
+  if ((error as { code?: unknown }).code === AUDIT_NODE_MISSING_SQLSTATE) throw new Error((error as Error).message, { cause: error });
+  throw error;
 }
 
 /** One row the tail read of {@link AUDIT_APPEND_SQL} answers: the log's size, and one left sibling's level and hex hash, if stored. */
@@ -124,24 +232,38 @@ export interface AuditTailRow {
  */
 export function auditEntryInsert(tail: readonly AuditTailRow[], fields: AuditEntryFields): { idx: number; values: unknown[] } {
   const idx = Number(tail[0]?.size ?? 0);
-  const needed = appendAddresses(idx);
-  const siblings = needed.map((address) => tail.find((row) => row.level === address.level)?.hash);
-  const missing = needed.find((_, i) => siblings[i]?.length !== NODE_HEX_LENGTH);
-  if (missing) throw new Error(`audit tree node ${missing.level}/${missing.index} is missing: the tree no longer matches the log`);
+  const siblingsHex: string[] = [];
+  for (const row of tail) if (row.level !== null && row.hash !== null) siblingsHex[row.level] = row.hash;
+  const row = entryRowAt(idx, siblingsHex, fields, canonicalJson(fields.detail ?? {}));
+  if (row === undefined) throw missingSibling(idx, siblingsHex);
+  return { idx, values: row.values };
+}
 
-  const detail = canonicalJson(fields.detail ?? {});
+/**
+ * The row of entry `idx`, given the hex hashes of the left siblings by level (position l:
+ * the sibling at level l, where {@link appendAddresses} needs one) and the canonical detail:
+ * the insert's values and the subtrees the entry completes, lowest level first. Undefined
+ * when a needed sibling is not there.
+ */
+function entryRowAt(idx: number, siblingsByLevelHex: readonly (string | undefined)[], fields: AuditEntryFields, detail: string): { values: unknown[]; nodesHex: string[] } | undefined {
+  const needed = appendAddresses(idx);
+  const siblings: Buffer[] = [];
+  for (const address of needed) {
+    const hash = siblingsByLevelHex[address.level];
+    if (hash?.length !== NODE_HEX_LENGTH) return undefined;
+    siblings.push(Buffer.from(hash, 'hex'));
+  }
   // The stored `entry` is the exact byte string the Merkle leaf commits to;
   // verifiers re-hash it rather than rebuild it from the columns.
   const entry = canonicalAuditEntry(idx, fields, detail);
   const leaf = createHash('sha256').update(LEAF_PREFIX).update(entry, 'utf8').digest();
-  const nodes = appendedNodesFrom(idx, leaf, siblings.map((hash) => Buffer.from(hash as string, 'hex')));
+  const nodesHex = appendedNodesFrom(idx, leaf, siblings).map((node) => Buffer.from(node.hash).toString('hex'));
   // The leaf and every subtree it completes, lowest level first: the row's `nodes` (audit-row-nodes.ts).
-  const nodesHex = nodes.map((node) => Buffer.from(node.hash).toString('hex')).join('');
   return {
-    idx,
+    nodesHex,
     values: [
       idx, fields.at, fields.actorId ?? null, fields.actor, fields.source ?? null, fields.kind, fields.outcome, fields.orderId ?? null,
-      fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, detail, entry, nodesHex.slice(0, NODE_HEX_LENGTH), nodesHex,
+      fields.revision ?? null, fields.hashBefore ?? null, fields.hashAfter ?? null, detail, entry, nodesHex[0], nodesHex.join(''),
     ],
   };
 }
@@ -205,20 +327,57 @@ from tail
 left join levels on ((tail.size + 1) & ((cast(1 as bigint) << (levels.level + 1)) - 1)) = 0
 left join audit_entries holder on holder.idx = ((tail.size >> levels.level) << levels.level) - 1`;
 
+/**
+ * The log's size and its right edge: for every level l with a complete subtree, the newest
+ * one, (l, (size >> l) - 1), which the row of its last leaf holds at position l of `nodes`.
+ * Position 0 is the last entry's leaf hash. Read when the Store's memo cannot be used.
+ */
+const READ_FRONTIER = `with tail as (select coalesce(max(idx) + 1, 0) as size from audit_entries),
+  levels (level) as (values ${SIBLING_LEVELS})
+select tail.size as size, levels.level as level, substr(holder.nodes, ${NODE_HEX_LENGTH} * levels.level + 1, ${NODE_HEX_LENGTH}) as hash
+from tail
+left join levels on (tail.size >> levels.level) >= 1
+left join audit_entries holder on holder.idx = ((tail.size >> levels.level) << levels.level) - 1`;
+const READ_FRONTIER_QUERY = CompiledQuery.raw(READ_FRONTIER);
+
 const ENTRY_COLUMNS = 'idx, at, actor_id, actor, source, kind, outcome, order_id, revision, hash_before, hash_after, detail, entry, leaf_hash, nodes';
-const READ_TAIL_QUERY = CompiledQuery.raw(READ_TAIL);
 const SQLITE_ENTRY_INSERT = `insert into audit_entries (${ENTRY_COLUMNS}) values (${Array.from({ length: 15 }, () => '?').join(', ')})`;
+// The same row, inserted only while entry `idx - 1` is still the one the memo remembers.
+const SQLITE_ENTRY_INSERT_AFTER = `insert into audit_entries (${ENTRY_COLUMNS}) select ${Array.from({ length: 15 }, () => '?').join(', ')}
+where (select leaf_hash from audit_entries where idx = ?) = ?`;
 const POSTGRES_ENTRY_INSERT = `insert into audit_entries (${ENTRY_COLUMNS}) values (${Array.from({ length: 15 }, (_, i) => `$${i + 1}`).join(', ')})`;
+
+const POSTGRES_QUEUE_INSERT = `insert into audit_queue (entry_before, entry_after, at, actor_id, actor, source, kind, outcome, order_id, revision,
+  hash_before, hash_after, detail) values (${Array.from({ length: 13 }, (_, i) => `$${i + 1}`).join(', ')})`;
+
+/**
+ * One statement, so one round trip: in the implicit transaction of a multi-statement query the
+ * isolation level can be set first (READ COMMITTED whatever the server's default, so the queue
+ * read after the lock sees what the previous holder committed), and an error rolls all of it
+ * back. It moves every committed queue row: the queue holds only entries committed since the
+ * last run (or, after a crash between a commit and its run, those too), never a long backlog.
+ */
+const POSTGRES_SEQUENCE = `set transaction isolation level read committed; select ${AUDIT_SEQUENCE_FUNCTION}(2147483647)`;
+
+const POSTGRES_APPEND_OR_QUEUE = `select ${AUDIT_APPEND_OR_QUEUE_FUNCTION}(${Array.from({ length: 14 }, (_, i) => `$${i + 1}`).join(', ')}) as idx`;
 
 const POSTGRES_APPEND = `select ${AUDIT_APPEND_FUNCTION}(${Array.from({ length: 13 }, (_, i) => `$${i + 1}`).join(', ')}) as idx`;
 
 /**
  * The statements appendAuditEntry runs, for benchmarks that replay them on a raw connection.
- * SQLite: `readTail` (no parameters, answers {@link AuditTailRow}s), then `sqliteInsert` with the
- * values of {@link auditEntryInsert}. PostgreSQL: `postgresAppend` alone, with
- * {@link auditAppendArguments}, answering `idx`. `postgresInsert` writes a row whose values were
- * computed elsewhere ({@link auditEntryInsert}, `$n` placeholders), as benchmarks that build a log do.
+ * SQLite: `sqliteInsertAfter` with {@link planAuditAppendFromMemo}'s parameters; when it
+ * changes no row (or there was no plan), `readFrontier` (no parameters, answers
+ * {@link AuditTailRow}s) and `sqliteInsert` with {@link planAuditAppendFromFrontier}'s values.
+ * `readTail` reads only the siblings the next leaf needs, for {@link auditEntryInsert}.
+ * PostgreSQL: `postgresAppendOrQueue` with whether the transaction queued before, then
+ * {@link auditAppendArguments}, in the change's transaction, answering `idx` (null: queued); after
+ * the commit of a transaction that queued, `postgresSequence` (no parameters; audit-sequencer.ts).
+ * `postgresQueue` queues an entry unconditionally.
+ * `postgresAppend` appends one entry directly in the caller's transaction, answering `idx`, and
+ * `postgresInsert` writes a row whose values were computed elsewhere ({@link auditEntryInsert},
+ * `$n` placeholders), as benchmarks that build a log do.
  */
 export const AUDIT_APPEND_SQL = {
-  readTail: READ_TAIL, sqliteInsert: SQLITE_ENTRY_INSERT, postgresInsert: POSTGRES_ENTRY_INSERT, postgresAppend: POSTGRES_APPEND,
+  readTail: READ_TAIL, readFrontier: READ_FRONTIER, sqliteInsert: SQLITE_ENTRY_INSERT, sqliteInsertAfter: SQLITE_ENTRY_INSERT_AFTER,
+  postgresInsert: POSTGRES_ENTRY_INSERT, postgresAppend: POSTGRES_APPEND, postgresQueue: POSTGRES_QUEUE_INSERT, postgresAppendOrQueue: POSTGRES_APPEND_OR_QUEUE, postgresSequence: POSTGRES_SEQUENCE,
 } as const;

@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
+import { sequenceAuditQueue } from './audit-sequencer.js';
 import { withWriteTransaction } from './write-transaction.js';
 
 /** Entries copied per transaction: a long-idle lookup catches up without one huge write holding the log's writers. */
@@ -17,10 +18,12 @@ const CATCH_UP_BATCH = 10_000;
  * one insert…select in its own write transaction, and an index another caller copied first is
  * skipped (`on conflict do nothing`). It copies column values only; what they mean is the entry's
  * bytes, which verification reads from `audit_entries`, never from here. Entries are copied in
- * index order after the lookup's highest index: on PostgreSQL appends commit in index order (the
- * append lock), so what a catch-up sees is always a prefix of the log.
+ * index order after the lookup's highest index: on PostgreSQL entries are sequenced in index order
+ * under the append lock, so what a catch-up sees is always a prefix of the log.
  */
 export async function catchUpAuditLookup(store: Store): Promise<number> {
+  // PostgreSQL: entries whose sequencing a crash cut off get their indices first.
+  await sequenceAuditQueue(store);
   let copied = 0;
   // A read first, so an idle tick or a query on a caught-up lookup takes no write transaction.
   while (await lookupBehind(store.db)) {

@@ -9,6 +9,7 @@ import { accessMigration } from './migration-0003-access.js';
 import { auditRowNodesMigration } from './migration-0004-audit-row-nodes.js';
 import { auditLookupMigration } from './migration-0005-audit-lookup.js';
 import { auditAppendFunctionMigration } from './migration-0006-audit-append-function.js';
+import { auditQueueMigration } from './migration-0007-audit-queue.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -21,6 +22,7 @@ export function storeMigrations(kind: StoreKind): Record<string, Migration> {
     '0004_audit_row_nodes': auditRowNodesMigration(kind),
     '0005_audit_lookup': auditLookupMigration(kind),
     '0006_audit_append_function': auditAppendFunctionMigration(kind),
+    '0007_audit_queue': auditQueueMigration(kind),
   };
 }
 

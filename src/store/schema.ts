@@ -4,7 +4,7 @@
  * counters are integers (PostgreSQL int8 is parsed to a JS number on open);
  * flags are 0/1 integers because SQLite has no boolean.
  */
-import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** A 0/1 flag; CHECK constraints in the migration keep it to these two. */
 export type Flag = 0 | 1;
@@ -223,6 +223,28 @@ export interface AuditEntriesTable {
 }
 
 /**
+ * PostgreSQL: an audit entry written by its change's transaction and not yet given its index
+ * (migration 0007); `forgeline_audit_sequence` moves it into `audit_entries` right after the
+ * commit. Empty on SQLite, which appends in the change's transaction.
+ */
+export interface AuditQueueTable {
+  seq: Generated<number>;
+  entry_before: string;
+  entry_after: string;
+  at: string;
+  actor_id: string | null;
+  actor: string;
+  source: string | null;
+  kind: string;
+  outcome: 'ok' | 'denied';
+  order_id: string | null;
+  revision: number | null;
+  hash_before: string | null;
+  hash_after: string | null;
+  detail: string;
+}
+
+/**
  * A derived copy of the `audit_entries` columns auditors filter on, carrying the secondary
  * indexes so an order change writes only its entry row. Filled outside order transactions by
  * `catchUpAuditLookup`; it only finds indices, and verification never reads it.
@@ -259,6 +281,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   audit_entries: AuditEntriesTable;
   audit_lookup: AuditLookupTable;
+  audit_queue: AuditQueueTable;
   audit_checkpoints: AuditCheckpointsTable;
   recovery_codes: RecoveryCodesTable;
   login_throttle: LoginThrottleTable;

@@ -6,7 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { JobScopePlugin } from './job-scope-plugin.js';
 import type { Database } from './schema.js';
-import { markWriteTransaction, type WriteTransaction } from './write-transaction-engine.js';
+import { markWriteTransaction, type AuditAppendMemo, type WriteTransaction } from './write-transaction-engine.js';
 
 /** The most jobs one shared transaction takes; the rest wait for the next one. */
 export const MAX_JOBS_PER_BATCH = 64;
@@ -54,6 +54,8 @@ const RELEASE_SAVEPOINT = sql.raw('release forgeline_job');
  */
 export class WriteBatcher {
   readonly #db: Kysely<Database>;
+  // What the audit append remembers between this Store's transactions (checked before use).
+  readonly #auditMemo: AuditAppendMemo = {};
   #queue: Job[] = [];
   // A batch is scheduled or running; at most one at a time per Store.
   #busy = false;
@@ -109,14 +111,14 @@ export class WriteBatcher {
       await this.#db.transaction().execute(async (trx) => {
         const [only] = batch;
         if (batch.length === 1 && only !== undefined) {
-          const outcome = await runJob(only, trx);
+          const outcome = await runJob(only, trx, this.#auditMemo);
           // Alone, a failing job rolls the whole transaction back, as it always did.
           if (!outcome.ok) throw outcome.error;
           return;
         }
         for (const job of batch) {
           await SAVEPOINT.execute(trx);
-          const outcome = await runJob(job, trx);
+          const outcome = await runJob(job, trx, this.#auditMemo);
           // ROLLBACK TO keeps the savepoint open; RELEASE then ends it either way.
           if (!outcome.ok) await rollBackJob(trx, outcome.error);
           await RELEASE_SAVEPOINT.execute(trx);
@@ -130,10 +132,10 @@ export class WriteBatcher {
 }
 
 /** Runs one job's function on its own view of `trx`, recording how it ended (never throws). */
-async function runJob(job: Job, trx: WriteTransaction): Promise<Outcome> {
+async function runJob(job: Job, trx: WriteTransaction, auditMemo: AuditAppendMemo): Promise<Outcome> {
   const scope = new JobScopePlugin();
   try {
-    const value = await job.fn(markWriteTransaction(trx.withPlugin(scope), 'sqlite'));
+    const value = await job.fn(markWriteTransaction(trx.withPlugin(scope), 'sqlite', auditMemo));
     job.outcome = { ok: true, value };
   } catch (error) {
     job.outcome = { ok: false, error };

@@ -3,9 +3,10 @@ import type { Kysely } from 'kysely';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
 import { WriteBatcher, type WriteTransactionStats } from './write-batcher.js';
-import { markWriteTransaction, type WriteTransaction } from './write-transaction-engine.js';
+import { auditSequencingSettled, sequenceAuditQueue } from './audit-sequencer.js';
+import { markWriteTransaction, type AuditAppendMemo, type WriteTransaction } from './write-transaction-engine.js';
 
-export { writeTransactionEngine, type WriteTransaction } from './write-transaction-engine.js';
+export { writeTransactionEngine, type AuditAppendMemo, type WriteTransaction } from './write-transaction-engine.js';
 export type { WriteTransactionStats } from './write-batcher.js';
 
 // One queue per SQLite connection (Kysely instance), made on first write.
@@ -34,11 +35,17 @@ function batcherOf(db: Kysely<Database>): WriteBatcher {
  * `fn` use `trx` only: on SQLite a nested call or a query on `store.db`
  * would wait for the outer transaction forever.
  */
-export function withWriteTransaction<T>(store: Store, fn: (trx: WriteTransaction) => Promise<T>): Promise<T> {
+export async function withWriteTransaction<T>(store: Store, fn: (trx: WriteTransaction) => Promise<T>): Promise<T> {
   if (store.kind === 'sqlite') return batcherOf(store.db).submit(fn);
   postgresCalls.set(store.db, (postgresCalls.get(store.db) ?? 0) + 1);
-  return store.db.transaction().setIsolationLevel('read committed')
-    .execute((trx) => fn(markWriteTransaction(trx, 'postgres')));
+  const audit: AuditAppendMemo = {};
+  const value = await store.db.transaction().setIsolationLevel('read committed')
+    .execute((trx) => fn(markWriteTransaction(trx, 'postgres', audit)));
+  // The change is committed and its entry durable in the queue; give it its index before the
+  // caller hears back. A failure here leaves the entry queued for the next run (every reader of
+  // the log runs one first, and reports the failure), so the committed change is not reported as failed.
+  if (audit.queued === true) await sequenceAuditQueue(store).catch(() => undefined);
+  return value;
 }
 
 /** How many database transactions the Store's withWriteTransaction calls have taken (SQLite shares them). */
@@ -49,6 +56,7 @@ export function writeTransactionStats(store: Store): WriteTransactionStats {
 }
 
 /** Resolves once no write transaction of `db` is waiting or running; for closing it. */
-export function writeTransactionsSettled(db: Kysely<Database>): Promise<void> {
-  return batchers.get(db)?.settled() ?? Promise.resolve();
+export async function writeTransactionsSettled(db: Kysely<Database>): Promise<void> {
+  await (batchers.get(db)?.settled() ?? Promise.resolve());
+  await auditSequencingSettled(db);
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/crypto/index.js';
 import { sql } from 'kysely';
 import {
-  appendAuditEntry, AUDIT_APPEND_SQL, auditEntryInsert, auditEntryRecord, auditLeafHash, canonicalAuditEntry, withWriteTransaction,
+  appendAuditEntry, auditAppendArguments, AUDIT_APPEND_SQL, auditEntryInsert, catchUpAuditLookup, auditEntryRecord, auditLeafHash, canonicalAuditEntry, withWriteTransaction,
   type AuditEntryFields, type AuditTailRow, type Store,
 } from '../../src/store/index.js';
 import { describeEachEngine } from '../support/engines.js';
@@ -14,7 +14,7 @@ function auditFields(overrides: Partial<AuditEntryFields> = {}): AuditEntryField
   return { at: '2025-03-01T08:00:00.000Z', actor: 'ada', actorId: 'u-ada', kind: 'order.create', outcome: 'ok', ...overrides };
 }
 
-function append(store: Store, overrides: Partial<AuditEntryFields> = {}): Promise<number> {
+function append(store: Store, overrides: Partial<AuditEntryFields> = {}): Promise<number | null> {
   return withWriteTransaction(store, (trx) => appendAuditEntry(trx, auditFields(overrides)));
 }
 
@@ -24,6 +24,37 @@ async function storedIndices(store: Store): Promise<number[]> {
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Checks the indices appendAuditEntry answered to calls made with `detail: { i }` in order: on
+ * SQLite every call's, on PostgreSQL those appended in place (a queued entry answers null), each
+ * the index of the row holding that call's entry.
+ */
+async function expectGivenIndices(store: Store, given: readonly (number | null)[]): Promise<void> {
+  if (store.kind === 'sqlite') expect(given.every((idx) => idx !== null)).toBe(true);
+  const rows = await store.db.selectFrom('audit_entries').select(['idx', 'detail']).execute();
+  const indexOfCall = new Map(rows.map((row) => [(JSON.parse(row.detail) as { i: number }).i, Number(row.idx)]));
+  given.forEach((idx, call) => {
+    if (idx !== null) expect(idx).toBe(indexOfCall.get(call));
+  });
+}
+
+/** PostgreSQL: entries committed and not yet sequenced (SQLite never queues). */
+async function queuedEntries(store: Store): Promise<number> {
+  const row = await store.db.selectFrom('audit_queue').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The queue row appendAuditEntry writes on PostgreSQL for `fields`. */
+function queueRow(fields: AuditEntryFields) {
+  const [before, after, at, actorId, actor, source, kind, outcome, orderId, revision, hashBefore, hashAfter, detail] = auditAppendArguments(fields) as [
+    string, string, string, string | null, string, string | null, string, 'ok' | 'denied', string | null, number | null, string | null, string | null, string,
+  ];
+  return {
+    entry_before: before, entry_after: after, at, actor_id: actorId, actor, source, kind, outcome, order_id: orderId, revision,
+    hash_before: hashBefore, hash_after: hashAfter, detail,
+  };
+}
 
 /** The row columns in the order of auditEntryInsert's values. */
 const ENTRY_COLUMNS = [
@@ -101,7 +132,9 @@ describeEachEngine('appendAuditEntry', (engine) => {
     await fc.assert(fc.asyncProperty(arbitraryFields(), async (fields) => {
       const { rows: tail } = await sql.raw<AuditTailRow>(AUDIT_APPEND_SQL.readTail).execute(store.db);
       const expected = auditEntryInsert(tail, fields);
-      expect(await withWriteTransaction(store, (trx) => appendAuditEntry(trx, fields))).toBe(expected.idx);
+      // SQLite answers the index; PostgreSQL too, unless another writer of the database held the
+      // log's lock and the entry was queued, then given its index after the commit (null).
+      expect(engine.kind === 'sqlite' ? [expected.idx] : [expected.idx, null]).toContain(await withWriteTransaction(store, (trx) => appendAuditEntry(trx, fields)));
       const row = await store.db.selectFrom('audit_entries').selectAll().where('idx', '=', expected.idx).executeTakeFirstOrThrow();
       expect(ENTRY_COLUMNS.map((column) => row[column])).toEqual(expected.values);
     }), { numRuns: 70 });
@@ -120,42 +153,72 @@ describeEachEngine('appendAuditEntry', (engine) => {
   it('gives dense indices 0..49 to 50 concurrent appends', async () => {
     const store = engine.store();
     const given = await Promise.all(range(50).map((i) => append(store, { detail: { i } })));
-    expect([...given].sort((a, b) => a - b)).toEqual(range(50));
+    await expectGivenIndices(store, given);
     expect(await storedIndices(store)).toEqual(range(50));
+    expect(await queuedEntries(store)).toBe(0);
   });
 
   it('gives dense indices when two stores (two pools, or two connections to one file) append at once', async () => {
     const first = engine.store();
     const second = await engine.openStore();
     const given = await Promise.all(range(50).map((i) => append(i % 2 === 0 ? first : second, { detail: { i } })));
-    expect([...given].sort((a, b) => a - b)).toEqual(range(50));
+    await expectGivenIndices(first, given);
     expect(await storedIndices(first)).toEqual(range(50));
+    // Each entry is the one its caller wrote, once.
+    const details = await first.db.selectFrom('audit_entries').select('detail').execute();
+    expect(details.map((row) => (JSON.parse(row.detail) as { i: number }).i).sort((a, b) => a - b)).toEqual(range(50));
   });
 
-  // PostgreSQL only: SQLite has one writer at a time by BEGIN IMMEDIATE, so there is no lock to wait on.
-  if (engine.kind === 'postgres') it('gives the next index to a writer that waited on the lock while its holder appended and committed', async () => {
+  // PostgreSQL only: SQLite has one writer at a time by BEGIN IMMEDIATE, so one transaction left open holds every other.
+  if (engine.kind === 'postgres') it('lets other changes commit while one transaction holds the log, and gives their queued entries the next indices', async () => {
     const store = engine.store();
     let commit = (): void => undefined;
     const held = new Promise<void>((resolve) => { commit = resolve; });
+    let appended = (): void => undefined;
+    const hasAppended = new Promise<void>((resolve) => { appended = resolve; });
     const holder = withWriteTransaction(store, async (trx) => {
       const idx = await appendAuditEntry(trx, auditFields({ kind: 'first' }));
+      appended();
       await held;
       return idx;
     });
-    // Wait until the holder has the lock, then until the waiter queues on it.
-    const waiting = async (granted: boolean) => {
-      for (;;) {
-        const { rows } = await sql<{ n: number }>`select count(*) as n from pg_locks where locktype = 'advisory' and granted = ${granted}`.execute(store.db);
-        if (Number(rows[0]?.n) > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
-    await waiting(true);
-    const waiter = append(store, { kind: 'second' });
-    await waiting(false);
+    await hasAppended;
+    // The holder keeps the log's lock until it commits; other changes do not wait for it: their
+    // entries are queued and their transactions commit (visible from another connection).
+    const others = Promise.all([append(store, { kind: 'second' }), append(store, { kind: 'third' })]);
+    for (;;) {
+      if (await queuedEntries(store) === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(await storedIndices(store)).toEqual([]);
     commit();
-    expect([await holder, await waiter]).toEqual([0, 1]);
-    expect(await storedIndices(store)).toEqual([0, 1]);
+    const holderIdx = await holder;
+    expect(await others).toEqual([null, null]);
+    const rows = await store.db.selectFrom('audit_entries').select(['idx', 'kind']).orderBy('idx').execute();
+    expect(rows.map((row) => row.idx)).toEqual([0, 1, 2]);
+    // The holder's lock may have been free or not (another test's writer); either way its entry is in.
+    expect(rows.map((row) => row.kind).sort()).toEqual(['first', 'second', 'third']);
+    if (holderIdx !== null) expect(rows[holderIdx]?.kind).toBe('first');
+    expect(await queuedEntries(store)).toBe(0);
+  });
+
+  if (engine.kind === 'postgres') it('sequences an entry whose sequencing a crash cut off before anyone reads the log, and keeps one the tree cannot take queued', async () => {
+    const store = engine.store();
+    await append(store, { kind: 'first' });
+    // A change that committed its queued entry, then the process died before the sequencer ran.
+    await store.db.insertInto('audit_queue').values(queueRow(auditFields({ kind: 'orphan' }))).execute();
+    expect(await queuedEntries(store)).toBe(1);
+    expect(await catchUpAuditLookup(store)).toBe(2);
+    expect(await store.db.selectFrom('audit_entries').select(['idx', 'kind']).orderBy('idx').execute()).toEqual([{ idx: 0, kind: 'first' }, { idx: 1, kind: 'orphan' }]);
+    expect(await queuedEntries(store)).toBe(0);
+
+    // Entry 3 needs the leaf of entry 2 as its left sibling: cut it, and a queued entry stays queued.
+    await append(store, { kind: 'third' });
+    await store.db.updateTable('audit_entries').set({ nodes: '' }).where('idx', '=', 2).execute();
+    await store.db.insertInto('audit_queue').values(queueRow(auditFields({ kind: 'fourth' }))).execute();
+    await expect(catchUpAuditLookup(store)).rejects.toThrow('audit tree node 0/2 is missing');
+    expect(await storedIndices(store)).toEqual([0, 1, 2]);
+    expect(await queuedEntries(store)).toBe(1);
   });
 
   it('leaves no entry when the transaction throws after appending, and reuses the index', async () => {
@@ -163,11 +226,13 @@ describeEachEngine('appendAuditEntry', (engine) => {
     await append(store);
     const failure = new Error('change failed after its audit entry');
     await expect(withWriteTransaction(store, async (trx) => {
-      expect(await appendAuditEntry(trx, auditFields({ kind: 'order.update' }))).toBe(1);
+      expect(engine.kind === 'sqlite' ? [1] : [1, null]).toContain(await appendAuditEntry(trx, auditFields({ kind: 'order.update' })));
       throw failure;
     })).rejects.toBe(failure);
     expect(await storedIndices(store)).toEqual([0]);
-    expect(await append(store)).toBe(1);
+    expect(await queuedEntries(store)).toBe(0);
+    await append(store);
+    expect(await storedIndices(store)).toEqual([0, 1]);
   });
 
   it('keeps indices dense when a concurrent transaction between two others appends and then fails', async () => {
@@ -191,7 +256,8 @@ describeEachEngine('appendAuditEntry', (engine) => {
       expect(rows.map((r) => r.idx)).toEqual([0, 1]);
       expect(rows.map((r) => r.kind).sort()).toEqual(['a', 'c']);
     }
-    expect(await append(store, { kind: 'd' })).toBe(2);
+    await append(store, { kind: 'd' });
+    expect(await store.db.selectFrom('audit_entries').select('kind').where('idx', '=', 2).executeTakeFirst()).toEqual({ kind: 'd' });
   });
 
   it('refuses a detail that is not plain JSON and writes nothing', async () => {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { MemoryTree, rootAddresses } from '../../src/crypto/index.js';
 import {
-  appendAuditEntry, auditRowAddresses, auditRowNode, CodeMigrationProvider, migrateToLatest, readAuditTreeNodes, withWriteTransaction,
+  appendAuditEntry, auditRowAddresses, auditRowNode, catchUpAuditLookup, CodeMigrationProvider, migrateToLatest, readAuditTreeNodes, withWriteTransaction,
   NODE_HEX_LENGTH, type Store,
 } from '../../src/store/index.js';
 import { describeEachEngine, type EngineContext } from '../support/engines.js';
@@ -49,8 +49,9 @@ function migrate(engine: EngineContext, store: Store): Promise<readonly string[]
   return migrateToLatest(store.db, store.kind, engine.kind === 'postgres' ? (engine.options() as { schema?: string }).schema : undefined);
 }
 
-/** Undoes migration 0004, after 0005 and 0006 which depend on it. */
+/** Undoes migration 0004, after 0005, 0006 and 0007 which depend on it. */
 async function undoRowNodes(store: Store): Promise<void> {
+  await undoMigration(store, '0007_audit_queue');
   await undoMigration(store, '0006_audit_append_function');
   await undoMigration(store, '0005_audit_lookup');
   await undoMigration(store, '0004_audit_row_nodes');
@@ -122,8 +123,42 @@ describeEachEngine('the audit Merkle tree in the store', (engine) => {
     for (let i = 0; i < 3; i += 1) await append(store, i);
     // Leaf 3 needs (0, 2) from row 2 and (1, 0) from row 1.
     await store.db.updateTable('audit_entries').set({ nodes: sql<string>`substr(nodes, 1, ${NODE_HEX_LENGTH})` }).where('idx', '=', 1).execute();
-    await expect(append(store, 3)).rejects.toThrow('audit tree node 1/0 is missing');
+    // A store opened now (a restarted server) has only the rows to go on.
+    const restarted = await engine.openStore();
+    if (engine.kind === 'sqlite') {
+      await expect(append(restarted, 3)).rejects.toThrow('audit tree node 1/0 is missing');
+    } else {
+      // PostgreSQL appends in place, and refuses, when the log's lock is free; when another writer
+      // of the database holds it, the change commits with its entry queued, and the sequencer
+      // refuses to place it, to the next reader.
+      const inPlace = await append(restarted, 3).then(() => false, (error: unknown) => {
+        expect(String(error)).toContain('audit tree node 1/0 is missing');
+        return true;
+      });
+      if (!inPlace) {
+        await expect(catchUpAuditLookup(restarted)).rejects.toThrow('audit tree node 1/0 is missing');
+        expect(await restarted.db.selectFrom('audit_queue').select('kind').execute()).toEqual([{ kind: 'order.create' }]);
+      }
+    }
     expect(await store.db.selectFrom('audit_entries').select('idx').where('idx', '=', 3).executeTakeFirst()).toBeUndefined();
+  });
+
+  // SQLite only: a Store there remembers the tree's right edge between transactions; PostgreSQL's sequencer reads it every time.
+  if (engine.kind === 'sqlite') it('appends in the right place after what it remembers went stale: its own rolled-back entry, then another store taking that index', async () => {
+    const [first, second] = [engine.store(), await engine.openStore()];
+    for (let i = 0; i < 5; i += 1) await append(first, i);
+    await expect(withWriteTransaction(first, async (trx) => {
+      expect(await appendAuditEntry(trx, fields(5))).toBe(5);
+      throw new Error('change failed');
+    })).rejects.toThrow('change failed');
+    // Indices 5 and 6 go to other entries than the one `first` rolled back.
+    expect(await append(second, 50)).toBe(5);
+    expect(await append(second, 51)).toBe(6);
+    expect(await append(first, 7)).toBe(7);
+    expect(await append(first, 8)).toBe(8);
+    expect(await append(second, 9)).toBe(9);
+    expect(await storedNodes(first)).toEqual(await expectedNodes(first));
+    expect(await storedNodes(first)).toHaveProperty('size', 2 * 10 - 2);
   });
 
   it('keeps idx the primary key, the rowid on SQLite, and the four secondary indexes on the lookup only', async () => {
@@ -147,11 +182,11 @@ describeEachEngine('the audit Merkle tree in the store', (engine) => {
     // Undone on SQLite, idx is a bigint with a primary-key index of its own again, as 0001 made it.
     if (store.kind === 'sqlite') expect(await entryIndexes(store)).toEqual(['sqlite_autoindex_audit_entries_1', ...SECONDARY_INDEXES].sort());
 
-    expect(await migrate(engine, store)).toEqual(['0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function']);
+    expect(await migrate(engine, store)).toEqual(['0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue']);
     expect(await storedNodes(store)).toEqual(before);
     expect(await entryIndexes(store)).toEqual(store.kind === 'sqlite' ? [] : ['audit_entries_pkey']);
     expect((await store.db.introspection.getTables()).map((table) => table.name)).not.toContain('audit_tree_nodes');
-    expect(await append(store, 11)).toBe(11);
+    await append(store, 11);
     expect(await storedNodes(store)).toEqual(await expectedNodes(store));
   });
 

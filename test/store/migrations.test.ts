@@ -26,6 +26,10 @@ const expectedColumns: Record<string, readonly string[]> = {
     'detail', 'entry', 'leaf_hash', 'nodes',
   ],
   audit_lookup: ['idx', 'at', 'actor_id', 'kind', 'outcome', 'order_id'],
+  audit_queue: [
+    'seq', 'entry_before', 'entry_after', 'at', 'actor_id', 'actor', 'source', 'kind', 'outcome', 'order_id', 'revision', 'hash_before',
+    'hash_after', 'detail',
+  ],
   audit_checkpoints: ['size', 'root_hash', 'note', 'created_at'],
   recovery_codes: ['user_id', 'code_hash', 'created_at', 'used_at'],
   login_throttle: ['key', 'failures', 'window_started_at', 'locked_until'],
@@ -67,7 +71,7 @@ describeEachEngine('migrations', (engine) => {
     const migrations = await new Migrator({ db: again.db, provider: new CodeMigrationProvider(again.kind) }).getMigrations();
     expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([
       ['0001_foundation', true], ['0002_audit_tree', true], ['0003_access', true], ['0004_audit_row_nodes', true],
-      ['0005_audit_lookup', true], ['0006_audit_append_function', true],
+      ['0005_audit_lookup', true], ['0006_audit_append_function', true], ['0007_audit_queue', true],
     ]);
     expect(await tableColumns(engine, again)).toEqual(sortedExpectation());
     expect(await again.db.selectFrom('items').select('code').execute()).toEqual([{ code: 'BRKT' }]);
@@ -78,7 +82,7 @@ describeEachEngine('migrations', (engine) => {
     const stores = await Promise.all([engine.openStore(), engine.openStore(), engine.openStore()]);
     for (const store of stores) {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
-      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function']);
+      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue']);
     }
   });
 
