@@ -28,7 +28,15 @@ export const ERROR_CODES = {
   'unknown-reference': { status: 422, title: 'The request names something that does not exist' },
   'password-rejected': { status: 422, title: 'The password does not meet the password policy' },
   'role-conflict': { status: 422, title: 'The site policy forbids holding these roles together in one scope' },
+  'jws-invalid': { status: 422, title: 'The signed order is malformed, uses another algorithm, or its signature does not verify' },
+  'key-unknown': { status: 422, title: 'The signing key is not known' },
+  'key-revoked': { status: 422, title: 'The signing key was revoked before this was signed' },
+  'order-expired': { status: 422, title: 'The signed order has expired' },
+  'audience-mismatch': { status: 422, title: 'The signed order is for another work center' },
+  'content-mismatch': { status: 422, title: 'The signed content does not match its content hash' },
   'audit-integrity': { status: 500, title: 'The stored audit log no longer matches its signed checkpoints' },
+  'decryption-failed': { status: 500, title: 'Stored encrypted data could not be decrypted with the keyring' },
+  'keyring-unavailable': { status: 503, title: 'The key-encryption key is not available' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -244,6 +244,47 @@ export interface AuditQueueTable {
   detail: string;
 }
 
+/** An order-signing key (migration 0008). */
+export interface SigningKeysTable {
+  /** The JWS `kid`: the RFC 7638 JWK thumbprint of the public key. */
+  kid: string;
+  algorithm: 'EdDSA';
+  /** The public JWK, canonical JSON. */
+  public_jwk: string;
+  /** The keyring key-encryption key that wraps the private key. */
+  kek_id: string;
+  /** The PKCS#8 DER private key, wrapped (keyring format). */
+  private_key_wrapped: string;
+  status: 'active' | 'retired' | 'revoked';
+  created_at: string;
+  retired_at: string | null;
+  revoked_at: string | null;
+  /** Signatures made at or after this time are refused. */
+  revoked_since: string | null;
+  revoked_reason: string | null;
+}
+
+/** The compact JWS of a released revision (migration 0008). */
+export interface OrderJwsTable {
+  order_id: string;
+  revision: number;
+  kid: string;
+  jti: string;
+  /** The work center the order is for (the JWS `aud`). */
+  audience: string;
+  issued_at: string;
+  expires_at: string;
+  jws: string;
+}
+
+/** An order's data key, wrapped by a key-encryption key of the keyring (migration 0008). */
+export interface OrderDataKeysTable {
+  order_id: string;
+  kek_id: string;
+  wrapped_key: string;
+  created_at: string;
+}
+
 /**
  * A derived copy of the `audit_entries` columns auditors filter on, carrying the secondary
  * indexes so an order change writes only its entry row. Filled outside order transactions by
@@ -282,6 +323,9 @@ export interface Database {
   audit_entries: AuditEntriesTable;
   audit_lookup: AuditLookupTable;
   audit_queue: AuditQueueTable;
+  signing_keys: SigningKeysTable;
+  order_jws: OrderJwsTable;
+  order_data_keys: OrderDataKeysTable;
   audit_checkpoints: AuditCheckpointsTable;
   recovery_codes: RecoveryCodesTable;
   login_throttle: LoginThrottleTable;

@@ -29,7 +29,15 @@ describe('error codes', () => {
       'unknown-reference': 422,
       'password-rejected': 422,
       'role-conflict': 422,
+      'jws-invalid': 422,
+      'key-unknown': 422,
+      'key-revoked': 422,
+      'order-expired': 422,
+      'audience-mismatch': 422,
+      'content-mismatch': 422,
       'audit-integrity': 500,
+      'decryption-failed': 500,
+      'keyring-unavailable': 503,
       internal: 500,
     });
   });

@@ -26,6 +26,11 @@ const expectedColumns: Record<string, readonly string[]> = {
     'detail', 'entry', 'leaf_hash', 'nodes',
   ],
   audit_lookup: ['idx', 'at', 'actor_id', 'kind', 'outcome', 'order_id'],
+  signing_keys: [
+    'kid', 'algorithm', 'public_jwk', 'kek_id', 'private_key_wrapped', 'status', 'created_at', 'retired_at', 'revoked_at', 'revoked_since', 'revoked_reason',
+  ],
+  order_jws: ['order_id', 'revision', 'kid', 'jti', 'audience', 'issued_at', 'expires_at', 'jws'],
+  order_data_keys: ['order_id', 'kek_id', 'wrapped_key', 'created_at'],
   audit_queue: [
     'seq', 'entry_before', 'entry_after', 'at', 'actor_id', 'actor', 'source', 'kind', 'outcome', 'order_id', 'revision', 'hash_before',
     'hash_after', 'detail',
@@ -71,7 +76,7 @@ describeEachEngine('migrations', (engine) => {
     const migrations = await new Migrator({ db: again.db, provider: new CodeMigrationProvider(again.kind) }).getMigrations();
     expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([
       ['0001_foundation', true], ['0002_audit_tree', true], ['0003_access', true], ['0004_audit_row_nodes', true],
-      ['0005_audit_lookup', true], ['0006_audit_append_function', true], ['0007_audit_queue', true],
+      ['0005_audit_lookup', true], ['0006_audit_append_function', true], ['0007_audit_queue', true], ['0008_order_keys', true],
     ]);
     expect(await tableColumns(engine, again)).toEqual(sortedExpectation());
     expect(await again.db.selectFrom('items').select('code').execute()).toEqual([{ code: 'BRKT' }]);
@@ -82,7 +87,7 @@ describeEachEngine('migrations', (engine) => {
     const stores = await Promise.all([engine.openStore(), engine.openStore(), engine.openStore()]);
     for (const store of stores) {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
-      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue']);
+      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys']);
     }
   });
 
@@ -90,7 +95,7 @@ describeEachEngine('migrations', (engine) => {
     // Undo 0001 except its last table, so re-running it fails after creating the others.
     const store = engine.store();
     for (const table of [
-      'recovery_codes', 'api_tokens', 'idempotency_keys', 'order_progress', 'order_signatures', 'order_revisions', 'orders',
+      'order_data_keys', 'order_jws', 'recovery_codes', 'api_tokens', 'idempotency_keys', 'order_progress', 'order_signatures', 'order_revisions', 'orders',
       'sessions', 'role_assignments', 'users', 'items', 'plant_nodes', 'kysely_migration', 'kysely_migration_lock',
     ]) {
       await store.db.schema.dropTable(table).execute();
