@@ -18,6 +18,8 @@ export const ACTIONS = [
   // The site's access policy (issue 4): MFA, conflicting roles, session and lockout settings.
   'policy.read',
   'policy.manage',
+  // Order-signing keys (issue 5): rotate and revoke; listing the public keys is open to every signed-in subject.
+  'key.manage',
 ] as const;
 
 /** One of {@link ACTIONS}. */
@@ -45,5 +47,5 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   logistics: ['order.read', 'item.read', 'plant.read'],
   auditor: ['order.read', 'audit.read', 'audit.witness', 'item.read', 'plant.read', 'user.read', 'policy.read'],
   // Admins run the system, not production: no approving, releasing or executing.
-  admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read', 'policy.read', 'policy.manage'],
+  admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read', 'policy.read', 'policy.manage', 'key.manage'],
 };

@@ -31,6 +31,13 @@ export const AUDIT_KINDS = [
   'token.create',
   'token.revoke',
   'token.authenticate',
+  // Order-signing keys (issue 5 point 3): made (at init or by rotation), retired by rotation, revoked as compromised;
+  // a released order's JWS read; a JWS refused (revoked key, expired, wrong audience, tampered).
+  'key.create',
+  'key.rotate',
+  'key.revoke',
+  'order.read-jws',
+  'order.jws-refused',
 ] as const;
 
 /** One of {@link AUDIT_KINDS}. */

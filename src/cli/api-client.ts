@@ -54,6 +54,21 @@ export class ApiClient {
     return this.request<T>('GET', path, { query });
   }
 
+  /** GET a resource that is text, not JSON (a compact JWS, a signed note); errors still come as problem+json. */
+  async getText(path: string, accept: string): Promise<string> {
+    const headers: Record<string, string> = { accept: `${accept}, application/problem+json` };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let response: Awaited<ReturnType<FetchFunction>>;
+    try {
+      response = await this.fetch(this.urlOf(path, undefined), { method: 'GET', headers, body: undefined, dispatcher: this.agent });
+    } catch (error) {
+      throw describeNetworkFailure(error, this.baseUrl);
+    }
+    const text = await response.text();
+    if (!response.ok) throw apiErrorFrom(response.status, response.statusText, text === '' ? undefined : parseJson(text));
+    return text;
+  }
+
   /** POST a JSON body; resolves to the parsed answer (undefined for 204). */
   post<T>(path: string, body?: unknown, headers?: Readonly<Record<string, string>>): Promise<T> {
     return this.request<T>('POST', path, { body, headers });

@@ -11,6 +11,7 @@ import { registerServerCommands } from './commands/server-commands.js';
 import { registerSessionCommands } from './commands/session-commands.js';
 import { registerSessionListCommands } from './commands/session-list-commands.js';
 import { registerTokenCommands } from './commands/token-commands.js';
+import { registerKeyCommands } from './commands/key-commands.js';
 import { registerUserCommands } from './commands/user-commands.js';
 
 /**
@@ -40,6 +41,7 @@ export function buildProgram(context: CliContext): Command {
   registerUserCommands(program, context);
   registerPolicyCommands(program, context);
   registerTokenCommands(program, context);
+  registerKeyCommands(program, context);
   registerPlantCommands(program, context);
   const order = program.command('order').description('production orders: create, list, show, and move them through their lifecycle');
   registerOrderCommands(order, context);

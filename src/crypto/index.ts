@@ -12,3 +12,6 @@ export {
   type ServerCertificateOptions,
 } from './tls-certificates.js';
 export * from './merkle.js';
+export * from './order-jws.js';
+export * from './keyring.js';
+export * from './envelope.js';

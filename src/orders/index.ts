@@ -1,2 +1,3 @@
 export * from './order-queries.js';
 export * from './order-service.js';
+export * from './order-signing.js';

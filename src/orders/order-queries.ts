@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditActorOf, can, mayAsk, ROLE_PERMISSIONS, visibleConfidentialFields, type Actor } from '../access/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import {
+  CONFIDENTIAL_FIELDS,
   ForgelineError,
   ORDER_STATES,
   code,
@@ -16,6 +17,7 @@ import {
 import type { OrderRow, Store } from '../store/index.js';
 import { loadContent, loadOrderContext, orderResource } from './order-context.js';
 import { pathIds, publicContent, toOrderRecord } from './order-rows.js';
+import { isJwsRefusal, storedJws, verifyStoredJws, type OrderSigner } from './order-signing.js';
 
 /** Filters and paging of the order list. */
 export const orderListQuerySchema = z.strictObject({
@@ -93,7 +95,7 @@ export interface GetOrderOptions {
 export class OrderQueries {
   private readonly audit: AuditTrail;
 
-  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {
+  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly signer?: OrderSigner }) {
     this.audit = new AuditTrail(deps);
   }
 
@@ -121,6 +123,44 @@ export class OrderQueries {
       }
     }
     return this.detail(id, { confidentialFields: fields, row: context.row });
+  }
+
+  /**
+   * The compact JWS of an order's released revision. It carries the whole revision, recipe and
+   * customer included, so only a reader who may see every confidential field of the order gets it,
+   * and the read is audited. It is verified first against the keys as they are now: one signed by
+   * a key revoked since, or changed in the database, is refused (and that refusal audited) rather
+   * than handed out. An expired one is still given (a device refuses to run it).
+   */
+  async jws(actor: Actor, id: string): Promise<string> {
+    if (!idSchema.safeParse(id).success) throw new ForgelineError('not-found', `no order ${id}`);
+    const context = await loadOrderContext(this.deps.store.db, id);
+    const resource = orderResource(context);
+    if (!can(actor.subject, 'order.read', resource).allowed) throw new ForgelineError('not-found', `no order ${id}`);
+    const denied = async (reason: string, code: 'forbidden' | 'not-found'): Promise<never> => {
+      await this.audit.recordAlone({ kind: 'order.read-jws', outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { reason } });
+      throw new ForgelineError(code, reason);
+    };
+    const visible = resource.kind === 'order' ? visibleConfidentialFields(actor.subject, resource) : [];
+    if (visible.length < CONFIDENTIAL_FIELDS.length) {
+      await denied('the signed order carries its recipe and customer, and your roles may not see all of them', 'forbidden');
+    }
+    const stored = await storedJws(this.deps.store.db, id, context.row.revision);
+    if (stored === undefined || this.deps.signer === undefined) {
+      return denied(`order ${context.row.number} revision ${context.row.revision} has no signed release (it is ${context.row.state})`, 'not-found');
+    }
+    try {
+      await verifyStoredJws(this.deps.signer, stored.jws, context.row.work_center_id, this.deps.clock.now(), 'ignore');
+    } catch (error) {
+      if (!isJwsRefusal(error)) throw error;
+      await this.audit.recordAlone({
+        kind: 'order.jws-refused', outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision,
+        detail: { attempted: 'order.read-jws', kid: stored.kid, code: error.code, reason: error.message },
+      });
+      throw error;
+    }
+    await this.audit.recordAlone({ kind: 'order.read-jws', outcome: 'ok', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { kid: stored.kid } });
+    return stored.jws;
   }
 
   /**

@@ -28,6 +28,7 @@ import { isUniqueViolation, withWriteTransaction, type Database, type OrderRow, 
 import { loadContent, loadOrderContext, orderResource, type OrderContext } from './order-context.js';
 import { draftDetail, pathIds } from './order-rows.js';
 import { OrderQueries } from './order-queries.js';
+import { isJwsRefusal, signRelease, storedJws, verifyStoredJws, type IssuedJws, type OrderSigner } from './order-signing.js';
 
 /** What the order service needs from the world. */
 export interface OrderServiceDeps {
@@ -35,6 +36,8 @@ export interface OrderServiceDeps {
   readonly clock: Clock;
   /** The site policy in force (its signing window); the default policy when absent. */
   readonly policy?: { current(): Promise<SitePolicy> };
+  /** Signs released revisions as JWS and verifies them before dispatch; without it releases are unsigned (tools that never release). */
+  readonly signer?: OrderSigner;
 }
 
 const editRequestSchema = orderEditSchema.extend({ version: z.number().int().min(1) });
@@ -205,12 +208,25 @@ export class OrderService {
     const kind = `order.${command}` as const;
     const context = await this.loadVisible(actor, id, kind);
     await this.authorize(actor, kind, orderResource(context), kind, id);
+    if (command === 'dispatch') await this.checkJws(actor, context, kind);
     const signature = await this.checkSignature(actor, context, command, request);
+    // Unwrapping the key may call out (an external KMS): before the transaction, whose batch-mates wait for it.
+    const signingKey = command === 'release' && this.deps.signer !== undefined ? await this.deps.signer.activeKey() : undefined;
     try {
       await this.change(actor, context, command, request.version, async (trx, now, to) => {
         if (signature !== null) await this.sign(trx, actor, context, signature, now);
         const effects = await this.applyCommand(trx, actor, context, command, request, now, to);
-        return signature === null ? effects : { ...effects, detail: { ...effects.detail, signature: signatureDetail(signature, context, now) } };
+        let jws: IssuedJws | undefined;
+        if (signingKey !== undefined && this.deps.signer !== undefined) {
+          const row = await trx.selectFrom('orders').selectAll().where('id', '=', context.row.id).executeTakeFirstOrThrow();
+          jws = await signRelease(trx, row, signingKey, this.deps.signer.issuer, now);
+        }
+        const detail = {
+          ...effects.detail,
+          ...(signature === null ? {} : { signature: signatureDetail(signature, context, now) }),
+          ...(jws === undefined ? {} : { jws }),
+        };
+        return { ...effects, detail };
       });
     } catch (error) {
       if (error instanceof ForgelineError && error.code === 'signature-failed') {
@@ -219,6 +235,28 @@ export class OrderService {
       throw error;
     }
     return this.queries.detail(id);
+  }
+
+  /**
+   * Before an order goes to the shop floor: its released revision's JWS must verify now, as the
+   * device will check it (a key revoked since, a changed byte, an expired order). A refusal is
+   * audited and thrown. An order released before orders were signed has no JWS and passes.
+   */
+  private async checkJws(actor: Actor, context: OrderContext, kind: AuditKind): Promise<void> {
+    const signer = this.deps.signer;
+    if (signer === undefined) return;
+    const stored = await storedJws(this.deps.store.db, context.row.id, context.row.revision);
+    if (stored === undefined) return;
+    try {
+      await verifyStoredJws(signer, stored.jws, context.row.work_center_id, this.deps.clock.now(), 'check');
+    } catch (error) {
+      if (!isJwsRefusal(error)) throw error;
+      await this.audit.recordAlone({
+        kind: 'order.jws-refused', outcome: 'denied', actor: auditActorOf(actor), orderId: context.row.id, revision: context.row.revision,
+        detail: { attempted: kind, kid: stored.kid, code: error.code, reason: error.message },
+      });
+      throw error;
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import { registerRoutes, type RouteSpec } from './route.js';
 import type { Services } from './services.js';
 import { sessionRoutes } from './session-routes.js';
 import { tokenRoutes } from './token-routes.js';
+import { keyRoutes } from './key-routes.js';
 import { witnessRoutes } from './witness-routes.js';
 
 /** Largest request body accepted; an order with 200 operations and 1,000 BOM lines fits well inside. */
@@ -37,7 +38,7 @@ export interface AppOptions {
 
 /** Every API route, in one list (registration and OpenAPI both read it). */
 export function apiRoutes(services: Services): RouteSpec[] {
-  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services)];
+  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services)];
 }
 
 /** Builds the Fastify application: the HTTP edge of Forgeline. */

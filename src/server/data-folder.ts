@@ -8,6 +8,7 @@ import { createCertificateAuthority, issueServerCertificate, randomToken } from 
 import { ForgelineError } from '../domain/index.js';
 import { openDatabase, type StoreOptions } from '../store/index.js';
 import { createAuditKey } from './audit-identity.js';
+import { createDataKeyring, keyringManifestSchema, type KeyringChoice } from './data-keyring.js';
 import { createServices } from './services.js';
 
 /** The file that marks an initialized data folder and says where its parts are. */
@@ -20,6 +21,8 @@ const manifestSchema = z.strictObject({
   tls: z.strictObject({ ca: z.string(), caKey: z.string(), cert: z.string(), key: z.string() }),
   /** The audit log's checkpoint origin and signing key (absent in folders made before the audit log). */
   audit: z.strictObject({ origin: z.string(), signingKey: z.string() }).optional(),
+  /** Where the key-encryption key lives (absent in folders made before the keyring: a file keyring is made on first load). */
+  keyring: keyringManifestSchema.optional(),
 });
 
 /** What a data folder holds: where the database and the TLS material are. */
@@ -32,6 +35,8 @@ export interface InitOptions {
   readonly adminPasswordFile?: string | undefined;
   /** `postgres://…` to keep the data in PostgreSQL instead of the embedded SQLite file. */
   readonly databaseUrl?: string | undefined;
+  /** Where the key-encryption key lives: a file in the folder (default), a passphrase, or an external command. */
+  readonly keyring?: KeyringChoice | undefined;
 }
 
 /** What init did. */
@@ -99,17 +104,21 @@ export async function initDataFolder(options: InitOptions): Promise<InitResult> 
     ipAddresses: ['127.0.0.1', '::1'],
     validityDays: 397,
   });
+  const keyring = await createDataKeyring(dataDir, options.keyring);
   const manifest: DataManifest = {
     format: 1,
     createdAt: new Date().toISOString(),
     database: options.databaseUrl ? { kind: 'postgres' } : { kind: 'sqlite', file: 'forgeline.db' },
     tls: { ca: 'tls/ca.pem', caKey: 'tls/ca-key.pem', cert: 'tls/server.pem', key: 'tls/server-key.pem' },
     audit: await createAuditKey(dataDir),
+    keyring: keyring.manifest,
   };
   const store = await openDatabase(storeOptionsFor(dataDir, manifest, options.databaseUrl));
   try {
-    const services = createServices({ store, clock: systemClock });
+    const services = createServices({ store, clock: systemClock, keyring: keyring.keyring });
     await services.users.bootstrapAdmin('admin', password, adminPassword !== null);
+    // The first order-signing key, wrapped by the keyring just made (audited as key.create).
+    await services.signingKeys.ensureActiveKey();
   } finally {
     await store.close();
   }

@@ -74,6 +74,16 @@ export function orderRoutes(services: Services): RouteSpec[] {
       },
     },
     {
+      method: 'GET', url: '/api/v1/orders/:id/jws', tag: 'orders', authenticated: true,
+      summary: 'The released revision as a compact JWS (EdDSA, kid), verified against the current keys first; for readers who may see all of its confidential fields (audited)',
+      responseDescription: 'The compact JWS (application/jose); verify it with the JWKS at /api/v1/keys',
+      handler: async ({ actor, params, reply }) => {
+        const jws = await orders.queries.jws(actor, params.id ?? '');
+        reply.type('application/jose');
+        return jws;
+      },
+    },
+    {
       method: 'GET', url: '/api/v1/orders/:id/revisions', tag: 'orders', authenticated: true,
       summary: 'The revisions of an order with their content hashes',
       handler: async ({ actor, params }) => ({ items: await orders.queries.revisions(actor, params.id ?? '') }),

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { AuditLookupFiller, CheckpointScheduler, DEFAULT_CHECKPOINT_POLICY, systemClock, type CheckpointPolicy } from '../audit/index.js';
 import { loadAuditIdentity } from './audit-identity.js';
+import { loadDataKeyring } from './data-keyring.js';
 import { catchUpAuditLookup, openDatabase } from '../store/index.js';
 import { buildApp } from './app.js';
 import type { RateLimitSettings } from './http-edge.js';
-import { readManifest, storeOptionsFor } from './data-folder.js';
+import { DATA_MANIFEST, readManifest, storeOptionsFor } from './data-folder.js';
 import { createServices } from './services.js';
 
 /** Options of {@link serveForgeline}. */
@@ -44,7 +45,9 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
       ? undefined
       : { key: await readFile(join(options.dataDir, manifest.tls.key), 'utf8'), cert: await readFile(join(options.dataDir, manifest.tls.cert), 'utf8') };
     const logger = options.log === false ? false : pino({ level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] });
-    const services = createServices({ store, clock: systemClock, auditIdentity: await loadAuditIdentity(options.dataDir, manifest), witnessKeys: options.witnessKeys ?? [] });
+    const auditIdentity = await loadAuditIdentity(options.dataDir, manifest);
+    const keyring = await loadDataKeyring(options.dataDir, join(options.dataDir, DATA_MANIFEST), manifest);
+    const services = createServices({ store, clock: systemClock, auditIdentity, witnessKeys: options.witnessKeys ?? [], keyring });
     const app = buildApp({ services, https, logger, rateLimits: options.rateLimits, trustProxy: options.trustProxy });
     // A refusal to sign means the stored log was changed behind the server's back: say so loudly.
     const scheduler = new CheckpointScheduler(services.auditLog, options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY, (error) => {

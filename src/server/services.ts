@@ -1,7 +1,9 @@
 import { AccountGuard, ApiTokenService, LoginThrottle, MfaService, SessionDirectory, SessionService, SitePolicyService, UserService } from '../access/index.js';
 import { AuditLog, AuditQueries, ephemeralAuditIdentity, parseWitnessKey, type AuditLogIdentity, type Clock, type NoteVerifier } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
-import { OrderService } from '../orders/index.js';
+import type { Keyring } from '../crypto/index.js';
+import { ephemeralKeyring, SigningKeyService } from '../keys/index.js';
+import { OrderService, type OrderSigner } from '../orders/index.js';
 import { ItemService, PlantService } from '../plant/index.js';
 import type { Store } from '../store/index.js';
 
@@ -23,6 +25,10 @@ export interface Services {
   readonly orders: OrderService;
   readonly audit: AuditQueries;
   readonly auditLog: AuditLog;
+  /** The order-signing keys: rotated, revoked, listed as the JWKS. */
+  readonly signingKeys: SigningKeyService;
+  /** The keyring wrapping data keys and private keys. */
+  readonly keyring: Keyring;
   /** The witnesses whose cosignatures the log accepts; empty: any well-formed cosignature is kept. */
   readonly acceptedWitnesses: readonly NoteVerifier[];
 }
@@ -35,6 +41,10 @@ export interface ServiceOptions {
   readonly auditIdentity?: AuditLogIdentity;
   /** Witness key lines (cosignature keys, C2SP tlog-cosignature) whose cosignatures are accepted. */
   readonly witnessKeys?: readonly string[];
+  /** The data folder's keyring; a throw-away one in memory when absent (tests, tools that never sign). */
+  readonly keyring?: Keyring;
+  /** The JWS `iss` of released orders: this installation's name (its audit origin). */
+  readonly issuer?: string;
 }
 
 /** The composition root of the services: the one place they are wired together. */
@@ -43,6 +53,14 @@ export function createServices(options: ServiceOptions): Services {
   const policy = new SitePolicyService(deps);
   const throttle = new LoginThrottle(deps);
   const guard = new AccountGuard({ ...deps, throttle, policy });
+  const auditIdentity = options.auditIdentity ?? ephemeralAuditIdentity();
+  const keyring = options.keyring ?? ephemeralKeyring();
+  const signingKeys = new SigningKeyService({ ...deps, keyring });
+  const signer: OrderSigner = {
+    issuer: options.issuer ?? auditIdentity.origin,
+    activeKey: () => signingKeys.activeKey(),
+    verificationKeys: () => signingKeys.verificationKeys(),
+  };
   return {
     store: options.store,
     sessions: new SessionService({ ...deps, policy, throttle, guard }),
@@ -53,9 +71,11 @@ export function createServices(options: ServiceOptions): Services {
     apiTokens: new ApiTokenService(deps),
     plant: new PlantService(deps),
     items: new ItemService(deps),
-    orders: new OrderService({ ...deps, policy }),
+    orders: new OrderService({ ...deps, policy, signer }),
     audit: new AuditQueries(deps),
-    auditLog: new AuditLog({ ...deps, identity: options.auditIdentity ?? ephemeralAuditIdentity() }),
+    auditLog: new AuditLog({ ...deps, identity: auditIdentity }),
+    signingKeys,
+    keyring,
     acceptedWitnesses: (options.witnessKeys ?? []).map((line) => {
       const witness = parseWitnessKey(line);
       if (!witness.ok) throw new ForgelineError('validation-failed', `not a witness key: ${witness.error.message}`);

@@ -92,6 +92,34 @@ export function registerOrderCommands(order: Command, context: CliContext): void
     if (revisions) printLines(io, ['', 'revisions:', ...revisionTable(revisions.items).map((line) => `  ${line}`)]);
   });
 
+  order
+    .command('jws')
+    .description('print the signed released revision as a compact JWS (verify it with `forgeline order verify-jws` or any JOSE library; the read is audited)')
+    .argument('<id>', 'order id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { api } = await context.connect(command);
+      io.out(await api.getText(`/api/v1/orders/${segment(id)}/jws`, 'application/jose'));
+    });
+
+  withJsonOption(
+    order
+      .command('verify-jws')
+      .description('verify a released order\'s JWS offline against a JWKS (EdDSA only; revoked keys, expiry, audience and content hash checked)')
+      .argument('<file>', 'the compact JWS (from `order jws`), or - for standard input')
+      .requiredOption('--jwks <file>', 'the order-signing JWKS (from `keys jwks` or GET /api/v1/keys)')
+      .option('--audience <workCenterId>', 'the work center the order must be for'),
+  ).action(async (file: string, options: { jwks: string; audience?: string; json?: boolean }) => {
+    const { verifyWithJwks } = await import('../jws-check.js');
+    const payload = await verifyWithJwks(file, options.jwks, options.audience, io);
+    if (options.json) return printJson(io, payload);
+    printLines(io, [
+      `verified: order ${payload.order.number} (${payload.order.id}) revision ${payload.order.revision}`,
+      `  content hash ${payload.order.contentHash}`,
+      `  for work center ${payload.aud}, issued ${new Date(payload.iat * 1000).toISOString()}, expires ${new Date(payload.exp * 1000).toISOString()}, jti ${payload.jti}`,
+      ...payload.signatures.map((signature) => `  signed by ${signature.signer} (${signature.action}: ${signature.meaning}) at ${signature.signedAt}`),
+    ]);
+  });
+
   withJsonOption(
     order
       .command('edit')
