@@ -36,6 +36,8 @@ export const AUDIT_KINDS = [
   'key.create',
   'key.rotate',
   'key.revoke',
+  // The keyring's key-encryption key replaced and every wrapped key re-wrapped with it (issue 5 point 4).
+  'key.rotate-kek',
   'order.read-jws',
   'order.jws-refused',
 ] as const;
