@@ -1,3 +1,4 @@
 export * from './order-queries.js';
 export * from './order-service.js';
 export * from './order-signing.js';
+export * from './order-secrets.js';

@@ -1,8 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Resource } from '../access/index.js';
-import { ForgelineError, type OrderContent, type OrderState } from '../domain/index.js';
+import { ForgelineError, type CONFIDENTIAL_FIELDS, type OrderContent, type OrderState } from '../domain/index.js';
 import type { Database, OrderRow } from '../store/index.js';
 import { pathIds } from './order-rows.js';
+import { OrderSecrets } from './order-secrets.js';
 
 /** An order as the policy and the service need it: the row, where it sits in the plant, who wrote it. */
 export interface OrderContext {
@@ -27,13 +28,23 @@ export function orderResource(context: OrderContext): Resource {
   return { kind: 'order', scopePath: context.scopePath, state: context.row.state as OrderState, authorIds: context.authorIds };
 }
 
-/** Reads a revision's full content (public and confidential parts). */
-export async function loadContent(db: Kysely<Database> | Transaction<Database>, orderId: string, revision: number): Promise<OrderContent> {
+/** Reads a revision's full content: the public part and the confidential fields, decrypted. */
+export async function loadContent(db: Kysely<Database> | Transaction<Database>, orderId: string, revision: number, secrets: OrderSecrets): Promise<OrderContent> {
   const row = await db
     .selectFrom('order_revisions')
     .select(['content', 'confidential'])
     .where('order_id', '=', orderId)
     .where('revision', '=', revision)
     .executeTakeFirstOrThrow();
-  return { ...JSON.parse(row.content), ...JSON.parse(row.confidential) } as OrderContent;
+  const confidential = secrets.open(OrderSecrets.isSealed(row.confidential) ? await secrets.dataKey(db, orderId) : null, orderId, revision, row.confidential);
+  return { ...JSON.parse(row.content), ...confidential } as OrderContent;
 }
+
+/** Reads a revision's public content only (routing, materials, …): nothing is decrypted. */
+export async function loadPublicContent(db: Kysely<Database> | Transaction<Database>, orderId: string, revision: number): Promise<PublicOrderContent> {
+  const row = await db.selectFrom('order_revisions').select('content').where('order_id', '=', orderId).where('revision', '=', revision).executeTakeFirstOrThrow();
+  return JSON.parse(row.content) as PublicOrderContent;
+}
+
+/** A revision's content without its confidential fields. */
+export type PublicOrderContent = Omit<OrderContent, (typeof CONFIDENTIAL_FIELDS)[number]>;

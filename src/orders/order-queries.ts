@@ -15,7 +15,8 @@ import {
   type OrderRevisionRecord,
 } from '../domain/index.js';
 import type { OrderRow, Store } from '../store/index.js';
-import { loadContent, loadOrderContext, orderResource } from './order-context.js';
+import { loadContent, loadOrderContext, loadPublicContent, orderResource } from './order-context.js';
+import type { OrderSecrets } from './order-secrets.js';
 import { pathIds, publicContent, toOrderRecord } from './order-rows.js';
 import { isJwsRefusal, storedJws, verifyStoredJws, type OrderSigner } from './order-signing.js';
 
@@ -95,7 +96,7 @@ export interface GetOrderOptions {
 export class OrderQueries {
   private readonly audit: AuditTrail;
 
-  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly signer?: OrderSigner }) {
+  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly secrets: OrderSecrets; readonly signer?: OrderSigner }) {
     this.audit = new AuditTrail(deps);
   }
 
@@ -118,11 +119,18 @@ export class OrderQueries {
         await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { reason } });
         throw new ForgelineError(decision.allowed ? 'forbidden' : decision.code, decision.allowed ? reason : 'your role may not see this order\'s recipe and customer');
       }
-      if (options.audit !== false) {
-        await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'ok', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { fields: [...fields] } });
-      }
     }
-    return this.detail(id, { confidentialFields: fields, row: context.row });
+    // Decrypt first: a read the keyring refuses (a wrong or missing key, a changed ciphertext) is audited as refused.
+    const detail = await this.detail(id, { confidentialFields: fields, row: context.row }).catch(async (error: unknown) => {
+      if (fields.length > 0 && error instanceof ForgelineError && (error.code === 'decryption-failed' || error.code === 'keyring-unavailable')) {
+        await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { reason: error.message, code: error.code } });
+      }
+      throw error;
+    });
+    if (fields.length > 0 && options.audit !== false) {
+      await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'ok', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { fields: [...fields] } });
+    }
+    return detail;
   }
 
   /**
@@ -172,7 +180,8 @@ export class OrderQueries {
     const fields = options.confidentialFields ?? [];
     const row = options.row ?? (await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     const [content, signatures, progress] = await Promise.all([
-      loadContent(db, id, row.revision),
+      // The confidential fields are decrypted only when they are shown.
+      fields.length > 0 ? loadContent(db, id, row.revision, this.deps.secrets) : loadPublicContent(db, id, row.revision) as Promise<OrderContent>,
       db
         .selectFrom('order_signatures')
         .innerJoin('users', 'users.id', 'order_signatures.signer_id')

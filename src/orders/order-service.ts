@@ -24,8 +24,9 @@ import {
   type OrderState,
   type SignedCommand,
 } from '../domain/index.js';
-import { isUniqueViolation, withWriteTransaction, type Database, type OrderRow, type Store } from '../store/index.js';
-import { loadContent, loadOrderContext, orderResource, type OrderContext } from './order-context.js';
+import { isUniqueViolation, withWriteTransaction, type Database, type OrderDataKeysTable, type OrderRow, type Store } from '../store/index.js';
+import { loadContent, loadOrderContext, loadPublicContent, orderResource, type OrderContext } from './order-context.js';
+import type { OrderSecrets } from './order-secrets.js';
 import { draftDetail, pathIds } from './order-rows.js';
 import { OrderQueries } from './order-queries.js';
 import { isJwsRefusal, signRelease, storedJws, verifyStoredJws, type IssuedJws, type OrderSigner } from './order-signing.js';
@@ -38,6 +39,8 @@ export interface OrderServiceDeps {
   readonly policy?: { current(): Promise<SitePolicy> };
   /** Signs released revisions as JWS and verifies them before dispatch; without it releases are unsigned (tools that never release). */
   readonly signer?: OrderSigner;
+  /** The data keys that encrypt confidential fields at rest. */
+  readonly secrets: OrderSecrets;
 }
 
 const editRequestSchema = orderEditSchema.extend({ version: z.number().int().min(1) });
@@ -116,11 +119,13 @@ export class OrderService {
       created_by: actor.subject.userId, created_at: now, updated_at: now, good_quantity: '0', scrap_quantity: '0', unit: content.quantity.unit,
     };
     const id = row.id;
+    const dataKey = await this.deps.secrets.newDataKey(id, now);
     try {
       await withWriteTransaction(this.deps.store, async (trx) => {
         // A taken number fails the insert on its unique index (mapped to `conflict` below).
         await trx.insertInto('orders').values(row).execute();
-        await this.insertRevision(trx, id, 1, content, hash, actor, now);
+        await trx.insertInto('order_data_keys').values(dataKey.row).execute();
+        await this.insertRevision(trx, id, 1, content, hash, actor, now, dataKey.key);
         if (idempotencyKey) {
           await trx.insertInto('idempotency_keys').values({ user_id: actor.subject.userId, key: idempotencyKey, request_hash: requestHash, order_id: id, created_at: now }).execute();
         }
@@ -152,12 +157,26 @@ export class OrderService {
     return this.queries.get(actor, row.order_id, { audit: false });
   }
 
-  private async insertRevision(trx: Transaction<Database>, orderId: string, revision: number, content: OrderContent, hash: string, actor: Actor, now: string): Promise<void> {
+  /** Writes a revision: the public part as JSON, the confidential fields sealed with the order's data key. */
+  private async insertRevision(trx: Transaction<Database>, orderId: string, revision: number, content: OrderContent, hash: string, actor: Actor, now: string, dataKey: Buffer): Promise<void> {
     const { publicPart, confidentialPart } = splitConfidential(content);
+    const confidential = this.deps.secrets.seal(dataKey, orderId, revision, confidentialPart);
     await trx
       .insertInto('order_revisions')
-      .values({ order_id: orderId, revision, content_hash: hash, content: JSON.stringify(publicPart), confidential: JSON.stringify(confidentialPart), created_by: actor.subject.userId, created_at: now })
+      .values({ order_id: orderId, revision, content_hash: hash, content: JSON.stringify(publicPart), confidential, created_by: actor.subject.userId, created_at: now })
       .execute();
+  }
+
+  /**
+   * The data key an order's next revision is sealed with, unwrapped before the transaction (the
+   * keyring may be an external command). An order written before encryption gets one now; its
+   * row is returned to be inserted with the revision.
+   */
+  private async revisionKey(orderId: string, now: string): Promise<{ key: Buffer; newRow: OrderDataKeysTable | null }> {
+    const existing = await this.deps.secrets.dataKey(this.deps.store.db, orderId);
+    if (existing !== null) return { key: existing, newRow: null };
+    const made = await this.deps.secrets.newDataKey(orderId, now);
+    return { key: made.key, newRow: made.row };
   }
 
   /**
@@ -178,7 +197,7 @@ export class OrderService {
     const { version, ...changes } = parseOrThrow(editRequestSchema, input, 'order edit');
     const context = await this.loadVisible(actor, id, 'order.edit');
     await this.authorize(actor, 'order.edit', orderResource(context), 'order.edit', id);
-    const current = await loadContent(this.deps.store.db, id, context.row.revision);
+    const current = await loadContent(this.deps.store.db, id, context.row.revision, this.deps.secrets);
     const content = parseOrThrow(orderContentSchema, { ...current, ...changes }, 'order');
     let siteId = context.row.site_id;
     if (content.workCenterId !== current.workCenterId || content.item.code !== current.item.code || content.item.revision !== current.item.revision || 'materials' in changes) {
@@ -188,10 +207,12 @@ export class OrderService {
       siteId = moved.siteId;
     }
     const hash = contentHash(content);
+    const sealing = await this.revisionKey(id, this.deps.clock.now().toISOString());
     await this.change(actor, context, 'edit', version, async (trx, now) => {
       if (hash === context.row.content_hash) return { detail: { unchanged: true } };
       const revision = context.row.revision + 1;
-      await this.insertRevision(trx, id, revision, content, hash, actor, now);
+      if (sealing.newRow !== null) await trx.insertInto('order_data_keys').values(sealing.newRow).execute();
+      await this.insertRevision(trx, id, revision, content, hash, actor, now, sealing.key);
       return {
         set: { revision, content_hash: hash, site_id: siteId, work_center_id: content.workCenterId, priority: content.priority, due_end: content.dueWindow.end, unit: content.quantity.unit },
         hashAfter: hash,
@@ -212,6 +233,8 @@ export class OrderService {
     const signature = await this.checkSignature(actor, context, command, request);
     // Unwrapping the key may call out (an external KMS): before the transaction, whose batch-mates wait for it.
     const signingKey = command === 'release' && this.deps.signer !== undefined ? await this.deps.signer.activeKey() : undefined;
+    // The JWS carries the recipe: unwrap the order's data key now, not inside the shared transaction.
+    if (signingKey !== undefined) await this.deps.secrets.dataKey(this.deps.store.db, id);
     try {
       await this.change(actor, context, command, request.version, async (trx, now, to) => {
         if (signature !== null) await this.sign(trx, actor, context, signature, now);
@@ -219,7 +242,7 @@ export class OrderService {
         let jws: IssuedJws | undefined;
         if (signingKey !== undefined && this.deps.signer !== undefined) {
           const row = await trx.selectFrom('orders').selectAll().where('id', '=', context.row.id).executeTakeFirstOrThrow();
-          jws = await signRelease(trx, row, signingKey, this.deps.signer.issuer, now);
+          jws = await signRelease(trx, row, signingKey, this.deps.signer.issuer, now, this.deps.secrets);
         }
         const detail = {
           ...effects.detail,
@@ -307,7 +330,7 @@ export class OrderService {
         return { set: { held_from: null }, detail: { ...detail, resumedTo: to } };
       case 'progress': {
         if (!('operationSeq' in request)) return { detail };
-        const content = await loadContent(trx, row.id, row.revision);
+        const content = await loadPublicContent(trx, row.id, row.revision);
         if (!content.operations.some((operation) => operation.seq === request.operationSeq)) {
           throw new ForgelineError('validation-failed', `operation ${request.operationSeq} is not in the routing`, { problems: [{ path: 'operationSeq', message: 'not in the routing' }] });
         }

@@ -11,6 +11,7 @@ import { ForgelineError } from '../domain/index.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, OrderRow } from '../store/index.js';
 import { loadContent } from './order-context.js';
+import type { OrderSecrets } from './order-secrets.js';
 
 /** How long a released order's JWS is valid for devices to accept it. */
 export const ORDER_JWS_VALIDITY_DAYS = 30;
@@ -36,8 +37,8 @@ export interface IssuedJws {
  * and stores the JWS with it. The payload carries the whole revision, confidential fields
  * included: the machine needs the recipe, and the content hash covers it all.
  */
-export async function signRelease(trx: Transaction<Database>, row: OrderRow, key: OrderSigningKey, issuer: string, now: string): Promise<IssuedJws> {
-  const content = await loadContent(trx, row.id, row.revision);
+export async function signRelease(trx: Transaction<Database>, row: OrderRow, key: OrderSigningKey, issuer: string, now: string, secrets: OrderSecrets): Promise<IssuedJws> {
+  const content = await loadContent(trx, row.id, row.revision, secrets);
   const signatures = await trx
     .selectFrom('order_signatures')
     .innerJoin('users', 'users.id', 'order_signatures.signer_id')

@@ -3,7 +3,7 @@ import { AuditLog, AuditQueries, ephemeralAuditIdentity, parseWitnessKey, type A
 import { ForgelineError } from '../domain/index.js';
 import type { Keyring } from '../crypto/index.js';
 import { ephemeralKeyring, SigningKeyService } from '../keys/index.js';
-import { OrderService, type OrderSigner } from '../orders/index.js';
+import { OrderSecrets, OrderService, type OrderSigner } from '../orders/index.js';
 import { ItemService, PlantService } from '../plant/index.js';
 import type { Store } from '../store/index.js';
 
@@ -71,7 +71,7 @@ export function createServices(options: ServiceOptions): Services {
     apiTokens: new ApiTokenService(deps),
     plant: new PlantService(deps),
     items: new ItemService(deps),
-    orders: new OrderService({ ...deps, policy, signer }),
+    orders: new OrderService({ ...deps, policy, signer, secrets: new OrderSecrets(keyring) }),
     audit: new AuditQueries(deps),
     auditLog: new AuditLog({ ...deps, identity: auditIdentity }),
     signingKeys,
