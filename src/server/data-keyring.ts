@@ -8,8 +8,10 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
-  commandKeyring, createFileKeyring, createPassphraseKeyring, KEYRING_FILE, openFileKeyring, openPassphraseKeyring, PASSPHRASE_KEYRING_FILE, type Keyring,
+  commandKeyring, createFileKeyring, createPassphraseKeyring, KEYRING_FILE, openFileKeyring, openPassphraseKeyring, PASSPHRASE_KEYRING_FILE, retireFileKeyringKek,
+  rotateFileKeyring, type Keyring,
 } from '../crypto/index.js';
+import type { KeyringFileRotation } from '../keys/index.js';
 import { ForgelineError } from '../domain/index.js';
 
 /** How the manifest names the keyring. */
@@ -92,4 +94,18 @@ export async function loadDataKeyring(dataDir: string, manifestPath: string, man
   await writeFile(next, `${JSON.stringify({ ...current, keyring: made.manifest }, null, 2)}\n`, { mode: 0o600 });
   await rename(next, manifestPath);
   return made.keyring;
+}
+
+/** The rotation of a data folder's keyring file, for `keys rotate-kek`; undefined for passphrase and command keyrings. */
+export function keyringFileRotation(dataDir: string, manifest: { readonly keyring?: KeyringManifest | undefined }): KeyringFileRotation | undefined {
+  const keyring = manifest.keyring ?? { kind: 'file', file: KEYRING_FILE };
+  if (keyring.kind !== 'file') return undefined;
+  const path = join(dataDir, keyring.file);
+  return {
+    rotate: () => rotateFileKeyring(path),
+    retire: async (kekId) => {
+      await retireFileKeyringKek(path, kekId);
+      return openFileKeyring(path);
+    },
+  };
 }

@@ -12,7 +12,7 @@ function presentKey(key: SigningKeyView) {
 
 /** The order-signing keys (issue 5 point 3): the public JWKS, the key list, rotation and revocation. */
 export function keyRoutes(services: Services): RouteSpec[] {
-  const { signingKeys } = services;
+  const { signingKeys, kekRotation } = services;
   return [
     {
       method: 'GET', url: '/api/v1/keys', tag: 'keys', authenticated: true,
@@ -35,6 +35,11 @@ export function keyRoutes(services: Services): RouteSpec[] {
         const { active, retired } = await signingKeys.rotate(actor);
         return { active: presentKey(active), retired };
       },
+    },
+    {
+      method: 'POST', url: '/api/v1/keys/rotate-kek', tag: 'keys', authenticated: true, personOnly: true,
+      summary: 'Replace the keyring\'s key-encryption key while serving (admin): every data key and signing key is re-wrapped, then the old KEK is removed',
+      handler: async ({ actor }) => kekRotation.rotate(actor),
     },
     {
       method: 'POST', url: '/api/v1/keys/:kid/revoke', tag: 'keys', authenticated: true, personOnly: true, body: revokeKeyRequestSchema,

@@ -2,7 +2,7 @@ import { AccountGuard, ApiTokenService, LoginThrottle, MfaService, SessionDirect
 import { AuditLog, AuditQueries, ephemeralAuditIdentity, parseWitnessKey, type AuditLogIdentity, type Clock, type NoteVerifier } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
 import type { Keyring } from '../crypto/index.js';
-import { ephemeralKeyring, SigningKeyService } from '../keys/index.js';
+import { ephemeralKeyring, KekRotation, SigningKeyService, SwappableKeyring, type KeyringFileRotation } from '../keys/index.js';
 import { OrderSecrets, OrderService, type OrderSigner } from '../orders/index.js';
 import { ItemService, PlantService } from '../plant/index.js';
 import type { Store } from '../store/index.js';
@@ -27,8 +27,10 @@ export interface Services {
   readonly auditLog: AuditLog;
   /** The order-signing keys: rotated, revoked, listed as the JWKS. */
   readonly signingKeys: SigningKeyService;
-  /** The keyring wrapping data keys and private keys. */
-  readonly keyring: Keyring;
+  /** The keyring wrapping data keys and private keys (its KEKs replaced by rotation while running). */
+  readonly keyring: SwappableKeyring;
+  /** `keys rotate-kek`: a new key-encryption key, and every wrapped key re-wrapped with it. */
+  readonly kekRotation: KekRotation;
   /** The witnesses whose cosignatures the log accepts; empty: any well-formed cosignature is kept. */
   readonly acceptedWitnesses: readonly NoteVerifier[];
 }
@@ -43,6 +45,8 @@ export interface ServiceOptions {
   readonly witnessKeys?: readonly string[];
   /** The data folder's keyring; a throw-away one in memory when absent (tests, tools that never sign). */
   readonly keyring?: Keyring;
+  /** How the keyring file makes a new KEK and drops an old one (file keyrings only; others cannot rotate online). */
+  readonly keyringFile?: KeyringFileRotation;
   /** The JWS `iss` of released orders: this installation's name (its audit origin). */
   readonly issuer?: string;
 }
@@ -54,7 +58,7 @@ export function createServices(options: ServiceOptions): Services {
   const throttle = new LoginThrottle(deps);
   const guard = new AccountGuard({ ...deps, throttle, policy });
   const auditIdentity = options.auditIdentity ?? ephemeralAuditIdentity();
-  const keyring = options.keyring ?? ephemeralKeyring();
+  const keyring = new SwappableKeyring(options.keyring ?? ephemeralKeyring());
   const signingKeys = new SigningKeyService({ ...deps, keyring });
   const signer: OrderSigner = {
     issuer: options.issuer ?? auditIdentity.origin,
@@ -76,6 +80,7 @@ export function createServices(options: ServiceOptions): Services {
     auditLog: new AuditLog({ ...deps, identity: auditIdentity }),
     signingKeys,
     keyring,
+    kekRotation: new KekRotation({ ...deps, keyring, file: options.keyringFile }),
     acceptedWitnesses: (options.witnessKeys ?? []).map((line) => {
       const witness = parseWitnessKey(line);
       if (!witness.ok) throw new ForgelineError('validation-failed', `not a witness key: ${witness.error.message}`);

@@ -55,6 +55,15 @@ export function registerKeyCommands(program: Command, context: CliContext): void
       io.out(`new active signing key ${result.active.kid}${result.retired ? `; ${result.retired} retired (it still verifies what it signed)` : ''}`);
     });
 
+  withJsonOption(keys.command('rotate-kek').description('replace the keyring\'s key-encryption key while the server runs: every wrapped key is re-wrapped, then the old KEK is removed'))
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { api } = await context.connect(command);
+      const result = await api.post<{ from: string; to: string; dataKeys: number; signingKeys: number; retired: boolean }>('/api/v1/keys/rotate-kek');
+      if (options.json) return printJson(io, result);
+      io.out(`key-encryption key ${result.from} replaced by ${result.to}: ${result.dataKeys} order data keys and ${result.signingKeys} signing keys re-wrapped; ` +
+        (result.retired ? `${result.from} removed from the keyring` : `${result.from} kept (keys still wrapped with it)`));
+    });
+
   withJsonOption(
     keys.command('revoke')
       .description('mark a signing key compromised from a time on: whatever it signed then or later is refused everywhere')

@@ -1,0 +1,146 @@
+/**
+ * Replacing the keyring's key-encryption key while the server runs (issue 5 point 4,
+ * `forgeline keys rotate-kek`): a new KEK becomes active, every data key and signing key still
+ * wrapped by another KEK is re-wrapped with it in small batches (nothing is decrypted but the
+ * keys themselves, and orders stay readable throughout), and the old KEK is then removed from
+ * the keyring file, so a copy of the old file no longer opens anything. Audited.
+ */
+import { auditActorOf, can, type Actor } from '../access/index.js';
+import { AuditTrail, type Clock } from '../audit/index.js';
+import type { Keyring, WrappedKey } from '../crypto/index.js';
+import { ForgelineError } from '../domain/index.js';
+import { withWriteTransaction, type Store } from '../store/index.js';
+
+/** A keyring whose key-encryption keys can be replaced under the services that hold it. */
+export class SwappableKeyring implements Keyring {
+  #current: Keyring;
+
+  constructor(initial: Keyring) {
+    this.#current = initial;
+  }
+
+  get kind(): Keyring['kind'] {
+    return this.#current.kind;
+  }
+
+  get activeKekId(): string {
+    return this.#current.activeKekId;
+  }
+
+  wrap(secret: Uint8Array): Promise<WrappedKey> {
+    return this.#current.wrap(secret);
+  }
+
+  unwrap(key: WrappedKey): Promise<Buffer> {
+    return this.#current.unwrap(key);
+  }
+
+  /** From now on, wrap and unwrap with `next`. */
+  replace(next: Keyring): void {
+    this.#current = next;
+  }
+}
+
+/** How the keyring on disk is rotated: only a file keyring can make a new KEK by itself. */
+export interface KeyringFileRotation {
+  /** Adds a new active KEK to the file; answers the keyring with both, and the old KEK's id. */
+  rotate(): Promise<{ keyring: Keyring; previousKekId: string }>;
+  /** Removes a KEK nothing is wrapped with any more; answers the keyring as the file now holds it. */
+  retire(kekId: string): Promise<Keyring>;
+}
+
+/** What one rotation did. */
+export interface KekRotationResult {
+  readonly from: string;
+  readonly to: string;
+  readonly dataKeys: number;
+  readonly signingKeys: number;
+  readonly retired: boolean;
+}
+
+/** Keys re-wrapped per write transaction: short transactions, so order changes go on meanwhile. */
+const REWRAP_BATCH = 500;
+
+/** Rotates the keyring's KEK and re-wraps every key with the new one. */
+export class KekRotation {
+  readonly #audit: AuditTrail;
+  #running = false;
+
+  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly keyring: SwappableKeyring; readonly file?: KeyringFileRotation | undefined }) {
+    this.#audit = new AuditTrail(deps);
+  }
+
+  async rotate(actor: Actor): Promise<KekRotationResult> {
+    const decision = can(actor.subject, 'key.manage', { kind: 'system' });
+    const refusal = !decision.allowed
+      ? new ForgelineError(decision.code, decision.reason)
+      : this.deps.file === undefined
+        ? new ForgelineError('validation-failed', `the ${this.deps.keyring.kind} keyring cannot make a new key-encryption key by itself: see "Keys" in the operator guide`)
+        : this.#running ? new ForgelineError('conflict', 'a key-encryption key rotation is already running') : null;
+    if (refusal !== null) {
+      await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'denied', actor: auditActorOf(actor), detail: { reason: refusal.message } });
+      throw refusal;
+    }
+    const file = this.deps.file as KeyringFileRotation;
+    this.#running = true;
+    try {
+      const { keyring, previousKekId } = await file.rotate();
+      this.deps.keyring.replace(keyring);
+      const to = keyring.activeKekId;
+      const dataKeys = await this.#rewrapDataKeys(to);
+      const signingKeys = await this.#rewrapSigningKeys(to);
+      // Only once nothing is wrapped with the old KEK any more: a key wrapped with it would be lost.
+      const left = await this.#wrappedWith(previousKekId);
+      const retired = left === 0;
+      if (retired) this.deps.keyring.replace(await file.retire(previousKekId));
+      await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: previousKekId, to, dataKeys, signingKeys, retired } });
+      return { from: previousKekId, to, dataKeys, signingKeys, retired };
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #rewrapDataKeys(to: string): Promise<number> {
+    const db = this.deps.store.db;
+    let count = 0;
+    for (;;) {
+      const rows = await db.selectFrom('order_data_keys').select(['order_id', 'kek_id', 'wrapped_key']).where('kek_id', '!=', to).orderBy('order_id').limit(REWRAP_BATCH).execute();
+      if (rows.length === 0) return count;
+      // Unwrapping may call out; done before the write transaction, which only swaps the values.
+      const rewrapped = await Promise.all(rows.map(async (row) => ({ row, next: await this.deps.keyring.wrap(await this.deps.keyring.unwrap({ kekId: row.kek_id, wrapped: row.wrapped_key })) })));
+      const updated = await withWriteTransaction(this.deps.store, async (trx) => {
+        let changed = 0;
+        for (const { row, next } of rewrapped) {
+          // Guarded: a row changed meanwhile (another instance rotating) is left as it is.
+          const result = await trx.updateTable('order_data_keys').set({ kek_id: next.kekId, wrapped_key: next.wrapped })
+            .where('order_id', '=', row.order_id).where('wrapped_key', '=', row.wrapped_key).executeTakeFirst();
+          changed += Number(result.numUpdatedRows);
+        }
+        return changed;
+      });
+      count += updated;
+      if (updated === 0) return count;
+    }
+  }
+
+  async #rewrapSigningKeys(to: string): Promise<number> {
+    const rows = await this.deps.store.db.selectFrom('signing_keys').select(['kid', 'kek_id', 'private_key_wrapped']).where('kek_id', '!=', to).execute();
+    const rewrapped = await Promise.all(rows.map(async (row) => ({ row, next: await this.deps.keyring.wrap(await this.deps.keyring.unwrap({ kekId: row.kek_id, wrapped: row.private_key_wrapped })) })));
+    await withWriteTransaction(this.deps.store, async (trx) => {
+      for (const { row, next } of rewrapped) {
+        await trx.updateTable('signing_keys').set({ kek_id: next.kekId, private_key_wrapped: next.wrapped })
+          .where('kid', '=', row.kid).where('private_key_wrapped', '=', row.private_key_wrapped).execute();
+      }
+    });
+    return rows.length;
+  }
+
+  async #wrappedWith(kekId: string): Promise<number> {
+    const db = this.deps.store.db;
+    const [data, signing] = await Promise.all([
+      db.selectFrom('order_data_keys').select((eb) => eb.fn.countAll<number | string>().as('n')).where('kek_id', '=', kekId).executeTakeFirstOrThrow(),
+      db.selectFrom('signing_keys').select((eb) => eb.fn.countAll<number | string>().as('n')).where('kek_id', '=', kekId).executeTakeFirstOrThrow(),
+    ]);
+    return Number(data.n) + Number(signing.n);
+  }
+}
