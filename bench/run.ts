@@ -11,6 +11,7 @@ import { probePostgres, redactUrl } from './bench-stores.js';
 import { httpsSection } from './https-bench.js';
 import { driftSection, limitsSection, type MeasuredLimits, type PostgresAvailability } from './limits-section.js';
 import { listSection } from './list-bench.js';
+import { orderCryptoSection } from './order-crypto-bench.js';
 import { renderSection, reportJson, section, type Section } from './report.js';
 import { serviceSection } from './service-section.js';
 import { msBetween, now } from './timing.js';
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
   if (config.sections.includes('limits') && config.sections.length > 1) await run('drift check', '5. Commit limits again at the end', () => driftSection(config, postgres, limits));
   // After the drift check: this section measures its own limits beside its figures, not section 1's.
   if (config.sections.includes('audit')) await run('audit log', '6. Audit log', () => auditSection(config, postgres, audit));
+  if (config.sections.includes('crypto')) await run('signed and encrypted orders', '7. Signed and encrypted orders', () => orderCryptoSection(config));
 
   const cpuList = cpus();
   const json = reportJson(sections, {
