@@ -10,6 +10,7 @@ import { registerPolicyCommands } from './commands/policy-commands.js';
 import { registerServerCommands } from './commands/server-commands.js';
 import { registerSessionCommands } from './commands/session-commands.js';
 import { registerSessionListCommands } from './commands/session-list-commands.js';
+import { registerTlsCommands } from './commands/tls-commands.js';
 import { registerTokenCommands } from './commands/token-commands.js';
 import { registerKeyCommands } from './commands/key-commands.js';
 import { registerUserCommands } from './commands/user-commands.js';
@@ -34,6 +35,7 @@ export function buildProgram(context: CliContext): Command {
     .option('--ca <file>', 'trust this PEM certificate authority (env FORGELINE_CA; default: <data>/tls/ca.pem when present)');
 
   registerServerCommands(program, context);
+  registerTlsCommands(program, context);
   registerDemoCommand(program, context);
   registerSessionCommands(program, context);
   registerMfaCommands(program, context);

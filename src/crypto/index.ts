@@ -11,6 +11,15 @@ export {
   type ServerCertificate,
   type ServerCertificateOptions,
 } from './tls-certificates.js';
+export {
+  SERVER_CERTIFICATE_PROBLEMS,
+  checkServerCertificate,
+  parseCertificateChain,
+  summarizeCertificate,
+  type CertificateSummary,
+  type ServerCertificateCheck,
+  type ServerCertificateProblem,
+} from './server-certificate-check.js';
 export * from './merkle.js';
 export * from './order-jws.js';
 export * from './keyring.js';

@@ -14,6 +14,7 @@ import { handleError, PROBLEM_JSON, toProblem } from './problem.js';
 import { registerRoutes, type RouteSpec } from './route.js';
 import type { Services } from './services.js';
 import { sessionRoutes } from './session-routes.js';
+import { tlsServerOptions, type TlsMinVersion } from './tls-options.js';
 import { tokenRoutes } from './token-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { witnessRoutes } from './witness-routes.js';
@@ -24,8 +25,8 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Options of {@link buildApp}. */
 export interface AppOptions {
   readonly services: Services;
-  /** TLS key and certificate chain; absent only with the explicit plain-HTTP flag (and in in-process tests). */
-  readonly https?: { readonly key: string; readonly cert: string } | undefined;
+  /** TLS key, certificate chain, the CA whose client certificates are asked for, and the lowest TLS version (default 1.3); absent only with the explicit plain-HTTP flag (and in in-process tests). */
+  readonly https?: { readonly key: string; readonly cert: string; readonly ca?: string | undefined; readonly minVersion?: TlsMinVersion | undefined } | undefined;
   readonly logger?: Logger | false;
   readonly version?: string;
   /** Rate limits per source address; unset fields keep the defaults (600 a minute, 20 sign-ins, 30 failed tokens), 0 turns one off. */
@@ -44,7 +45,7 @@ export function apiRoutes(services: Services): RouteSpec[] {
 /** Builds the Fastify application: the HTTP edge of Forgeline. */
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
-    ...(options.https ? { https: { ...options.https, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(options.https ? { https: tlsServerOptions(options.https) } : {}),
     loggerInstance: options.logger || undefined,
     logger: options.logger ? undefined : false,
     bodyLimit: BODY_LIMIT_BYTES,

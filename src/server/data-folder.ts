@@ -18,7 +18,14 @@ const manifestSchema = z.strictObject({
   format: z.literal(1),
   createdAt: z.string(),
   database: z.union([z.strictObject({ kind: z.literal('sqlite'), file: z.string() }), z.strictObject({ kind: z.literal('postgres') })]),
-  tls: z.strictObject({ ca: z.string(), caKey: z.string(), cert: z.string(), key: z.string() }),
+  tls: z.strictObject({
+    ca: z.string(),
+    caKey: z.string(),
+    cert: z.string(),
+    key: z.string(),
+    /** A server certificate and key the operator imported (`forgeline tls import`): served instead of `cert` and `key`. */
+    operator: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
+  }),
   /** The audit log's checkpoint origin and signing key (absent in folders made before the audit log). */
   audit: z.strictObject({ origin: z.string(), signingKey: z.string() }).optional(),
   /** Where the key-encryption key lives (absent in folders made before the keyring: a file keyring is made on first load). */

@@ -1,14 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { AuditLookupFiller, CheckpointScheduler, DEFAULT_CHECKPOINT_POLICY, systemClock, type CheckpointPolicy } from '../audit/index.js';
 import { loadAuditIdentity } from './audit-identity.js';
-import { loadDataKeyring } from './data-keyring.js';
+import { keyringFileRotation, loadDataKeyring } from './data-keyring.js';
 import { catchUpAuditLookup, openDatabase } from '../store/index.js';
 import { buildApp } from './app.js';
 import type { RateLimitSettings } from './http-edge.js';
 import { DATA_MANIFEST, readManifest, storeOptionsFor } from './data-folder.js';
 import { createServices } from './services.js';
+import { loadServerTls } from './server-tls.js';
+import type { TlsMinVersion } from './tls-options.js';
 
 /** Options of {@link serveForgeline}. */
 export interface ServeOptions {
@@ -28,6 +29,8 @@ export interface ServeOptions {
   readonly rateLimits?: Partial<RateLimitSettings> | undefined;
   /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the client; default none. */
   readonly trustProxy?: readonly string[] | undefined;
+  /** The lowest TLS version accepted: '1.3' (default) or, asked for explicitly, '1.2' (ECDHE with AEAD suites only). */
+  readonly tlsMinVersion?: TlsMinVersion | undefined;
 }
 
 /** A running server. */
@@ -41,13 +44,15 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
   const manifest = await readManifest(options.dataDir);
   const store = await openDatabase(storeOptionsFor(options.dataDir, manifest, options.databaseUrl));
   try {
-    const https = options.insecureHttp
-      ? undefined
-      : { key: await readFile(join(options.dataDir, manifest.tls.key), 'utf8'), cert: await readFile(join(options.dataDir, manifest.tls.cert), 'utf8') };
+    const tls = options.insecureHttp ? undefined : await loadServerTls(options.dataDir, manifest, systemClock.now());
+    const https = tls && { key: tls.key, cert: tls.cert, ca: tls.ca, minVersion: options.tlsMinVersion ?? '1.3' };
     const logger = options.log === false ? false : pino({ level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] });
+    if (logger && tls?.warning) logger.warn(`server certificate: ${tls.warning}; clients will refuse it: import a new one with forgeline tls import`);
+    if (logger && https?.minVersion === '1.2') logger.warn('TLS 1.2 is enabled (tlsMinVersion 1.2), with ECDHE and AEAD cipher suites only; TLS 1.3 stays preferred');
     const auditIdentity = await loadAuditIdentity(options.dataDir, manifest);
     const keyring = await loadDataKeyring(options.dataDir, join(options.dataDir, DATA_MANIFEST), manifest);
-    const services = createServices({ store, clock: systemClock, auditIdentity, witnessKeys: options.witnessKeys ?? [], keyring });
+    const keyringFile = keyringFileRotation(options.dataDir, await readManifest(options.dataDir));
+    const services = createServices({ store, clock: systemClock, auditIdentity, witnessKeys: options.witnessKeys ?? [], keyring, ...(keyringFile === undefined ? {} : { keyringFile }) });
     const app = buildApp({ services, https, logger, rateLimits: options.rateLimits, trustProxy: options.trustProxy });
     // A refusal to sign means the stored log was changed behind the server's back: say so loudly.
     const scheduler = new CheckpointScheduler(services.auditLog, options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY, (error) => {

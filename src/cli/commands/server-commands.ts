@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import type { TlsMinVersion } from '../../server/index.js';
 import type { CliContext } from '../cli-context.js';
+import { usageError } from '../cli-error.js';
 import { parseInteger } from '../option-parsers.js';
 import { waitForStopSignal } from '../stop-signal.js';
 
@@ -24,6 +26,7 @@ interface ServeOptions extends DataOptions {
   readonly rateLimit?: number;
   readonly signInLimit?: number;
   readonly trustProxy?: string[];
+  readonly tlsMinVersion?: TlsMinVersion;
 }
 
 /** The file whose presence marks an initialized data folder (the server's DATA_MANIFEST). */
@@ -36,6 +39,17 @@ function parseProxy(value: string, all: string[] = []): string[] {
   const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
   if (version === 0 || !prefixOk || extra !== undefined) throw new InvalidArgumentError('must be an IP address or CIDR, e.g. 10.0.0.5 or 10.0.0.0/24');
   return [...all, value];
+}
+
+/** `--tls-min-version`: 1.3 (the default) or 1.2; older versions are never offered. */
+function parseTlsMinVersion(value: string): TlsMinVersion {
+  if (value !== '1.2' && value !== '1.3') throw new InvalidArgumentError('must be 1.2 or 1.3');
+  return value;
+}
+
+/** Refuses option combinations that make no sense, before anything is created or started. */
+function checkServeOptions(options: ServeOptions): void {
+  if (options.insecureHttp && options.tlsMinVersion) throw usageError('--tls-min-version applies to HTTPS; it cannot be combined with --insecure-http');
 }
 
 function parsePort(value: string): number {
@@ -68,12 +82,14 @@ export function registerServerCommands(program: Command, context: CliContext): v
   };
 
   const serve = async (options: ServeOptions): Promise<void> => {
+    checkServeOptions(options);
     // Listen for SIGINT/SIGTERM before anything else, so a stop asked for during start-up
     // (or right after the announcement) still closes the server cleanly.
     const stopSignal = waitForStopSignal();
     const { serveForgeline } = await import('../../server/index.js');
     const dataDir = dataDirOf(options);
     if (options.insecureHttp) io.err('warning: serving plain HTTP: passwords and tokens cross the network unencrypted; use only behind a TLS proxy');
+    if (options.tlsMinVersion === '1.2') io.err('warning: TLS 1.2 is enabled (ECDHE with AEAD suites only); clients that can should use TLS 1.3');
     const server = await serveForgeline({
       dataDir,
       host: options.host ?? config.host ?? 'localhost',
@@ -83,6 +99,7 @@ export function registerServerCommands(program: Command, context: CliContext): v
       databaseUrl: options.databaseUrl ?? config.databaseUrl ?? undefined,
       rateLimits: { perSource: options.rateLimit, signIn: options.signInLimit },
       trustProxy: options.trustProxy ?? [],
+      tlsMinVersion: options.tlsMinVersion ?? '1.3',
     });
     io.err(`Forgeline is serving ${server.url} (data ${dataDir}); Ctrl-C to stop`);
     const signal = await stopSignal;
@@ -99,6 +116,7 @@ export function registerServerCommands(program: Command, context: CliContext): v
       .option('--host <host>', 'the address to listen on (env FORGELINE_HOST, default localhost)')
       .option('--port <n>', 'the port to listen on (env FORGELINE_PORT, default 8443)', parsePort)
       .option('--insecure-http', 'serve plain HTTP instead of HTTPS (only behind a TLS-terminating proxy)')
+      .option('--tls-min-version <version>', 'the lowest TLS version accepted: 1.3 (default) or 1.2 for older clients (ECDHE with AEAD suites only)', parseTlsMinVersion)
       .option('--witness <keyline>', 'accept cosignatures only from this witness key (repeatable)', (value: string, all: string[] = []) => [...all, value])
       .option('--rate-limit <n>', 'requests a minute per client address, over the whole API (default 600; 0: no limit)', (value: string) => parseInteger(value, 0))
       .option('--sign-in-limit <n>', 'sign-in and password-change attempts a minute per client address (default 20; 0: no limit)', (value: string) => parseInteger(value, 0))
@@ -113,6 +131,7 @@ export function registerServerCommands(program: Command, context: CliContext): v
   serveOptions(dataOption(program.command('start').description('init the data folder if it has none, then serve (what npm start runs)')))
     .option('--admin-password-file <file>', "on first start, read the admin's password from a file")
     .action(async (options: ServeOptions & InitOptions) => {
+      checkServeOptions(options);
       if (!existsSync(join(dataDirOf(options), MANIFEST_FILE))) await init(options);
       await serve(options);
     });
