@@ -8,7 +8,7 @@ import { createCertificateAuthority, issueServerCertificate, randomToken } from 
 import { ForgelineError } from '../domain/index.js';
 import { openDatabase, type StoreOptions } from '../store/index.js';
 import { createAuditKey } from './audit-identity.js';
-import { createDataKeyring, keyringManifestSchema, type KeyringChoice } from './data-keyring.js';
+import { checkKeyringChoice, createDataKeyring, keyringManifestSchema, type KeyringChoice } from './data-keyring.js';
 import { createServices } from './services.js';
 
 /** The file that marks an initialized data folder and says where its parts are. */
@@ -102,6 +102,7 @@ export async function initDataFolder(options: InitOptions): Promise<InitResult> 
     password = randomToken(18);
     adminPassword = password;
   }
+  await checkKeyringChoice(options.keyring);
   await mkdir(join(dataDir, 'tls'), { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
   const ca = await createCertificateAuthority({ commonName: `Forgeline CA ${hostname()}`.slice(0, 64), validityDays: 3650 });

@@ -47,6 +47,14 @@ export async function keyringPassphrase(env: NodeJS.ProcessEnv = process.env): P
   throw new ForgelineError('keyring-unavailable', 'this data folder\'s keyring is passphrase-protected: set FORGELINE_KEYRING_PASSPHRASE or FORGELINE_KEYRING_PASSPHRASE_FILE');
 }
 
+/** Refuses a keyring choice that cannot work (a command keyring without both commands, a passphrase keyring without a passphrase) before init creates anything. */
+export async function checkKeyringChoice(choice: KeyringChoice = {}, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (choice.kind === 'command' && (!choice.wrapCommand || !choice.unwrapCommand)) {
+    throw new ForgelineError('validation-failed', 'a command keyring needs both --keyring-wrap-command and --keyring-unwrap-command');
+  }
+  if (choice.kind === 'passphrase') await keyringPassphrase(env);
+}
+
 /** Creates the keyring init was asked for; returns it and the manifest part to record. */
 export async function createDataKeyring(dataDir: string, choice: KeyringChoice = {}, env: NodeJS.ProcessEnv = process.env): Promise<{ keyring: Keyring; manifest: KeyringManifest }> {
   switch (choice.kind ?? 'file') {

@@ -16,6 +16,10 @@ interface DataOptions {
 
 interface InitOptions extends DataOptions {
   readonly adminPasswordFile?: string;
+  readonly keyring?: 'file' | 'passphrase' | 'command';
+  readonly keyringWrapCommand?: string;
+  readonly keyringUnwrapCommand?: string;
+  readonly keyringKekId?: string;
 }
 
 interface ServeOptions extends DataOptions {
@@ -31,6 +35,12 @@ interface ServeOptions extends DataOptions {
 
 /** The file whose presence marks an initialized data folder (the server's DATA_MANIFEST). */
 const MANIFEST_FILE = 'forgeline.json';
+
+/** The kind of keyring `init --keyring` makes. */
+function parseKeyringKind(value: string): 'file' | 'passphrase' | 'command' {
+  if (value === 'file' || value === 'passphrase' || value === 'command') return value;
+  throw new InvalidArgumentError('must be file, passphrase or command');
+}
 
 /** A proxy address for `--trust-proxy`: an IP address, optionally with a CIDR prefix length. */
 function parseProxy(value: string, all: string[] = []): string[] {
@@ -67,7 +77,10 @@ export function registerServerCommands(program: Command, context: CliContext): v
     // Loaded on demand: the server (Fastify, SQLite, argon2) is not needed by the API commands.
     const { initDataFolder } = await import('../../server/index.js');
     const dataDir = dataDirOf(options);
-    const result = await initDataFolder({ dataDir, adminPasswordFile: options.adminPasswordFile, databaseUrl: options.databaseUrl ?? config.databaseUrl ?? undefined });
+    const result = await initDataFolder({
+      dataDir, adminPasswordFile: options.adminPasswordFile, databaseUrl: options.databaseUrl ?? config.databaseUrl ?? undefined,
+      keyring: { kind: options.keyring, wrapCommand: options.keyringWrapCommand, unwrapCommand: options.keyringUnwrapCommand, kekId: options.keyringKekId },
+    });
     if (!result.created) {
       io.out(`${dataDir} is already initialized`);
       return;
@@ -124,6 +137,10 @@ export function registerServerCommands(program: Command, context: CliContext): v
 
   dataOption(program.command('init').description('create a data folder: database, TLS certificates, and the first admin (whose one-time password is printed once)'))
     .option('--admin-password-file <file>', "read the admin's password from a file instead of generating a one-time one")
+    .option('--keyring <kind>', 'where the key-encryption key lives: file (default, keys/keyring.json), passphrase (FORGELINE_KEYRING_PASSPHRASE or _FILE at every start), command (an external KMS/HSM)', parseKeyringKind)
+    .option('--keyring-wrap-command <command>', 'with --keyring command: reads a base64 key on stdin, prints it wrapped (base64)')
+    .option('--keyring-unwrap-command <command>', 'with --keyring command: reads a wrapped key (base64) on stdin, prints the key (base64)')
+    .option('--keyring-kek-id <name>', 'with --keyring command: the name of the external key (default kek-command)')
     .action((options: InitOptions) => init(options));
 
   serveOptions(dataOption(program.command('serve').description('serve the API over HTTPS until SIGINT or SIGTERM'))).action((options: ServeOptions) => serve(options));
