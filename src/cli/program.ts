@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { registerAuditCommands } from './commands/audit-commands.js';
+import { registerBackupCommands } from './commands/backup-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerMfaCommands } from './commands/mfa-commands.js';
 import { registerOrderActionCommands } from './commands/order-action-commands.js';
@@ -49,5 +50,6 @@ export function buildProgram(context: CliContext): Command {
   registerOrderCommands(order, context);
   registerOrderActionCommands(order, context);
   registerAuditCommands(program, context);
+  registerBackupCommands(program, context);
   return program;
 }
