@@ -20,6 +20,9 @@ export const ACTIONS = [
   'policy.manage',
   // Order-signing keys (issue 5): rotate and revoke; listing the public keys is open to every signed-in subject.
   'key.manage',
+  // Devices (issue 5 point 6): register, mint enrolment tokens, revoke; and list them with their certificates.
+  'device.manage',
+  'device.read',
 ] as const;
 
 /** One of {@link ACTIONS}. */
@@ -45,7 +48,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   quality: ['order.read', 'order.read-confidential', 'order.hold', 'order.unhold', 'item.read', 'plant.read'],
   // Logistics plans material, never sees recipes or customers.
   logistics: ['order.read', 'item.read', 'plant.read'],
-  auditor: ['order.read', 'audit.read', 'audit.witness', 'item.read', 'plant.read', 'user.read', 'policy.read'],
+  auditor: ['order.read', 'audit.read', 'audit.witness', 'item.read', 'plant.read', 'user.read', 'policy.read', 'device.read'],
   // Admins run the system, not production: no approving, releasing or executing.
-  admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read', 'policy.read', 'policy.manage', 'key.manage'],
+  admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read', 'policy.read', 'policy.manage', 'key.manage', 'device.manage', 'device.read'],
 };

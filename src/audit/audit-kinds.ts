@@ -40,6 +40,14 @@ export const AUDIT_KINDS = [
   'key.rotate-kek',
   'order.read-jws',
   'order.jws-refused',
+  // Devices (issue 5 point 6): registered, an enrolment token minted (never the token), a certificate issued by
+  // enrolment or renewal, a device revoked with its certificates; a client certificate refused (unknown, expired, revoked).
+  'device.create',
+  'device.enrolment-token',
+  'device.enrol',
+  'device.renew',
+  'device.revoke',
+  'device.certificate-refused',
 ] as const;
 
 /** One of {@link AUDIT_KINDS}. */

@@ -15,6 +15,7 @@ import { registerTlsCommands } from './commands/tls-commands.js';
 import { registerTokenCommands } from './commands/token-commands.js';
 import { registerKeyCommands } from './commands/key-commands.js';
 import { registerUserCommands } from './commands/user-commands.js';
+import { registerDeviceCommands } from './commands/device-commands.js';
 
 /**
  * Builds the `forgeline` command tree. Commander never exits the process or
@@ -45,6 +46,7 @@ export function buildProgram(context: CliContext): Command {
   registerPolicyCommands(program, context);
   registerTokenCommands(program, context);
   registerKeyCommands(program, context);
+  registerDeviceCommands(program, context);
   registerPlantCommands(program, context);
   const order = program.command('order').description('production orders: create, list, show, and move them through their lifecycle');
   registerOrderCommands(order, context);

@@ -24,3 +24,6 @@ export * from './merkle.js';
 export * from './order-jws.js';
 export * from './keyring.js';
 export * from './envelope.js';
+export * from './device-csr.js';
+export * from './device-crl.js';
+export * from './device-pki.js';

@@ -18,6 +18,7 @@ import { tlsServerOptions, type TlsMinVersion } from './tls-options.js';
 import { tokenRoutes } from './token-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { witnessRoutes } from './witness-routes.js';
+import { deviceRoutes } from './device-routes.js';
 
 /** Largest request body accepted; an order with 200 operations and 1,000 BOM lines fits well inside. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -39,7 +40,7 @@ export interface AppOptions {
 
 /** Every API route, in one list (registration and OpenAPI both read it). */
 export function apiRoutes(services: Services): RouteSpec[] {
-  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services)];
+  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services), ...deviceRoutes(services)];
 }
 
 /** Builds the Fastify application: the HTTP edge of Forgeline. */

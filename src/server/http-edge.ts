@@ -45,8 +45,8 @@ export function resolveRateLimits(overrides: Partial<RateLimitSettings> = {}): R
   return Object.freeze(resolved);
 }
 
-/** The routes that check a password, as `METHOD /path` (Fastify syntax): limited by {@link RateLimitSettings.signIn}. */
-export const CREDENTIAL_ROUTES: readonly string[] = ['POST /api/v1/sessions', 'POST /api/v1/users/me/password'];
+/** The routes that check a password or a one-time credential (a device enrolment token), as `METHOD /path` (Fastify syntax): limited by {@link RateLimitSettings.signIn}. */
+export const CREDENTIAL_ROUTES: readonly string[] = ['POST /api/v1/sessions', 'POST /api/v1/users/me/password', 'POST /api/v1/pki/enrol'];
 
 /**
  * Headers every API response carries, errors and 404s included (OWASP Secure Headers

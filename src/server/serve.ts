@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { AuditLookupFiller, CheckpointScheduler, DEFAULT_CHECKPOINT_POLICY, systemClock, type CheckpointPolicy } from '../audit/index.js';
@@ -52,7 +53,9 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
     const auditIdentity = await loadAuditIdentity(options.dataDir, manifest);
     const keyring = await loadDataKeyring(options.dataDir, join(options.dataDir, DATA_MANIFEST), manifest);
     const keyringFile = keyringFileRotation(options.dataDir, await readManifest(options.dataDir));
-    const services = createServices({ store, clock: systemClock, auditIdentity, witnessKeys: options.witnessKeys ?? [], keyring, ...(keyringFile === undefined ? {} : { keyringFile }) });
+    // The Forgeline CA signs device certificates and the CRL (issue 5 point 6).
+    const deviceCa = { certificatePem: await readFile(join(options.dataDir, manifest.tls.ca), 'utf8'), privateKeyPem: await readFile(join(options.dataDir, manifest.tls.caKey), 'utf8') };
+    const services = createServices({ store, clock: systemClock, auditIdentity, witnessKeys: options.witnessKeys ?? [], keyring, deviceCa, ...(keyringFile === undefined ? {} : { keyringFile }) });
     const app = buildApp({ services, https, logger, rateLimits: options.rateLimits, trustProxy: options.trustProxy });
     // A refusal to sign means the stored log was changed behind the server's back: say so loudly.
     const scheduler = new CheckpointScheduler(services.auditLog, options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY, (error) => {

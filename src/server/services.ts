@@ -1,7 +1,8 @@
 import { AccountGuard, ApiTokenService, LoginThrottle, MfaService, SessionDirectory, SessionService, SitePolicyService, UserService } from '../access/index.js';
 import { AuditLog, AuditQueries, ephemeralAuditIdentity, parseWitnessKey, type AuditLogIdentity, type Clock, type NoteVerifier } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
-import type { Keyring } from '../crypto/index.js';
+import { createCertificateAuthority, type CertificateAuthority, type Keyring } from '../crypto/index.js';
+import { DeviceService } from '../devices/index.js';
 import { ephemeralKeyring, KekRotation, SigningKeyService, SwappableKeyring, type KeyringFileRotation } from '../keys/index.js';
 import { OrderSecrets, OrderService, type OrderSigner } from '../orders/index.js';
 import { ItemService, PlantService } from '../plant/index.js';
@@ -33,6 +34,8 @@ export interface Services {
   readonly kekRotation: KekRotation;
   /** The witnesses whose cosignatures the log accepts; empty: any well-formed cosignature is kept. */
   readonly acceptedWitnesses: readonly NoteVerifier[];
+  /** Devices: registry, enrolment tokens, client certificates, revocation and the CRL. */
+  readonly devices: DeviceService;
 }
 
 /** Options of {@link createServices}. */
@@ -49,6 +52,8 @@ export interface ServiceOptions {
   readonly keyringFile?: KeyringFileRotation;
   /** The JWS `iss` of released orders: this installation's name (its audit origin). */
   readonly issuer?: string;
+  /** The CA that signs device certificates (the data folder's); a throw-away one, made when first needed, when absent (tests). */
+  readonly deviceCa?: CertificateAuthority;
 }
 
 /** The composition root of the services: the one place they are wired together. */
@@ -85,6 +90,11 @@ export function createServices(options: ServiceOptions): Services {
       const witness = parseWitnessKey(line);
       if (!witness.ok) throw new ForgelineError('validation-failed', `not a witness key: ${witness.error.message}`);
       return witness.value;
+    }),
+    devices: new DeviceService({
+      ...deps,
+      // Made on the services' clock (a day back), so certificates issued on a test clock fall within it.
+      ca: options.deviceCa ?? (() => createCertificateAuthority({ commonName: 'Forgeline throw-away device CA', validityDays: 3650, now: new Date(options.clock.now().getTime() - 86_400_000) })),
     }),
   };
 }

@@ -11,6 +11,7 @@ import { auditLookupMigration } from './migration-0005-audit-lookup.js';
 import { auditAppendFunctionMigration } from './migration-0006-audit-append-function.js';
 import { auditQueueMigration } from './migration-0007-audit-queue.js';
 import { orderKeysMigration } from './migration-0008-order-keys.js';
+import { devicesMigration } from './migration-0009-devices.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -25,6 +26,7 @@ export function storeMigrations(kind: StoreKind): Record<string, Migration> {
     '0006_audit_append_function': auditAppendFunctionMigration(kind),
     '0007_audit_queue': auditQueueMigration(kind),
     '0008_order_keys': orderKeysMigration(),
+    '0009_devices': devicesMigration(),
   };
 }
 

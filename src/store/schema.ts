@@ -285,6 +285,49 @@ export interface OrderDataKeysTable {
   created_at: string;
 }
 
+/** A machine or edge agent of a work center, identified by its client certificates (migration 0009). */
+export interface DevicesTable {
+  id: string;
+  name: string;
+  kind: string;
+  work_center_id: string;
+  status: 'active' | 'revoked';
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+  /** The last accepted client-certificate check, to the minute. */
+  last_seen_at: string | null;
+}
+
+/** A one-time enrolment token of a device; only the SHA-256 of the token is stored (migration 0009). */
+export interface DeviceEnrolmentTokensTable {
+  id: string;
+  token_hash: string;
+  device_id: string;
+  work_center_id: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A client certificate issued to a device by the Forgeline CA (migration 0009). */
+export interface DeviceCertificatesTable {
+  /** Lowercase hex serial number. */
+  serial: string;
+  device_id: string;
+  work_center_id: string;
+  subject: string;
+  not_before: string;
+  not_after: string;
+  certificate_pem: string;
+  issued_at: string;
+  revoked_at: string | null;
+  /** RFC 5280 CRLReason name. */
+  revocation_reason: string | null;
+}
+
 /**
  * A derived copy of the `audit_entries` columns auditors filter on, carrying the secondary
  * indexes so an order change writes only its entry row. Filled outside order transactions by
@@ -331,6 +374,9 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   api_tokens: ApiTokensTable;
   site_settings: SiteSettingsTable;
+  devices: DevicesTable;
+  device_enrolment_tokens: DeviceEnrolmentTokensTable;
+  device_certificates: DeviceCertificatesTable;
 }
 
 /** Row types as read, inserted and updated, for repositories to share. */
@@ -350,3 +396,5 @@ export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 export type AuditEntryRow = Selectable<AuditEntriesTable>;
 export type AuditCheckpointRow = Selectable<AuditCheckpointsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type DeviceRow = Selectable<DevicesTable>;
+export type DeviceCertificateRow = Selectable<DeviceCertificatesTable>;

@@ -1,0 +1,5 @@
+/** Devices: registry, one-time enrolment, client certificates, renewal, revocation and the CRL. Other folders import from here only. */
+export * from './device-certificates.js';
+export * from './device-requests.js';
+export * from './device-service.js';
+export * from './device-views.js';
