@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   consistencyProof,
   inclusionProof,
@@ -119,8 +119,14 @@ export class AuditLog {
   }
 }
 
+/** The log's signing identity from its origin and Ed25519 private key (a KeyObject, or PKCS#8 PEM as the data folder keeps it). */
+export function auditIdentityOf(origin: string, key: KeyObject | string): AuditLogIdentity {
+  const privateKey = typeof key === 'string' ? createPrivateKey(key) : key;
+  const publicKey = createPublicKey(privateKey);
+  return { origin, signer: ed25519Signer(origin, privateKey), verifier: ed25519Verifier(origin, publicKey), publicKey: ed25519PublicKeyBytes(publicKey) };
+}
+
 /** A throw-away signing identity, for tests and for tools that never sign (init's admin bootstrap). */
 export function ephemeralAuditIdentity(origin = 'forgeline.audit/ephemeral'): AuditLogIdentity {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { origin, signer: ed25519Signer(origin, privateKey), verifier: ed25519Verifier(origin, publicKey), publicKey: ed25519PublicKeyBytes(publicKey) };
+  return auditIdentityOf(origin, generateKeyPairSync('ed25519').privateKey);
 }

@@ -4,10 +4,9 @@
  * a folder that serves. Only regular files directly in tls/ and keys/; leftovers of atomic
  * writes (`*.tmp`, `*.new`) are skipped.
  */
-import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ed25519PublicKeyBytes, ed25519Signer, ed25519Verifier, type AuditLogIdentity } from '../audit/index.js';
+import { auditIdentityOf, type AuditLogIdentity } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
 import { DATA_MANIFEST, type DataManifest } from '../server/index.js';
 import { FOLDER_DIRECTORIES, FOLDER_MANIFEST_PART } from './backup-manifest.js';
@@ -44,12 +43,5 @@ export async function folderParts(dataDir: string, manifest: DataManifest): Prom
 
 /** The audit log's signing identity from a folder's key file (the one the manifest names). */
 export async function folderAuditIdentity(dataDir: string, audit: NonNullable<DataManifest['audit']>): Promise<AuditLogIdentity> {
-  const privateKey = createPrivateKey(await readFile(join(dataDir, audit.signingKey), 'utf8'));
-  const publicKey = createPublicKey(privateKey);
-  return {
-    origin: audit.origin,
-    signer: ed25519Signer(audit.origin, privateKey),
-    verifier: ed25519Verifier(audit.origin, publicKey),
-    publicKey: ed25519PublicKeyBytes(publicKey),
-  };
+  return auditIdentityOf(audit.origin, await readFile(join(dataDir, audit.signingKey), 'utf8'));
 }

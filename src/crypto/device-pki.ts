@@ -16,9 +16,9 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect polyfill loaded first.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { X509Certificate as NodeX509Certificate, createPrivateKey, createPublicKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import type { Checked, DeviceCsr } from './device-csr.js';
-import { CertificateRequestError, type CertificateAuthority } from './tls-certificates.js';
+import { CertificateRequestError, loadAuthority, randomSerialNumber, toPem, type CertificateAuthority } from './tls-certificates.js';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -56,29 +56,8 @@ export interface DeviceAuthority {
 
 /** Loads a CA (certificate and PKCS#8 key, PEM) for issuing device certificates and CRLs; checks the key matches. */
 export async function loadDeviceAuthority(ca: CertificateAuthority): Promise<DeviceAuthority> {
-  let certificate: x509.X509Certificate;
-  let privateKey: KeyObject;
-  try {
-    certificate = new x509.X509Certificate(ca.certificatePem);
-    privateKey = createPrivateKey(ca.privateKeyPem);
-  } catch {
-    throw new CertificateRequestError('certificate authority PEM does not parse');
-  }
-  if (!certificate.getExtension(x509.BasicConstraintsExtension)?.ca) throw new CertificateRequestError('certificate authority is not a CA certificate');
-  if (!createPublicKey(privateKey).equals(new NodeX509Certificate(ca.certificatePem).publicKey)) {
-    throw new CertificateRequestError('certificate authority key does not match its certificate');
-  }
-  let signingKey: webcrypto.CryptoKey;
-  try {
-    signingKey = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
-  } catch {
-    throw new CertificateRequestError('certificate authority key must be ECDSA P-256');
-  }
-  const subjectKeyId = certificate.getExtension(x509.SubjectKeyIdentifierExtension);
-  const keyIdentifier = subjectKeyId
-    ? new x509.AuthorityKeyIdentifierExtension(subjectKeyId.keyId)
-    : await x509.AuthorityKeyIdentifierExtension.create(certificate.publicKey);
-  return { certificate, certificatePem: toPem(certificate), signingKey, keyIdentifier };
+  const loaded = await loadAuthority(ca);
+  return { ...loaded, certificatePem: toPem(loaded.certificate) };
 }
 
 /** What to certify: the device, its work center, the verified request, and when. */
@@ -215,14 +194,3 @@ export function normalizeSerial(serial: string): string {
   return serial.toLowerCase().replace(/^(00)+(?=[0-9a-f]{2})/, '');
 }
 
-function randomSerialNumber(): string {
-  // RFC 5280 §4.1.2.2: positive, at most 20 octets; 128 bits with the top bit cleared (positive)
-  // and the next set (no leading zero octet to strip), so 126 of them random.
-  const serial = randomBytes(16);
-  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
-  return serial.toString('hex');
-}
-
-function toPem(certificate: x509.X509Certificate): string {
-  return `${certificate.toString('pem').trimEnd()}\n`;
-}

@@ -131,13 +131,15 @@ export async function issueServerCertificate(
   };
 }
 
-interface LoadedAuthority {
+/** A CA ready to sign: its certificate, its key as a WebCrypto signing key, and its key identifier for issued certificates. */
+export interface LoadedAuthority {
   readonly certificate: x509.X509Certificate;
   readonly signingKey: webcrypto.CryptoKey;
   readonly keyIdentifier: x509.AuthorityKeyIdentifierExtension;
 }
 
-async function loadAuthority(ca: CertificateAuthority): Promise<LoadedAuthority> {
+/** Loads a CA (certificate and PKCS#8 key, PEM); refuses one that does not parse, is not a CA, or whose key does not match. */
+export async function loadAuthority(ca: CertificateAuthority): Promise<LoadedAuthority> {
   let certificate: x509.X509Certificate;
   let privateKey: KeyObject;
   try {
@@ -202,7 +204,8 @@ function validity(validityDays: number, now = new Date()): { notBefore: Date; no
   };
 }
 
-function randomSerialNumber(): string {
+/** A certificate serial number, hex: RFC 5280 §4.1.2.2, for every certificate the Forgeline CA issues. */
+export function randomSerialNumber(): string {
   // RFC 5280 §4.1.2.2: a positive integer of at most 20 octets; 126 random bits,
   // top bit cleared (positive) and next bit set (no leading zero octet to strip).
   const serial = randomBytes(16);
@@ -210,7 +213,8 @@ function randomSerialNumber(): string {
   return serial.toString('hex');
 }
 
-function toPem(certificate: x509.X509Certificate): string {
+/** A certificate in PEM with one trailing newline. */
+export function toPem(certificate: x509.X509Certificate): string {
   return `${certificate.toString('pem').trimEnd()}\n`;
 }
 

@@ -1,8 +1,8 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile, chmod } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ed25519PublicKeyBytes, ed25519Signer, ed25519Verifier, type AuditLogIdentity } from '../audit/index.js';
+import { auditIdentityOf, type AuditLogIdentity } from '../audit/index.js';
 import { DATA_MANIFEST, type DataManifest } from './data-folder.js';
 
 /** Where a data folder keeps the audit log's signing key. */
@@ -36,12 +36,5 @@ export async function loadAuditIdentity(dataDir: string, manifest: DataManifest)
     await writeFile(next, `${JSON.stringify({ ...manifest, audit }, null, 2)}\n`, { mode: 0o600 });
     await rename(next, join(dataDir, DATA_MANIFEST));
   }
-  const privateKey = createPrivateKey(await readFile(join(dataDir, audit.signingKey), 'utf8'));
-  const publicKey = createPublicKey(privateKey);
-  return {
-    origin: audit.origin,
-    signer: ed25519Signer(audit.origin, privateKey),
-    verifier: ed25519Verifier(audit.origin, publicKey),
-    publicKey: ed25519PublicKeyBytes(publicKey),
-  };
+  return auditIdentityOf(audit.origin, await readFile(join(dataDir, audit.signingKey), 'utf8'));
 }

@@ -6,17 +6,9 @@ import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEST_DATABASE_URL, engines } from '../support/engines.js';
 import { tempFolder } from '../support/temp-folders.js';
-import { expectOk, runCli, startServer, type CliResult, type ServerProcess } from './cli-harness.js';
+import { expectOk, expectOneLineError, runCli, startServer, type ServerProcess } from './cli-harness.js';
 
 const PASSPHRASE = 'kept in the plant safe, not on this disk';
-
-function expectOneLineError(result: CliResult, code: string): string {
-  expect(result.code, result.stderr).toBe(1);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(new RegExp(`^forgeline: ${code}: `));
-  return lines[0] ?? '';
-}
 
 describe('forgeline backup and restore through the real command', () => {
   const dir = tempFolder('forgeline-e2e-backup-');

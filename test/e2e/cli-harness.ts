@@ -122,3 +122,27 @@ export function expectOk(result: CliResult): string {
   expect(result.code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
   return result.stdout;
 }
+
+/** A plant of one site with one work center (wc-mill), as YAML for `plant import`. */
+export const ONE_WORK_CENTER_PLANT_YAML = `
+enterprise:
+  code: acme
+  name: ACME Components
+  sites:
+    - code: berlin
+      name: Berlin
+      children:
+        - code: machining
+          name: Machining
+          children:
+            - { code: wc-mill, name: Milling }
+`;
+
+/** Asserts a CLI run failed as a user should see it: exit 1, one line `forgeline: <code>: …`, no stack; answers that line. */
+export function expectOneLineError(result: CliResult, code: string): string {
+  expect(result.code, result.stderr).toBe(1);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(new RegExp(`^forgeline: ${code}: `));
+  return lines[0] ?? '';
+}

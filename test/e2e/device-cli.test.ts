@@ -7,21 +7,7 @@ import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviceCsr } from '../../src/crypto/index.js';
-import { enrolWithCli, expectOk, fileIn, runCli, startServer, type ServerProcess } from './cli-harness.js';
-
-const PLANT_YAML = `
-enterprise:
-  code: acme
-  name: ACME Components
-  sites:
-    - code: berlin
-      name: Berlin
-      children:
-        - code: machining
-          name: Machining
-          children:
-            - { code: wc-mill, name: Milling }
-`;
+import { enrolWithCli, expectOk, fileIn, ONE_WORK_CENTER_PLANT_YAML, runCli, startServer, type ServerProcess } from './cli-harness.js';
 
 describe('a device through the real CLI and server', () => {
   let dir: string;
@@ -54,7 +40,7 @@ describe('a device through the real CLI and server', () => {
     admin = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'admin-credentials.json') };
     expectOk(await cli(admin, 'login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-password')));
     await enrolWithCli((...args) => cli(admin, ...args));
-    await writeFile(fileIn(dir, 'plant.yaml'), PLANT_YAML);
+    await writeFile(fileIn(dir, 'plant.yaml'), ONE_WORK_CENTER_PLANT_YAML);
     expectOk(await cli(admin, 'plant', 'import', fileIn(dir, 'plant.yaml')));
     const nodes = JSON.parse(expectOk(await cli(admin, 'plant', 'list', '--json'))) as { items: { id: string; code: string }[] };
     workCenterId = nodes.items.find((node) => node.code === 'wc-mill')?.id ?? '';

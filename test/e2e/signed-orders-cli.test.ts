@@ -3,30 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolWithCli, expectOk, fileIn, runCli, startServer, type CliResult, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
-
-const PLANT_YAML = `
-enterprise:
-  code: acme
-  name: ACME Components
-  sites:
-    - code: berlin
-      name: Berlin
-      children:
-        - code: machining
-          name: Machining
-          children:
-            - { code: wc-mill, name: Milling }
-`;
+import { enrolWithCli, expectOk, expectOneLineError, fileIn, ONE_WORK_CENTER_PLANT_YAML, runCli, startServer, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
 
 const CUSTOMER = 'CUST-E2E-4711';
 const RECIPE = 'GEAR-12-SECRET-RECIPE-v9';
-
-function expectOneLineError(result: CliResult, code: string): void {
-  expect(result.code, result.stderr).toBe(1);
-  expect(result.stderr.trim().split('\n'), result.stderr).toHaveLength(1);
-  expect(result.stderr.trim()).toMatch(new RegExp(`^forgeline: ${code}: `));
-}
 
 describe('signed and encrypted orders through the real CLI and server', () => {
   let dir: string;
@@ -70,7 +50,7 @@ describe('signed and encrypted orders through the real CLI and server', () => {
     admin = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'admin-credentials.json') };
     expectOk(await cli(admin, 'login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-password')));
     await enrolWithCli((...args) => cli(admin, ...args));
-    await writeFile(fileIn(dir, 'plant.yaml'), PLANT_YAML);
+    await writeFile(fileIn(dir, 'plant.yaml'), ONE_WORK_CENTER_PLANT_YAML);
     expectOk(await cli(admin, 'plant', 'import', fileIn(dir, 'plant.yaml')));
     const nodes = JSON.parse(expectOk(await cli(admin, 'plant', 'list', '--json'))) as { items: { id: string; code: string }[] };
     workCenter = nodes.items.find((node) => node.code === 'wc-mill')?.id ?? '';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolWithCli, expectOk, fileIn, runCli, startServer, type CliResult, type ServerProcess } from './cli-harness.js';
+import { enrolWithCli, expectOk, expectOneLineError, fileIn, runCli, startServer, type ServerProcess } from './cli-harness.js';
 
 const PLANT_YAML = `
 enterprise:
@@ -27,12 +27,6 @@ enterprise:
 `;
 
 const PIA_PASSWORD = 'mill orders every morning shift';
-
-function expectOneLineError(result: CliResult, code: string): void {
-  expect(result.code, result.stderr).toBe(1);
-  expect(result.stderr.trim().split('\n'), result.stderr).toHaveLength(1);
-  expect(result.stderr.trim()).toMatch(new RegExp(`^forgeline: ${code}: `));
-}
 
 function orderYaml(number: string, workCenterId: string): string {
   return [
