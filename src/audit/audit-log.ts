@@ -80,10 +80,19 @@ export class AuditLog {
     if (previous && previous.size > size) {
       throw integrityError(`the log holds ${size} entries but a checkpoint of ${previous.size} was signed: entries were deleted`);
     }
-    if (size === 0 || (previous && previous.size === size)) return previous;
+    if (size === 0) return previous;
     const root = await rootHash(size, this.tree).catch((error: unknown) => {
       throw integrityError(`the stored tree cannot produce the root of ${size} entries: ${error instanceof Error ? error.message : String(error)}`);
     });
+    if (previous && previous.size === size) {
+      // Nothing new to sign; but the log must still be the one signed (an entry replaced keeps the size),
+      // judged by the root inside the signed note, not by a column anyone could edit.
+      const signed = verifyCheckpoint(previous.note, this.deps.identity.verifier, this.deps.identity.origin);
+      if (!signed.ok || !Buffer.from(signed.value.rootHash).equals(Buffer.from(root))) {
+        throw integrityError(`the log of size ${size} no longer has the root its signed checkpoint of that size has: entries were changed; refusing to sign`);
+      }
+      return previous;
+    }
     if (previous) {
       const signed = verifyCheckpoint(previous.note, this.deps.identity.verifier, this.deps.identity.origin);
       if (!signed.ok) throw integrityError(`the stored checkpoint of size ${previous.size} does not verify: ${signed.error.message}`);

@@ -58,7 +58,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   const folder = await readManifest(dataDir);
   if (folder.audit === undefined) throw new ForgelineError('validation-failed', `${dataDir} has no audit signing key yet: start its server once, then back it up`);
   const store = storeOptionsFor(dataDir, folder, options.databaseUrl);
-  await checkpointLiveLog(store, await folderAuditIdentity(dataDir, folder.audit), { now: () => options.now?.() ?? new Date() });
+  await checkpointLiveLog(store, await folderAuditIdentity(dataDir, folder.audit), { now: () => options.now?.() ?? new Date() }, out);
   const progress = options.onProgress ?? (() => undefined);
   // The database copy waits beside the output, in a folder only this user can enter.
   const work = await mkdtemp(join(dirname(out), `.${basename(out)}.work-`));

@@ -111,6 +111,19 @@ describeEachEngine('tampering with the stored audit log', (engine) => {
     await expect(world.services.auditLog.checkpoint()).rejects.toMatchObject({ code: 'audit-integrity' });
   });
 
+  it('refuses to sign when the last signed entry was replaced by another, the size unchanged', async () => {
+    const size = await world.services.auditLog.tree.size();
+    const signed = await world.services.auditLog.checkpoint();
+    expect(signed?.size).toBe(size);
+    const last = await db().selectFrom('audit_entries').selectAll().where('idx', '=', size - 1).executeTakeFirstOrThrow();
+    await db().deleteFrom('audit_entries').where('idx', '=', size - 1).execute();
+    // An honest append now takes the freed index: same size as signed, another root.
+    await world.services.orders.create(planner, world.orderInput());
+    expect(await world.services.auditLog.tree.size()).toBe(size);
+    expect((await db().selectFrom('audit_entries').select('entry').where('idx', '=', size - 1).executeTakeFirstOrThrow()).entry).not.toBe(last.entry);
+    await expect(world.services.auditLog.checkpoint()).rejects.toMatchObject({ code: 'audit-integrity' });
+  });
+
   it('catches a forged checkpoint and a changed stored root', async () => {
     await db().updateTable('audit_checkpoints').set({ note: keptCheckpoint.note.replace(/\n\n— /, '\n\n— x') }).where('size', '=', keptCheckpoint.size).execute();
     expect(['bad-signature', 'malformed-line', 'unknown-key']).toContain(failure(await verify()).code);

@@ -81,6 +81,9 @@ describeEachEngine('backup and restore', (engine) => {
       const page = await restored.services.orders.queries.list(source.planner, { limit: 200 });
       const restoredIds = new Set(page.items.map((order) => order.id));
       for (const id of before) expect(restoredIds.has(id), `order ${id} committed before the backup`).toBe(true);
+      // The backup holds the record of its own making, covered by the checkpoint it carries.
+      const made = await restored.services.store.db.selectFrom('audit_entries').select(['actor', 'source', 'detail']).where('kind', '=', 'backup.create').execute();
+      expect(made).toEqual([{ actor: expect.stringMatching(/^os:/), source: 'cli', detail: JSON.stringify({ out }) }]);
       // The keyring came along: a confidential field still decrypts.
       const order = await restored.services.orders.queries.get(source.planner, source.ids[0] ?? '', { includeConfidential: true });
       expect(order.content.customerReference).toBe('customer of PO-0');
