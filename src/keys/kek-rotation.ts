@@ -72,18 +72,20 @@ export class KekRotation {
 
   async rotate(actor: Actor): Promise<KekRotationResult> {
     const decision = can(actor.subject, 'key.manage', { kind: 'system' });
+    const viaCommand = this.deps.file === undefined && this.deps.keyring.kind === 'command';
     const refusal = !decision.allowed
       ? new ForgelineError(decision.code, decision.reason)
-      : this.deps.file === undefined
-        ? new ForgelineError('validation-failed', `the ${this.deps.keyring.kind} keyring cannot make a new key-encryption key by itself: see "Keys" in the operator guide`)
+      : this.deps.file === undefined && !viaCommand
+        ? new ForgelineError('validation-failed', `the ${this.deps.keyring.kind} keyring cannot make a new key-encryption key by itself: see docs/keys-and-encryption.md`)
         : this.#running ? new ForgelineError('conflict', 'a key-encryption key rotation is already running') : null;
     if (refusal !== null) {
       await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'denied', actor: auditActorOf(actor), detail: { reason: refusal.message } });
       throw refusal;
     }
-    const file = this.deps.file as KeyringFileRotation;
     this.#running = true;
     try {
+      if (viaCommand) return await this.#rewrapThroughCommand(actor);
+      const file = this.deps.file as KeyringFileRotation;
       const { keyring, previousKekId } = await file.rotate();
       this.deps.keyring.replace(keyring);
       const to = keyring.activeKekId;
@@ -98,6 +100,33 @@ export class KekRotation {
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * A command keyring's KEK lives in the KMS or HSM, which rotates it there (a new key version
+   * under the same name). Rotation here re-wraps every key through the commands, so each is
+   * wrapped by the KMS's current version and the old version can be disabled in the KMS.
+   */
+  async #rewrapThroughCommand(actor: Actor): Promise<KekRotationResult> {
+    const kekId = this.deps.keyring.activeKekId;
+    const db = this.deps.store.db;
+    let dataKeys = 0;
+    for (let after = ''; ;) {
+      const rows = await db.selectFrom('order_data_keys').select(['order_id', 'kek_id', 'wrapped_key']).where('order_id', '>', after).orderBy('order_id').limit(REWRAP_BATCH).execute();
+      if (rows.length === 0) break;
+      const rewrapped = await Promise.all(rows.map(async (row) => ({ row, next: await this.deps.keyring.wrap(await this.deps.keyring.unwrap({ kekId: row.kek_id, wrapped: row.wrapped_key })) })));
+      await withWriteTransaction(this.deps.store, async (trx) => {
+        for (const { row, next } of rewrapped) {
+          await trx.updateTable('order_data_keys').set({ kek_id: next.kekId, wrapped_key: next.wrapped })
+            .where('order_id', '=', row.order_id).where('wrapped_key', '=', row.wrapped_key).execute();
+        }
+      });
+      dataKeys += rows.length;
+      after = rows.at(-1)?.order_id ?? after;
+    }
+    const signingKeys = await this.#rewrapSigningKeys(null);
+    await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: kekId, to: kekId, dataKeys, signingKeys, retired: false, through: 'command' } });
+    return { from: kekId, to: kekId, dataKeys, signingKeys, retired: false };
   }
 
   async #rewrapDataKeys(to: string): Promise<number> {
@@ -123,8 +152,10 @@ export class KekRotation {
     }
   }
 
-  async #rewrapSigningKeys(to: string): Promise<number> {
-    const rows = await this.deps.store.db.selectFrom('signing_keys').select(['kid', 'kek_id', 'private_key_wrapped']).where('kek_id', '!=', to).execute();
+  /** Re-wraps the signing keys wrapped by a KEK other than `to` (every one when `to` is null). */
+  async #rewrapSigningKeys(to: string | null): Promise<number> {
+    const query = this.deps.store.db.selectFrom('signing_keys').select(['kid', 'kek_id', 'private_key_wrapped']);
+    const rows = await (to === null ? query : query.where('kek_id', '!=', to)).execute();
     const rewrapped = await Promise.all(rows.map(async (row) => ({ row, next: await this.deps.keyring.wrap(await this.deps.keyring.unwrap({ kekId: row.kek_id, wrapped: row.private_key_wrapped })) })));
     await withWriteTransaction(this.deps.store, async (trx) => {
       for (const { row, next } of rewrapped) {

@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Actor } from '../../src/access/index.js';
 import { systemClock } from '../../src/audit/index.js';
-import { createFileKeyring, openFileKeyring } from '../../src/crypto/index.js';
+import { commandKeyring, createFileKeyring, createPassphraseKeyring, openFileKeyring } from '../../src/crypto/index.js';
 import { ForgelineError, type OrderDetail } from '../../src/domain/index.js';
 import { createServices, type Services } from '../../src/server/index.js';
 import { keyringFileRotation } from '../../src/server/data-keyring.js';
@@ -65,11 +65,32 @@ describeEachEngine('key-encryption key rotation', (engine) => {
     expect(JSON.parse(entry?.detail ?? '{}')).toEqual({ from: oldKek, to: result.to, dataKeys: 3, signingKeys: 1, retired: true });
   });
 
+  it('re-wraps every key through the commands of a command keyring (the KMS rotated its key version), keeping orders readable', async () => {
+    const kms = { wrap: `node ${resolve('test/crypto/fixtures/fake-kms.mjs')} wrap`, unwrap: `node ${resolve('test/crypto/fixtures/fake-kms.mjs')} unwrap`, kekId: 'plant-hsm-1' };
+    process.env.FAKE_KMS_SECRET = 'partition secret';
+    try {
+      const withKms = createServices({ store: engine.store(), clock: world.clock, keyring: commandKeyring(kms) });
+      const order = await withKms.orders.create(planner, world.orderInput());
+      const db = engine.store().db;
+      const before = await db.selectFrom('order_data_keys').select('wrapped_key').where('order_id', '=', order.id).executeTakeFirstOrThrow();
+      const result = await withKms.kekRotation.rotate(SETUP_ADMIN);
+      expect(result).toMatchObject({ from: 'plant-hsm-1', to: 'plant-hsm-1', retired: false });
+      expect(result.dataKeys).toBeGreaterThanOrEqual(1);
+      const after = await db.selectFrom('order_data_keys').select(['kek_id', 'wrapped_key']).where('order_id', '=', order.id).executeTakeFirstOrThrow();
+      expect(after.kek_id).toBe('plant-hsm-1');
+      expect(after.wrapped_key).not.toBe(before.wrapped_key);
+      const reopened = createServices({ store: engine.store(), clock: world.clock, keyring: commandKeyring(kms) });
+      expect((await reopened.orders.queries.get(planner, order.id, { includeConfidential: true, audit: false })).content).toHaveProperty('customerReference');
+    } finally {
+      delete process.env.FAKE_KMS_SECRET;
+    }
+  }, 60_000);
+
   it('is refused to non-admins and for keyrings that cannot rotate by themselves, and audited', async () => {
     const refused = await services.kekRotation.rotate(planner).then(() => undefined, (error: unknown) => error);
     expect(refused).toBeInstanceOf(ForgelineError);
     expect((refused as ForgelineError).code).toBe('forbidden');
-    const noFile = createServices({ store: engine.store(), clock: world.clock });
+    const noFile = createServices({ store: engine.store(), clock: world.clock, keyring: await createPassphraseKeyring(join(dir, 'keys/keyring-passphrase.json'), 'a long passphrase for the keys') });
     const unsupported = await noFile.kekRotation.rotate(SETUP_ADMIN).then(() => undefined, (error: unknown) => error);
     expect((unsupported as ForgelineError).code).toBe('validation-failed');
     const entries = await engine.store().db.selectFrom('audit_entries').select(['outcome', 'actor']).where('kind', '=', 'key.rotate-kek').orderBy('idx').execute();
