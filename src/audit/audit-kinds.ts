@@ -36,6 +36,8 @@ export const AUDIT_KINDS = [
   'key.create',
   'key.rotate',
   'key.revoke',
+  // An operator's TLS server certificate imported into the data folder (issue 5 point 5).
+  'tls.import',
   // A backup taken (issue 5 point 7): recorded in the log it copies, before the copy.
   'backup.create',
   // The keyring's key-encryption key replaced and every wrapped key re-wrapped with it (issue 5 point 4).

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { auditActorOf, can, type Action, type Actor, type Resource } from '../access/index.js';
 import { ForgelineError } from '../domain/index.js';
 import { appendAuditEntry, withWriteTransaction, type Store, type WriteTransaction } from '../store/index.js';
@@ -20,6 +21,21 @@ export interface AuditRecord {
   readonly hashBefore?: string | null;
   readonly hashAfter?: string | null;
   readonly detail?: Record<string, unknown>;
+}
+
+/**
+ * The actor of a command run on the server host against its data folder (backup, tls import):
+ * the operating-system user, since no Forgeline account signs in for it.
+ */
+export function hostUserActor(): AuditActor {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    // userInfo throws where the uid has no name (some containers).
+    name = `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+  return { userId: null, username: `os:${name}`, source: 'cli' };
 }
 
 /** Something that tells the time; swapped in tests. */

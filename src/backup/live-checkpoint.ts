@@ -4,19 +4,9 @@
  * folder holds a checkpoint its restore can verify the log against, and a log changed behind
  * the server's back is found now, when it can still be looked into, not at restore time.
  */
-import { userInfo } from 'node:os';
-import { AuditLog, AuditTrail, type AuditLogIdentity, type Clock } from '../audit/index.js';
+import { AuditLog, AuditTrail, hostUserActor, type AuditLogIdentity, type Clock } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
 import { openDatabase, type StoreOptions } from '../store/index.js';
-
-/** The operating-system user running the backup (userInfo throws where the uid has no name). */
-function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid-${process.getuid?.() ?? 'unknown'}`;
-  }
-}
 
 /**
  * Records in the live log that a backup is being taken (who: the operating-system user running
@@ -30,7 +20,7 @@ export async function checkpointLiveLog(store: StoreOptions, identity: AuditLogI
     // First the log as found (a log changed behind the server is refused before anything is added to it).
     await log.checkpoint();
     await new AuditTrail({ store: opened, clock }).recordAlone({
-      kind: 'backup.create', outcome: 'ok', actor: { userId: null, username: `os:${osUser()}`, source: 'cli' }, detail: { out },
+      kind: 'backup.create', outcome: 'ok', actor: hostUserActor(), detail: { out },
     });
     await log.checkpoint();
   } catch (error) {

@@ -7,7 +7,9 @@ import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkServerCertificate, parseCertificateChain, summarizeCertificate, type CertificateSummary } from '../crypto/index.js';
 import { ForgelineError } from '../domain/index.js';
-import { DATA_MANIFEST, readManifest, type DataManifest } from './data-folder.js';
+import { AuditTrail, hostUserActor } from '../audit/index.js';
+import { openDatabase } from '../store/index.js';
+import { DATA_MANIFEST, readManifest, storeOptionsFor, type DataManifest } from './data-folder.js';
 
 /** Where an imported certificate chain and its key are kept, relative to the data folder. */
 export const OPERATOR_CERTIFICATE_FILES = { cert: 'tls/operator-server.pem', key: 'tls/operator-server-key.pem' } as const;
@@ -85,6 +87,8 @@ export interface ImportCertificateOptions {
   readonly chainPem: string;
   readonly keyPem: string;
   readonly now: Date;
+  /** The database, when the folder keeps its data in PostgreSQL (else its SQLite file). */
+  readonly databaseUrl?: string | undefined;
 }
 
 /**
@@ -97,6 +101,16 @@ export async function importOperatorCertificate(options: ImportCertificateOption
   const manifest = await readManifest(options.dataDir);
   const check = checkServerCertificate(options.chainPem, options.keyPem, options.now);
   if (!check.ok) throw new ForgelineError('validation-failed', `${check.message}; nothing was imported`, { extensions: { problem: check.problem } });
+  // A key event: recorded before the files change (no record, no import).
+  const store = await openDatabase(storeOptionsFor(options.dataDir, manifest, options.databaseUrl));
+  try {
+    await new AuditTrail({ store, clock: { now: () => options.now } }).recordAlone({
+      kind: 'tls.import', outcome: 'ok', actor: hostUserActor(),
+      detail: { subject: check.leaf.subject, subjectAltName: check.leaf.subjectAltName, issuer: check.leaf.issuer, validTo: check.leaf.validTo, fingerprint256: check.leaf.fingerprint256 },
+    });
+  } finally {
+    await store.close();
+  }
   const files = OPERATOR_CERTIFICATE_FILES;
   await replaceFile(join(options.dataDir, files.key), check.privateKeyPem, 0o600);
   await replaceFile(join(options.dataDir, files.cert), check.chainPem, 0o644);

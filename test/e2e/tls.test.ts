@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { get } from 'node:https';
@@ -187,6 +188,16 @@ describe('TLS of the real server and the tls and ca commands', () => {
       expect(await readFile(files('tls/operator-server.pem'), 'utf8')).toBe(chain);
       expect((await stat(files('tls/operator-server-key.pem'))).mode & 0o777).toBe(0o600);
       expect(JSON.parse(await readFile(files('forgeline.json'), 'utf8')).tls.operator).toEqual({ cert: 'tls/operator-server.pem', key: 'tls/operator-server-key.pem' });
+      // A key event: in the audit log, by the operating-system user who ran it.
+      const db = new BetterSqlite3(files('forgeline.db'), { readonly: true });
+      try {
+        const entries = db.prepare("select actor, source, detail from audit_entries where kind = 'tls.import'").all() as { actor: string; source: string; detail: string }[];
+        expect(entries).toHaveLength(1);
+        expect(entries[0]).toMatchObject({ actor: expect.stringMatching(/^os:/), source: 'cli' });
+        expect(JSON.parse(entries[0]?.detail ?? '{}')).toMatchObject({ subject: 'CN=localhost', fingerprint256: leaf.fingerprint256 });
+      } finally {
+        db.close();
+      }
 
       const shown = JSON.parse(expectOk(await cli('tls', 'show', '--data', plant, '--json'))) as Record<string, unknown>;
       expect(shown).toMatchObject({ source: 'operator', file: 'tls/operator-server.pem', subject: 'CN=localhost', issuer: 'CN=Plant PKI Test CA', fingerprint256: leaf.fingerprint256, warning: null });

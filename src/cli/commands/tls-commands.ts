@@ -50,7 +50,7 @@ export function registerTlsCommands(program: Command, context: CliContext): void
       // Loaded on demand, as for init: the API commands do not need the server.
       const { importOperatorCertificate } = await import('../../server/index.js');
       const dataDir = dataDirOf(options);
-      const leaf = await importOperatorCertificate({ dataDir, chainPem, keyPem, now: context.now() });
+      const leaf = await importOperatorCertificate({ dataDir, chainPem, keyPem, now: context.now(), databaseUrl: context.config.databaseUrl ?? undefined });
       io.out(`imported the server certificate of ${printable(leaf.subject)} (${printable(leaf.subjectAltName)}) into ${dataDir}`);
       io.out(`valid until ${leaf.validTo}; SHA-256 fingerprint ${leaf.fingerprint256}`);
       io.err('the server uses it from its next start; the Forgeline CA stays for devices (forgeline ca export)');
