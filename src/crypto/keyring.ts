@@ -297,6 +297,11 @@ const passphraseFileSchema = z
     p: z.number().int().min(1).max(16),
     kekId: z.string().regex(/^kek-pass-[0-9a-f]{8}$/),
     check: z.string().regex(BASE64URL),
+    /**
+     * During a rotation (`keys rotate-kek` with a new passphrase): the previous KEK, wrapped by
+     * this one, so keys not yet re-wrapped still open after a restart with the new passphrase.
+     */
+    previous: z.strictObject({ kekId: z.string().regex(/^kek-pass-[0-9a-f]{8}$/), wrapped: z.string().regex(BASE64URL) }).optional(),
   })
   // RFC 7914 §2: scrypt needs about 128·N·r bytes; beyond the cap it is a damaged (or hostile) file.
   .refine((file) => 128 * file.N * file.r <= SCRYPT_MAXMEM / 2, { path: ['N'], message: 'scrypt parameters need too much memory' });
@@ -345,7 +350,48 @@ export async function openPassphraseKeyring(path: string, passphrase: string): P
     throw unavailable(`wrong passphrase for ${path}`);
   }
   if (check.length !== KEK_BYTES || check.some((byte) => byte !== 0)) throw unavailable(`the keyring file ${path} is damaged at check`);
-  return kekKeyring('passphrase', path, new Map([[file.kekId, kek]]), file.kekId);
+  const keks = new Map([[file.kekId, kek]]);
+  if (file.previous !== undefined) {
+    try {
+      keks.set(file.previous.kekId, openWithKek(kek, { kekId: file.kekId, wrapped: file.previous.wrapped }));
+    } catch {
+      throw unavailable(`the keyring file ${path} is damaged at previous`);
+    }
+  }
+  return kekKeyring('passphrase', path, keks, file.kekId);
+}
+
+/**
+ * Replaces a passphrase keyring's KEK with one derived from `newPassphrase` (new salt, new id);
+ * the old KEK, opened with `oldPassphrase`, stays in the file wrapped by the new one until
+ * {@link dropPreviousPassphraseKek}, so keys wrapped by either open with the new passphrase
+ * alone, even after a crash halfway through re-wrapping. Written atomically (0600).
+ */
+export async function rotatePassphraseKeyring(path: string, oldPassphrase: string, newPassphrase: string): Promise<{ keyring: Keyring; previousKekId: string }> {
+  checkPassphrase(path, newPassphrase);
+  if (newPassphrase.normalize('NFKC') === oldPassphrase.normalize('NFKC')) throw new ForgelineError('validation-failed', 'the new keyring passphrase is the one in use');
+  const current = await openPassphraseKeyring(path, oldPassphrase);
+  const file = parseKeyringFile(path, await readPrivateFile(path), passphraseFileSchema);
+  if (file.previous !== undefined) throw new ForgelineError('conflict', `the keyring ${path} is still finishing a rotation; run rotate-kek again once it is done`);
+  const oldKek = await deriveKek(oldPassphrase, Buffer.from(file.salt, 'base64'), file);
+  const salt = randomBytes(16);
+  const kek = await deriveKek(newPassphrase, salt, SCRYPT);
+  const kekId = `kek-pass-${randomBytes(4).toString('hex')}`;
+  const next: PassphraseFile = {
+    format: 1, kdf: 'scrypt', salt: salt.toString('base64'), ...SCRYPT, kekId,
+    check: sealWithKek(kek, kekId, Buffer.alloc(KEK_BYTES)).wrapped,
+    previous: { kekId: current.activeKekId, wrapped: sealWithKek(kek, kekId, oldKek).wrapped },
+  };
+  await replacePrivateFile(path, serialize(next));
+  return { keyring: kekKeyring('passphrase', path, new Map([[kekId, kek], [current.activeKekId, oldKek]]), kekId), previousKekId: current.activeKekId };
+}
+
+/** Ends a passphrase rotation: the previous KEK leaves the file (nothing may be wrapped by it any more). */
+export async function dropPreviousPassphraseKek(path: string, passphrase: string): Promise<Keyring> {
+  const file = parseKeyringFile(path, await readPrivateFile(path), passphraseFileSchema);
+  const { previous: _previous, ...rest } = file;
+  await replacePrivateFile(path, serialize(rest));
+  return openPassphraseKeyring(path, passphrase);
 }
 
 // ---- The command keyring: an operator's program (KMS or HSM client) does the wrapping.

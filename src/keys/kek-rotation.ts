@@ -8,7 +8,8 @@
 import { auditActorOf, can, type Actor } from '../access/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import type { Keyring, WrappedKey } from '../crypto/index.js';
-import { ForgelineError } from '../domain/index.js';
+import { z } from 'zod';
+import { ForgelineError, parseOrThrow } from '../domain/index.js';
 import { withWriteTransaction, type Store } from '../store/index.js';
 
 /** A keyring whose key-encryption keys can be replaced under the services that hold it. */
@@ -41,10 +42,16 @@ export class SwappableKeyring implements Keyring {
   }
 }
 
-/** How the keyring on disk is rotated: only a file keyring can make a new KEK by itself. */
+/** What `keys rotate-kek` is given: a passphrase keyring's new passphrase (nothing for a file keyring). */
+export const rotateKekRequestSchema = z.strictObject({
+  newPassphrase: z.string().min(12, 'must be at least 12 characters').max(1024).optional()
+    .describe('passphrase keyrings: the new passphrase; the server must be started with it from now on'),
+});
+
+/** How the keyring on disk is rotated: a file keyring makes a new KEK, a passphrase keyring derives one from a new passphrase. */
 export interface KeyringFileRotation {
   /** Adds a new active KEK to the file; answers the keyring with both, and the old KEK's id. */
-  rotate(): Promise<{ keyring: Keyring; previousKekId: string }>;
+  rotate(request: z.infer<typeof rotateKekRequestSchema>): Promise<{ keyring: Keyring; previousKekId: string }>;
   /** Removes a KEK nothing is wrapped with any more; answers the keyring as the file now holds it. */
   retire(kekId: string): Promise<Keyring>;
 }
@@ -70,7 +77,8 @@ export class KekRotation {
     this.#audit = new AuditTrail(deps);
   }
 
-  async rotate(actor: Actor): Promise<KekRotationResult> {
+  async rotate(actor: Actor, input: unknown = {}): Promise<KekRotationResult> {
+    const request = parseOrThrow(rotateKekRequestSchema, input ?? {}, 'rotate-kek request');
     const decision = can(actor.subject, 'key.manage', { kind: 'system' });
     const viaCommand = this.deps.file === undefined && this.deps.keyring.kind === 'command';
     const refusal = !decision.allowed
@@ -86,7 +94,7 @@ export class KekRotation {
     try {
       if (viaCommand) return await this.#rewrapThroughCommand(actor);
       const file = this.deps.file as KeyringFileRotation;
-      const { keyring, previousKekId } = await file.rotate();
+      const { keyring, previousKekId } = await file.rotate(request);
       this.deps.keyring.replace(keyring);
       const to = keyring.activeKekId;
       const dataKeys = await this.#rewrapDataKeys(to);

@@ -8,8 +8,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
-  commandKeyring, createFileKeyring, createPassphraseKeyring, KEYRING_FILE, openFileKeyring, openPassphraseKeyring, PASSPHRASE_KEYRING_FILE, retireFileKeyringKek,
-  rotateFileKeyring, type Keyring,
+  commandKeyring, createFileKeyring, createPassphraseKeyring, dropPreviousPassphraseKek, KEYRING_FILE, openFileKeyring, openPassphraseKeyring, PASSPHRASE_KEYRING_FILE,
+  retireFileKeyringKek, rotateFileKeyring, rotatePassphraseKeyring, type Keyring,
 } from '../crypto/index.js';
 import type { KeyringFileRotation } from '../keys/index.js';
 import { ForgelineError } from '../domain/index.js';
@@ -104,16 +104,36 @@ export async function loadDataKeyring(dataDir: string, manifestPath: string, man
   return made.keyring;
 }
 
-/** The rotation of a data folder's keyring file, for `keys rotate-kek`; undefined for passphrase and command keyrings. */
-export function keyringFileRotation(dataDir: string, manifest: { readonly keyring?: KeyringManifest | undefined }): KeyringFileRotation | undefined {
+/**
+ * The rotation of a data folder's keyring, for `keys rotate-kek`: a file keyring adds a new KEK;
+ * a passphrase keyring derives one from the new passphrase given (the server must be started
+ * with it from then on); undefined for a command keyring, whose KEK the KMS rotates.
+ */
+export function keyringFileRotation(dataDir: string, manifest: { readonly keyring?: KeyringManifest | undefined }, env: NodeJS.ProcessEnv = process.env): KeyringFileRotation | undefined {
   const keyring = manifest.keyring ?? { kind: 'file', file: KEYRING_FILE };
-  if (keyring.kind !== 'file') return undefined;
+  if (keyring.kind === 'command') return undefined;
   const path = join(dataDir, keyring.file);
+  if (keyring.kind === 'file') {
+    return {
+      rotate: (request) => {
+        if (request.newPassphrase !== undefined) throw new ForgelineError('validation-failed', 'this data folder\'s keyring is a file: it takes no passphrase');
+        return rotateFileKeyring(path);
+      },
+      retire: async (kekId) => {
+        await retireFileKeyringKek(path, kekId);
+        return openFileKeyring(path);
+      },
+    };
+  }
+  // The passphrase in use: the one the server started with, then each new one given.
+  let current: string | undefined;
   return {
-    rotate: () => rotateFileKeyring(path),
-    retire: async (kekId) => {
-      await retireFileKeyringKek(path, kekId);
-      return openFileKeyring(path);
+    rotate: async (request) => {
+      if (request.newPassphrase === undefined) throw new ForgelineError('validation-failed', 'this data folder\'s keyring is passphrase-protected: give the new passphrase (forgeline keys rotate-kek --new-passphrase-file FILE)');
+      const rotated = await rotatePassphraseKeyring(path, current ?? await keyringPassphrase(env), request.newPassphrase);
+      current = request.newPassphrase;
+      return rotated;
     },
+    retire: async () => dropPreviousPassphraseKek(path, current ?? await keyringPassphrase(env)),
   };
 }

@@ -1,4 +1,4 @@
-import { revokeKeyRequestSchema, type SigningKeyView } from '../keys/index.js';
+import { revokeKeyRequestSchema, rotateKekRequestSchema, type SigningKeyView } from '../keys/index.js';
 import type { RouteSpec } from './route.js';
 import type { Services } from './services.js';
 
@@ -37,9 +37,9 @@ export function keyRoutes(services: Services): RouteSpec[] {
       },
     },
     {
-      method: 'POST', url: '/api/v1/keys/rotate-kek', tag: 'keys', authenticated: true, personOnly: true,
+      method: 'POST', url: '/api/v1/keys/rotate-kek', tag: 'keys', authenticated: true, personOnly: true, body: rotateKekRequestSchema,
       summary: 'Replace the keyring\'s key-encryption key while serving (admin): every data key and signing key is re-wrapped, then the old KEK is removed',
-      handler: async ({ actor }) => kekRotation.rotate(actor),
+      handler: async ({ actor, body }) => kekRotation.rotate(actor, body ?? {}),
     },
     {
       method: 'POST', url: '/api/v1/keys/:kid/revoke', tag: 'keys', authenticated: true, personOnly: true, body: revokeKeyRequestSchema,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Actor } from '../../src/access/index.js';
 import { systemClock } from '../../src/audit/index.js';
-import { commandKeyring, createFileKeyring, createPassphraseKeyring, openFileKeyring } from '../../src/crypto/index.js';
+import { commandKeyring, createFileKeyring, createPassphraseKeyring, openFileKeyring, openPassphraseKeyring, rotatePassphraseKeyring } from '../../src/crypto/index.js';
 import { ForgelineError, type OrderDetail } from '../../src/domain/index.js';
 import { createServices, type Services } from '../../src/server/index.js';
 import { keyringFileRotation } from '../../src/server/data-keyring.js';
@@ -85,6 +85,40 @@ describeEachEngine('key-encryption key rotation', (engine) => {
       delete process.env.FAKE_KMS_SECRET;
     }
   }, 60_000);
+
+  it('derives a new KEK from a new passphrase, re-wraps every key, and from then on opens with the new passphrase only', async () => {
+    const path = join(dir, 'keys/keyring-passphrase.json');
+    const env = { FORGELINE_KEYRING_PASSPHRASE: 'the first long passphrase' };
+    const keyring = await createPassphraseKeyring(path, env.FORGELINE_KEYRING_PASSPHRASE);
+    const rotation = keyringFileRotation(dir, { keyring: { kind: 'passphrase', file: 'keys/keyring-passphrase.json' } }, env);
+    const withPassphrase = createServices({ store: engine.store(), clock: world.clock, keyring, ...(rotation ? { keyringFile: rotation } : {}) });
+    const order = await withPassphrase.orders.create(planner, world.orderInput());
+
+    const missing = await withPassphrase.kekRotation.rotate(SETUP_ADMIN, {}).then(() => undefined, (error: unknown) => error);
+    expect((missing as ForgelineError).code).toBe('validation-failed');
+    const result = await withPassphrase.kekRotation.rotate(SETUP_ADMIN, { newPassphrase: 'the second long passphrase' });
+    expect(result).toMatchObject({ retired: true });
+    expect(result.to).not.toBe(result.from);
+    expect(JSON.parse(await readFile(path, 'utf8'))).not.toHaveProperty('previous');
+
+    await expect(openPassphraseKeyring(path, 'the first long passphrase')).rejects.toMatchObject({ code: 'keyring-unavailable' });
+    const reopened = createServices({ store: engine.store(), clock: world.clock, keyring: await openPassphraseKeyring(path, 'the second long passphrase') });
+    expect((await reopened.orders.queries.get(planner, order.id, { includeConfidential: true, audit: false })).content).toHaveProperty('customerReference');
+    // A second rotation starts from the new passphrase, not the one the process started with.
+    await withPassphrase.kekRotation.rotate(SETUP_ADMIN, { newPassphrase: 'the third long passphrase' });
+    await openPassphraseKeyring(path, 'the third long passphrase');
+  }, 60_000);
+
+  it('keeps the previous KEK, wrapped by the new one, while a passphrase rotation is unfinished', async () => {
+    const path = join(dir, 'keys/keyring-passphrase.json');
+    const first = await createPassphraseKeyring(path, 'the first long passphrase');
+    const wrapped = await first.wrap(Buffer.alloc(32, 9));
+    // A crash after the file was rewritten, before the keys were re-wrapped: the new passphrase opens both.
+    await rotatePassphraseKeyring(path, 'the first long passphrase', 'the second long passphrase');
+    const afterCrash = await openPassphraseKeyring(path, 'the second long passphrase');
+    expect(await afterCrash.unwrap(wrapped)).toEqual(Buffer.alloc(32, 9));
+    await expect(rotatePassphraseKeyring(path, 'the second long passphrase', 'the third long passphrase')).rejects.toMatchObject({ code: 'conflict' });
+  });
 
   it('is refused to non-admins and for keyrings that cannot rotate by themselves, and audited', async () => {
     const refused = await services.kekRotation.rotate(planner).then(() => undefined, (error: unknown) => error);

@@ -3,6 +3,7 @@ import { segment } from '../api-client.js';
 import type { ItemsPage } from '../api-types.js';
 import type { CliContext } from '../cli-context.js';
 import { usageError } from '../cli-error.js';
+import { readTextFile } from '../data-file.js';
 import { printJson, printLines, withJsonOption } from '../output.js';
 import { formatTable } from '../text-format.js';
 
@@ -55,10 +56,14 @@ export function registerKeyCommands(program: Command, context: CliContext): void
       io.out(`new active signing key ${result.active.kid}${result.retired ? `; ${result.retired} retired (it still verifies what it signed)` : ''}`);
     });
 
-  withJsonOption(keys.command('rotate-kek').description('replace the keyring\'s key-encryption key while the server runs: every wrapped key is re-wrapped, then the old KEK is removed'))
-    .action(async (options: { json?: boolean }, command: Command) => {
+  withJsonOption(
+    keys.command('rotate-kek')
+      .description('replace the keyring\'s key-encryption key while the server runs: every wrapped key is re-wrapped, then the old KEK is removed')
+      .option('--new-passphrase-file <file>', 'passphrase keyrings: read the new passphrase from this file (start the server with it from now on)'),
+  ).action(async (options: { newPassphraseFile?: string; json?: boolean }, command: Command) => {
+      const newPassphrase = options.newPassphraseFile === undefined ? undefined : (await readTextFile(options.newPassphraseFile)).replace(/\r?\n$/, '');
       const { api } = await context.connect(command);
-      const result = await api.post<{ from: string; to: string; dataKeys: number; signingKeys: number; retired: boolean }>('/api/v1/keys/rotate-kek');
+      const result = await api.post<{ from: string; to: string; dataKeys: number; signingKeys: number; retired: boolean }>('/api/v1/keys/rotate-kek', newPassphrase === undefined ? {} : { newPassphrase });
       if (options.json) return printJson(io, result);
       io.out(`key-encryption key ${result.from} replaced by ${result.to}: ${result.dataKeys} order data keys and ${result.signingKeys} signing keys re-wrapped; ` +
         (result.retired ? `${result.from} removed from the keyring` : `${result.from} kept (keys still wrapped with it)`));
