@@ -16,6 +16,8 @@ export interface ApiClientOptions {
   readonly caPem: string | null;
   /** Replaces undici's fetch (tests). */
   readonly fetch?: FetchFunction;
+  /** A client certificate chain and its key (PEM) presented on the TLS connection: a device renewing its certificate. */
+  readonly clientCertificate?: { readonly cert: string; readonly key: string } | undefined;
 }
 
 /** Query parameters; undefined, null and empty values are left out. */
@@ -45,7 +47,9 @@ export class ApiClient {
 
   constructor(private readonly options: ApiClientOptions) {
     this.baseUrl = options.baseUrl;
-    this.agent = new Agent(options.caPem ? { connect: { ca: options.caPem } } : {});
+    this.agent = new Agent({
+      connect: { ...(options.caPem ? { ca: options.caPem } : {}), ...(options.clientCertificate ? { cert: options.clientCertificate.cert, key: options.clientCertificate.key } : {}) },
+    });
     this.fetch = options.fetch ?? (undiciFetch as unknown as FetchFunction);
   }
 

@@ -45,12 +45,14 @@ export class CliContext {
    * Opens a client for the command's `--server`/`--ca`. With `auth` (the default)
    * a token is required: a missing or expired login is a clear error before any request.
    */
-  async connect(command: Command, options: { auth?: boolean } = {}): Promise<Session> {
+  async connect(command: Command, options: { auth?: boolean; clientCertificate?: { cert: string; key: string } } = {}): Promise<Session> {
     const flags = command.optsWithGlobals<ConnectionFlags>();
     const connection = resolveConnection(this.config, flags, await this.credentials.read());
     if (options.auth !== false) this.checkLogin(connection);
     const caPem = connection.caFile ? await readTextFile(connection.caFile) : null;
-    const api = new ApiClient({ baseUrl: connection.baseUrl, token: options.auth === false ? null : connection.token, caPem, fetch: this.deps.fetch });
+    const api = new ApiClient({
+      baseUrl: connection.baseUrl, token: options.auth === false ? null : connection.token, caPem, fetch: this.deps.fetch, clientCertificate: options.clientCertificate,
+    });
     this.clients.push(api);
     return { api, connection };
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviceCsr } from '../../src/crypto/index.js';
-import { enrolWithCli, expectOk, fileIn, ONE_WORK_CENTER_PLANT_YAML, runCli, startServer, type ServerProcess } from './cli-harness.js';
+import { enrolWithCli, expectOk, expectOneLineError, fileIn, ONE_WORK_CENTER_PLANT_YAML, runCli, startServer, type ServerProcess } from './cli-harness.js';
 
 describe('a device through the real CLI and server', () => {
   let dir: string;
@@ -81,7 +81,15 @@ describe('a device through the real CLI and server', () => {
     expect(renewed.status).toBe(201);
     expect(renewed.json.serial).not.toBe(certificate.serialNumber.toLowerCase());
 
-    expect(expectOk(await cli(admin, 'device', 'revoke', added.id, '--reason', 'controller replaced', '--reason-code', 'superseded'))).toMatch(/2 certificate\(s\)/);
+    // The device renews itself with the CLI: a new key, a certificate asked for over mutual TLS with the current one.
+    const renewedByCli = JSON.parse(expectOk(await cli(device, 'device', 'renew', '--server', server.url, '--ca', fileIn(dir, 'handed-ca.pem'), '--dir', out, '--json'))) as { serial: string };
+    const replaced = new x509.X509Certificate(await readFile(join(out, 'device-cert.pem'), 'utf8'));
+    expect(replaced.serialNumber.toLowerCase()).toBe(renewedByCli.serial);
+    expect(renewedByCli.serial).not.toBe(certificate.serialNumber.toLowerCase());
+    expect(await readFile(join(out, 'device-key.pem'), 'utf8')).not.toBe(identity.key);
+
+    expect(expectOk(await cli(admin, 'device', 'revoke', added.id, '--reason', 'controller replaced', '--reason-code', 'superseded'))).toMatch(/3 certificate\(s\)/);
+    expectOneLineError(await cli(device, 'device', 'renew', '--server', server.url, '--ca', fileIn(dir, 'handed-ca.pem'), '--dir', out), 'certificate-revoked');
     const refused = await call('POST', '/api/v1/pki/renew', identity, { csr: (await createDeviceCsr(added.id)).csrPem });
     expect(refused).toMatchObject({ status: 403, json: { code: 'certificate-revoked' } });
 

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { access, chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -6,6 +7,7 @@ import { segment } from '../api-client.js';
 import type { ItemsPage } from '../api-types.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError, usageError } from '../cli-error.js';
+import { readTextFile } from '../data-file.js';
 import { parseInteger } from '../option-parsers.js';
 import { readFirstLine } from '../secret-input.js';
 import { printJson, printLines, withJsonOption } from '../output.js';
@@ -76,7 +78,7 @@ async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
 
-/** Registers `device add|list|token|revoke|enrol`: devices and their client certificates. */
+/** Registers `device add|list|token|revoke|enrol|renew`: devices and their client certificates. */
 export function registerDeviceCommands(program: Command, context: CliContext): void {
   const { io } = context;
   const device = program.command('device').description('devices (machines, PLCs, edge agents): register, enrolment tokens, enrolment, revocation');
@@ -167,4 +169,38 @@ export function registerDeviceCommands(program: Command, context: CliContext): v
     io.out(`enrolled device ${enrolled.deviceId} (work center ${enrolled.workCenterId}): certificate ${enrolled.serial}, valid until ${enrolled.notAfter}`);
     io.out(`wrote ${paths.key} (0600), ${paths.certificate} and ${paths.ca}`);
   });
+
+  withJsonOption(
+    device.command('renew')
+      .description('on the device, before its certificate expires: a new key and certificate, asked for over mutual TLS with the current certificate')
+      .requiredOption('--dir <dir>', `the folder \`device enrol\` wrote (${DEVICE_FILES.key}, ${DEVICE_FILES.certificate}, ${DEVICE_FILES.ca}); replaced in place`),
+  ).action(async (options: { dir: string; json?: boolean }, command: Command) => {
+    const dir = resolve(options.dir);
+    const paths = { key: join(dir, DEVICE_FILES.key), certificate: join(dir, DEVICE_FILES.certificate), ca: join(dir, DEVICE_FILES.ca) };
+    const [keyPem, certificatePem, caPem] = await Promise.all([readTextFile(paths.key), readTextFile(paths.certificate), readTextFile(paths.ca)]);
+    const deviceId = deviceIdOf(certificatePem, paths.certificate);
+    const { createDeviceCsr } = await import('../../crypto/index.js');
+    const { csrPem, privateKeyPem } = await createDeviceCsr(deviceId);
+    // The current certificate proves who asks; the server checks it (and its revocation) on this connection.
+    const { api } = await context.connect(command, { auth: false, clientCertificate: { cert: certificatePem, key: keyPem } });
+    const renewed = await api.post<EnrolledCertificate>('/api/v1/pki/renew', { csr: csrPem });
+    await writeWhole(paths.key, privateKeyPem, 0o600);
+    await writeWhole(paths.certificate, renewed.chain, 0o644);
+    await writeWhole(paths.ca, renewed.ca ?? caPem, 0o644);
+    if (options.json) return printJson(io, { deviceId: renewed.deviceId, workCenterId: renewed.workCenterId, serial: renewed.serial, notAfter: renewed.notAfter, files: paths });
+    io.out(`renewed device ${renewed.deviceId}: certificate ${renewed.serial}, valid until ${renewed.notAfter} (new key in ${paths.key})`);
+  });
+}
+
+/** The device id a device certificate names (its subject CN), or a clear refusal. */
+function deviceIdOf(certificatePem: string, path: string): string {
+  let subject: string;
+  try {
+    subject = new X509Certificate(certificatePem).subject;
+  } catch {
+    throw new CliError('invalid-file', `${path} is not a PEM certificate`);
+  }
+  const id = /^CN=(.+)$/m.exec(subject)?.[1];
+  if (id === undefined) throw new CliError('invalid-file', `${path} names no device (no CN in its subject)`);
+  return id;
 }
