@@ -21,3 +21,4 @@ export * from './session-directory.js';
 export * from './session-revocation.js';
 export * from './site-policy.js';
 export * from './site-policy-service.js';
+export * from './totp-secret-store.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Keyring } from '../crypto/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import { ForgelineError, parseOrThrow, text } from '../domain/index.js';
 import { withWriteTransaction, type Store, type WriteTransaction } from '../store/index.js';
@@ -15,6 +16,7 @@ import type { SitePolicyService } from './site-policy-service.js';
 import { requireNamedUser } from './user-lookup.js';
 import { auditActorOf, type Actor } from './subject.js';
 import { base32Encode, generateTotpSecret, otpauthUri, verifyTotp } from './totp.js';
+import { openTotpSecret, sealTotpSecret } from './totp-secret-store.js';
 
 /** How long an enrolment shown to the user waits for its first code. */
 export const MFA_ENROLMENT_TTL_MS = 15 * 60_000;
@@ -58,8 +60,8 @@ export interface RecoveryCodes {
 /**
  * The second factor of users (TOTP, RFC 6238): enrolment shown then confirmed
  * with a first code, recovery codes, disabling by the owner, and an admin's
- * reset. The secret is stored as hex in `users.mfa_secret`; envelope
- * encryption of it comes with issue 5 (docs/threat-model.md).
+ * reset. The secret is stored wrapped by the keyring in `users.mfa_secret`
+ * (totp-secret-store.ts).
  */
 export class MfaService {
   private readonly audit: AuditTrail;
@@ -71,6 +73,8 @@ export class MfaService {
       readonly policy: SitePolicyService;
       readonly guard: AccountGuard;
       readonly issuer?: string;
+      /** Wraps the TOTP secrets at rest; without it they are stored in clear (tools, unit tests). */
+      readonly keyring?: Keyring;
     },
   ) {
     this.audit = new AuditTrail(deps);
@@ -100,11 +104,11 @@ export class MfaService {
     if (actor.subject.passwordMustChange) throw new ForgelineError('password-change-required', 'change your one-time password first, then enrol');
     const secret = generateTotpSecret();
     const now = this.deps.clock.now();
+    const sealed = await sealTotpSecret(this.deps.keyring, secret);
     await withWriteTransaction(this.deps.store, async (trx) => {
       const user = await trx.selectFrom('users').select(['mfa_secret']).where('id', '=', actor.subject.userId).executeTakeFirstOrThrow();
       if (user.mfa_secret !== null) throw new ForgelineError('conflict', 'a second factor is already enrolled; disable it first (or ask an admin to reset it)');
-      // Envelope encryption of the secret comes with issue 5; until then it is as safe as the database (threat model, 5.4).
-      await trx.updateTable('users').set({ mfa_pending_secret: secret.toString('hex'), mfa_pending_at: now.toISOString() }).where('id', '=', actor.subject.userId).execute();
+      await trx.updateTable('users').set({ mfa_pending_secret: sealed, mfa_pending_at: now.toISOString() }).where('id', '=', actor.subject.userId).execute();
       await this.audit.record(trx, { kind: 'mfa.enrol', outcome: 'ok', actor: auditActorOf(actor) });
     });
     const uri = otpauthUri({ issuer: this.deps.issuer ?? DEFAULT_TOTP_ISSUER, account: actor.subject.username, secret });
@@ -123,7 +127,7 @@ export class MfaService {
       throw new ForgelineError('not-found', 'no enrolment is waiting for its first code (they last 15 minutes): start one again');
     }
     const pending = user.mfa_pending_secret;
-    const verified = verifyTotp(Buffer.from(pending, 'hex'), code.replace(/\s+/g, ''), now.getTime(), null);
+    const verified = verifyTotp(await openTotpSecret(this.deps.keyring, pending), code.replace(/\s+/g, ''), now.getTime(), null);
     if (!verified.ok) {
       await this.audit.recordAlone({ kind: 'mfa.confirm', outcome: 'denied', actor: auditActorOf(actor), detail: { reason: 'wrong-code' } });
       throw new ForgelineError('mfa-invalid', 'The code does not match: check the time on your phone and type the code shown now');
@@ -219,8 +223,9 @@ export class MfaService {
       throw new ForgelineError('invalid-credentials', 'the password is wrong');
     }
     const now = this.deps.clock.now();
+    const opened = await openTotpSecret(this.deps.keyring, secret);
     const failure = await withWriteTransaction(this.deps.store, async (trx) => {
-      const check = await spendSecondFactor(trx, { id: user.id, mfaSecretHex: secret }, code, now);
+      const check = await spendSecondFactor(trx, { id: user.id, mfaSecret: opened }, code, now);
       if (!check.ok) return check.reason;
       await change(trx, now);
       return null;

@@ -15,10 +15,10 @@ export type SecondFactorCheck =
   | { readonly ok: true; readonly factor: SecondFactor; readonly recoveryCodesLeft: number | null }
   | { readonly ok: false; readonly reason: 'wrong-code' | 'replayed-code' };
 
-/** An enrolled user as the check needs them: the id and the hex of the TOTP secret. */
+/** An enrolled user as the check needs them: the id and the TOTP secret (opened before the transaction: unwrapping may call a KMS). */
 export interface EnrolledUser {
   readonly id: string;
-  readonly mfaSecretHex: string;
+  readonly mfaSecret: Buffer;
 }
 
 /**
@@ -34,7 +34,7 @@ export async function spendSecondFactor(trx: WriteTransaction, user: EnrolledUse
 }
 
 async function spendTotp(trx: WriteTransaction, user: EnrolledUser, code: string, now: Date): Promise<SecondFactorCheck> {
-  const secret = Buffer.from(user.mfaSecretHex, 'hex');
+  const secret = user.mfaSecret;
   const { mfa_last_step: lastStep } = await trx.selectFrom('users').select('mfa_last_step').where('id', '=', user.id).executeTakeFirstOrThrow();
   const verified = verifyTotp(secret, code, now.getTime(), lastStep);
   if (!verified.ok) {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Keyring } from '../crypto/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import { hashToken, randomToken } from '../crypto/index.js';
 import { ForgelineError, isRole } from '../domain/index.js';
 import { withWriteTransaction, type Store } from '../store/index.js';
+import { openTotpSecret } from './totp-secret-store.js';
 import { throttleKeys, type AccountGuard } from './account-guard.js';
 import { accountKey, type LoginThrottle } from './login-throttle.js';
 import { verifyDecoy, verifyPassword } from './passwords.js';
@@ -63,6 +65,8 @@ export class SessionService {
       readonly policy: SitePolicyService;
       readonly throttle: LoginThrottle;
       readonly guard: AccountGuard;
+      /** Wraps the TOTP secrets at rest; without it they are read only if stored in clear (tools, unit tests). */
+      readonly keyring?: Keyring;
     },
   ) {
     this.audit = new AuditTrail(deps);
@@ -105,10 +109,11 @@ export class SessionService {
     const mfaEnrollmentRequired = user.mfa_secret === null && mfaRequiredFor(policy, roles);
     const token = randomToken();
     const expiresAt = new Date(now.getTime() + policy.sessionAbsoluteHours * 3600_000).toISOString();
-    const mfaSecret = user.mfa_secret;
+    // Unwrapped before the transaction: the keyring may call out to a KMS.
+    const secret = user.mfa_secret === null ? null : await openTotpSecret(this.deps.keyring, user.mfa_secret);
     const check = await withWriteTransaction(this.deps.store, async (trx): Promise<SecondFactorCheck | null> => {
       // The code is spent in the same transaction that opens the session: accepted once, or not at all.
-      const factor = mfaSecret === null ? null : await spendSecondFactor(trx, { id: user.id, mfaSecretHex: mfaSecret }, totp, now);
+      const factor = secret === null ? null : await spendSecondFactor(trx, { id: user.id, mfaSecret: secret }, totp, now);
       if (factor !== null && !factor.ok) return factor;
       await this.deps.throttle.clear(trx, accountKey(username));
       await trx

@@ -10,11 +10,13 @@
  * each time. Recovery codes never sign: they regain access, they do not approve.
  */
 import type { Kysely } from 'kysely';
+import type { Keyring } from '../crypto/index.js';
 import type { Database, WriteTransaction } from '../store/index.js';
 import { verifyPassword } from './passwords.js';
 import { spendTotpStep } from './second-factor.js';
 import type { Subject } from './subject.js';
 import { verifyTotp } from './totp.js';
+import { openTotpSecret } from './totp-secret-store.js';
 
 /** What a signer gives with a signed action. */
 export interface SignerCredentials {
@@ -32,7 +34,7 @@ export type SignerCheck =
   | { readonly ok: false; readonly reason: string };
 
 /** Checks a signer's credentials now. Slow (argon2id): call it outside any write transaction. */
-export async function checkSigner(db: Kysely<Database>, subject: Subject, credentials: SignerCredentials, nowMs: number): Promise<SignerCheck> {
+export async function checkSigner(db: Kysely<Database>, subject: Subject, credentials: SignerCredentials, nowMs: number, keyring?: Keyring): Promise<SignerCheck> {
   const user = await db.selectFrom('users').select(['password_hash', 'disabled', 'mfa_secret', 'mfa_last_step']).where('id', '=', subject.userId).executeTakeFirst();
   if (!user || user.disabled === 1) return { ok: false, reason: 'the signer is unknown or disabled' };
   if (!(await verifyPassword(user.password_hash, credentials.password))) return { ok: false, reason: 'the signature password is wrong' };
@@ -41,7 +43,7 @@ export async function checkSigner(db: Kysely<Database>, subject: Subject, creden
     if (await withinSigningWindow(db, subject, nowMs)) return { ok: true, method: 'password (signing window)', totpStep: null };
     return { ok: false, reason: 'the signature needs a one-time code from your authenticator' };
   }
-  const result = verifyTotp(Buffer.from(user.mfa_secret, 'hex'), credentials.totp, nowMs, user.mfa_last_step === null ? null : Number(user.mfa_last_step));
+  const result = verifyTotp(await openTotpSecret(keyring, user.mfa_secret), credentials.totp, nowMs, user.mfa_last_step === null ? null : Number(user.mfa_last_step));
   return result.ok ? { ok: true, method: 'password+totp', totpStep: result.step } : { ok: false, reason: 'the signature one-time code is wrong, expired or already used' };
 }
 

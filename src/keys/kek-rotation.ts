@@ -5,7 +5,7 @@
  * keys themselves, and orders stay readable throughout), and the old KEK is then removed from
  * the keyring file, so a copy of the old file no longer opens anything. Audited.
  */
-import { auditActorOf, can, type Actor } from '../access/index.js';
+import { auditActorOf, can, openTotpSecret, sealTotpSecret, totpSecretWrappedBy, type Actor } from '../access/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import type { Keyring, WrappedKey } from '../crypto/index.js';
 import { z } from 'zod';
@@ -62,6 +62,8 @@ export interface KekRotationResult {
   readonly to: string;
   readonly dataKeys: number;
   readonly signingKeys: number;
+  /** Users' TOTP secrets (enrolled or pending) re-wrapped, or sealed if stored in clear before. */
+  readonly totpSecrets: number;
   readonly retired: boolean;
 }
 
@@ -99,12 +101,13 @@ export class KekRotation {
       const to = keyring.activeKekId;
       const dataKeys = await this.#rewrapDataKeys(to);
       const signingKeys = await this.#rewrapSigningKeys(to);
+      const totpSecrets = await this.#rewrapTotpSecrets(to);
       // Only once nothing is wrapped with the old KEK any more: a key wrapped with it would be lost.
       const left = await this.#wrappedWith(previousKekId);
       const retired = left === 0;
       if (retired) this.deps.keyring.replace(await file.retire(previousKekId));
-      await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: previousKekId, to, dataKeys, signingKeys, retired } });
-      return { from: previousKekId, to, dataKeys, signingKeys, retired };
+      await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: previousKekId, to, dataKeys, signingKeys, totpSecrets, retired } });
+      return { from: previousKekId, to, dataKeys, signingKeys, totpSecrets, retired };
     } finally {
       this.#running = false;
     }
@@ -133,8 +136,9 @@ export class KekRotation {
       after = rows.at(-1)?.order_id ?? after;
     }
     const signingKeys = await this.#rewrapSigningKeys(null);
-    await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: kekId, to: kekId, dataKeys, signingKeys, retired: false, through: 'command' } });
-    return { from: kekId, to: kekId, dataKeys, signingKeys, retired: false };
+    const totpSecrets = await this.#rewrapTotpSecrets(null);
+    await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: kekId, to: kekId, dataKeys, signingKeys, totpSecrets, retired: false, through: 'command' } });
+    return { from: kekId, to: kekId, dataKeys, signingKeys, totpSecrets, retired: false };
   }
 
   async #rewrapDataKeys(to: string): Promise<number> {
@@ -174,12 +178,34 @@ export class KekRotation {
     return rows.length;
   }
 
+  /** Re-wraps users' TOTP secrets not wrapped by `to` (every one when `to` is null), sealing any still stored in clear. */
+  async #rewrapTotpSecrets(to: string | null): Promise<number> {
+    const rows = await this.deps.store.db.selectFrom('users').select(['id', 'mfa_secret', 'mfa_pending_secret'])
+      .where((eb) => eb.or([eb('mfa_secret', 'is not', null), eb('mfa_pending_secret', 'is not', null)])).execute();
+    const stale = (value: string | null): value is string => value !== null && (to === null || !totpSecretWrappedBy(value, to));
+    const rewrap = async (value: string): Promise<string> => sealTotpSecret(this.deps.keyring, await openTotpSecret(this.deps.keyring, value));
+    let count = 0;
+    for (const row of rows) {
+      const secret = stale(row.mfa_secret) ? { from: row.mfa_secret, to: await rewrap(row.mfa_secret) } : null;
+      const pending = stale(row.mfa_pending_secret) ? { from: row.mfa_pending_secret, to: await rewrap(row.mfa_pending_secret) } : null;
+      if (secret === null && pending === null) continue;
+      await withWriteTransaction(this.deps.store, async (trx) => {
+        // Guarded: a secret changed meanwhile (a reset, a new enrolment) is left as it is.
+        if (secret !== null) await trx.updateTable('users').set({ mfa_secret: secret.to }).where('id', '=', row.id).where('mfa_secret', '=', secret.from).execute();
+        if (pending !== null) await trx.updateTable('users').set({ mfa_pending_secret: pending.to }).where('id', '=', row.id).where('mfa_pending_secret', '=', pending.from).execute();
+      });
+      count += (secret === null ? 0 : 1) + (pending === null ? 0 : 1);
+    }
+    return count;
+  }
+
   async #wrappedWith(kekId: string): Promise<number> {
     const db = this.deps.store.db;
-    const [data, signing] = await Promise.all([
+    const [data, signing, totp] = await Promise.all([
       db.selectFrom('order_data_keys').select((eb) => eb.fn.countAll<number | string>().as('n')).where('kek_id', '=', kekId).executeTakeFirstOrThrow(),
       db.selectFrom('signing_keys').select((eb) => eb.fn.countAll<number | string>().as('n')).where('kek_id', '=', kekId).executeTakeFirstOrThrow(),
+      db.selectFrom('users').select(['mfa_secret', 'mfa_pending_secret']).where((eb) => eb.or([eb('mfa_secret', 'like', `w1:${kekId}:%`), eb('mfa_pending_secret', 'like', `w1:${kekId}:%`)])).execute(),
     ]);
-    return Number(data.n) + Number(signing.n);
+    return Number(data.n) + Number(signing.n) + totp.length;
   }
 }

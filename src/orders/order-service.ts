@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { auditActorOf, can, checkSigner, DEFAULT_SITE_POLICY, consumeSignatureCode, type Action, type Actor, type Resource, type SignatureMethod, type SitePolicy } from '../access/index.js';
 import { AuditTrail, type AuditKind, type Clock } from '../audit/index.js';
-import { contentHash } from '../crypto/index.js';
+import { contentHash, type Keyring } from '../crypto/index.js';
 import {
   DEFAULT_SIGNATURE_MEANINGS,
   ForgelineError,
@@ -41,6 +41,8 @@ export interface OrderServiceDeps {
   readonly signer?: OrderSigner;
   /** The data keys that encrypt confidential fields at rest. */
   readonly secrets: OrderSecrets;
+  /** Unwraps approvers' TOTP secrets to check their signatures. */
+  readonly keyring?: Keyring;
 }
 
 const editRequestSchema = orderEditSchema.extend({ version: z.number().int().min(1) });
@@ -293,7 +295,7 @@ export class OrderService {
     if (given.password === undefined) {
       throw new ForgelineError('validation-failed', `${command} is an electronic signature: give your password (and your one-time code)`, { problems: [{ path: 'password', message: 'required to sign' }] });
     }
-    const checked = await checkSigner(this.deps.store.db, actor.subject, { password: given.password, totp: given.totp }, this.deps.clock.now().getTime());
+    const checked = await checkSigner(this.deps.store.db, actor.subject, { password: given.password, totp: given.totp }, this.deps.clock.now().getTime(), this.deps.keyring);
     const policy = await (this.deps.policy?.current() ?? Promise.resolve(DEFAULT_SITE_POLICY));
     if (!checked.ok) {
       await this.audit.recordAlone({ kind: `order.${command}`, outcome: 'denied', actor: auditActorOf(actor), orderId: context.row.id, revision: context.row.revision, detail: { reason: checked.reason } });

@@ -72,15 +72,15 @@ export function createServices(options: ServiceOptions): Services {
   };
   return {
     store: options.store,
-    sessions: new SessionService({ ...deps, policy, throttle, guard }),
+    sessions: new SessionService({ ...deps, policy, throttle, guard, keyring }),
     users: new UserService({ ...deps, policy, guard }),
     sessionDirectory: new SessionDirectory({ ...deps, policy }),
-    mfa: new MfaService({ ...deps, policy, guard }),
+    mfa: new MfaService({ ...deps, policy, guard, keyring }),
     policy,
     apiTokens: new ApiTokenService(deps),
     plant: new PlantService(deps),
     items: new ItemService(deps),
-    orders: new OrderService({ ...deps, policy, signer, secrets: new OrderSecrets(keyring) }),
+    orders: new OrderService({ ...deps, policy, signer, secrets: new OrderSecrets(keyring), keyring }),
     audit: new AuditQueries(deps),
     auditLog: new AuditLog({ ...deps, identity: auditIdentity }),
     signingKeys,

@@ -1,5 +1,5 @@
 import { beforeEach, expect, it } from 'vitest';
-import { base32Decode, totpAt, type Actor } from '../../src/access/index.js';
+import { base32Decode, openTotpSecret, totpAt, type Actor } from '../../src/access/index.js';
 import { SETUP_ADMIN, TEST_PASSWORD, createWorld, type TestWorld } from '../support/factories.js';
 import { describeEachEngine } from '../support/engines.js';
 import { auditLines, expectCode, otherCode } from './access-test-kit.js';
@@ -25,7 +25,11 @@ describeEachEngine('MFA service', (engine) => {
     expect(Date.parse(enrolment.expiresAt) - now()).toBe(15 * 60_000);
     const secret = base32Decode(enrolment.secret);
     const row = await engine.store().db.selectFrom('users').select(['mfa_secret', 'mfa_pending_secret']).where('id', '=', alan.subject.userId).executeTakeFirstOrThrow();
-    expect(row).toEqual({ mfa_secret: null, mfa_pending_secret: secret.toString('hex') });
+    // Pending, and wrapped by the keyring: the secret itself is nowhere in the row.
+    expect(row.mfa_secret).toBeNull();
+    expect(row.mfa_pending_secret).toMatch(new RegExp(`^w1:${world.services.keyring.activeKekId}:`));
+    expect(row.mfa_pending_secret).not.toContain(secret.toString('hex'));
+    expect(await openTotpSecret(world.services.keyring, row.mfa_pending_secret ?? '')).toEqual(secret);
     expect((await mfa.status(alan)).pendingUntil).toBe(enrolment.expiresAt);
 
     // Until confirmed, sign-in needs no code.

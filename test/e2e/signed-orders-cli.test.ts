@@ -124,7 +124,8 @@ describe('signed and encrypted orders through the real CLI and server', () => {
     expectOk(await cli(pia, 'order', 'dispatch', fresh));
 
     const rotated = expectOk(await cli(admin, 'keys', 'rotate-kek'));
-    expect(rotated).toMatch(/^key-encryption key \S+ replaced by \S+: \d+ order data keys and 2 signing keys re-wrapped; \S+ removed from the keyring/);
+    // Admin and approver have a second factor: their secrets are re-wrapped too.
+    expect(rotated).toMatch(/^key-encryption key \S+ replaced by \S+: \d+ order data keys, 2 signing keys and 2 second-factor secrets re-wrapped; \S+ removed from the keyring/);
     const shown = JSON.parse(expectOk(await cli(pia, 'order', 'show', fresh, '--confidential', '--json'))) as { content: { parameters: { recipe: string } } };
     expect(shown.content.parameters.recipe).toBe(RECIPE);
     const audit = expectOk(await cli(admin, 'audit', 'list', '--kind', 'key.rotate-kek'));

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Actor } from '../../src/access/index.js';
+import { base32Decode, totpAt, type Actor } from '../../src/access/index.js';
 import { systemClock } from '../../src/audit/index.js';
 import { commandKeyring, createFileKeyring, createPassphraseKeyring, openFileKeyring, openPassphraseKeyring, rotatePassphraseKeyring } from '../../src/crypto/index.js';
 import { ForgelineError, type OrderDetail } from '../../src/domain/index.js';
@@ -62,7 +62,7 @@ describeEachEngine('key-encryption key rotation', (engine) => {
     await restarted.orders.perform(approver, order.id, 'release', { version: submitted.version, password: TEST_PASSWORD });
 
     const [entry] = await db.selectFrom('audit_entries').selectAll().where('kind', '=', 'key.rotate-kek').execute();
-    expect(JSON.parse(entry?.detail ?? '{}')).toEqual({ from: oldKek, to: result.to, dataKeys: 3, signingKeys: 1, retired: true });
+    expect(JSON.parse(entry?.detail ?? '{}')).toEqual({ from: oldKek, to: result.to, dataKeys: 3, signingKeys: 1, totpSecrets: 0, retired: true });
   });
 
   it('re-wraps every key through the commands of a command keyring (the KMS rotated its key version), keeping orders readable', async () => {
@@ -118,6 +118,39 @@ describeEachEngine('key-encryption key rotation', (engine) => {
     const afterCrash = await openPassphraseKeyring(path, 'the second long passphrase');
     expect(await afterCrash.unwrap(wrapped)).toEqual(Buffer.alloc(32, 9));
     await expect(rotatePassphraseKeyring(path, 'the second long passphrase', 'the third long passphrase')).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('keeps TOTP secrets wrapped by the keyring, re-wraps them with a new KEK, and seals one stored in clear before', async () => {
+    const quinn = await world.user('quinn.quality', ['quality']);
+    const begun = await services.mfa.beginEnrolment(quinn);
+    const secret = base32Decode(begun.secret);
+    const pending = (await engine.store().db.selectFrom('users').select('mfa_pending_secret').where('id', '=', quinn.subject.userId).executeTakeFirstOrThrow()).mfa_pending_secret ?? '';
+    expect(pending).toMatch(new RegExp(`^w1:${services.keyring.activeKekId}:`));
+    expect(pending).not.toContain(secret.toString('hex'));
+    await services.mfa.confirmEnrolment(quinn, { code: totpAt(secret, world.clock.now().getTime() - 30_000) });
+    const stored = async () => (await engine.store().db.selectFrom('users').select('mfa_secret').where('id', '=', quinn.subject.userId).executeTakeFirstOrThrow()).mfa_secret ?? '';
+    expect(await stored()).toBe(pending);
+    // A secret from before the keyring wrapped them (hex, in clear) is still accepted, and sealed by the rotation.
+    const quality2 = await world.user('quentin.quality', ['quality']);
+    const legacy = Buffer.from('3132333435363738393031323334353637383930', 'hex');
+    await engine.store().db.updateTable('users').set({ mfa_secret: legacy.toString('hex'), mfa_enabled_at: world.clock.now().toISOString() }).where('id', '=', quality2.subject.userId).execute();
+    await services.sessions.login({ username: 'quentin.quality', password: TEST_PASSWORD, totp: totpAt(legacy, world.clock.now().getTime()), source: '10.0.0.1' });
+
+    const result = await services.kekRotation.rotate(SETUP_ADMIN);
+    expect(result.totpSecrets).toBe(2);
+    expect(await stored()).toMatch(new RegExp(`^w1:${result.to}:`));
+    const sealedLegacy = (await engine.store().db.selectFrom('users').select('mfa_secret').where('id', '=', quality2.subject.userId).executeTakeFirstOrThrow()).mfa_secret;
+    expect(sealedLegacy).toMatch(new RegExp(`^w1:${result.to}:`));
+    // Both still sign in, with the rotated keyring only.
+    world.clock.advance(60_000);
+    const restarted = createServices({ store: engine.store(), clock: world.clock, keyring: await openFileKeyring(join(dir, 'keys/keyring.json')) });
+    await restarted.sessions.login({ username: 'quinn.quality', password: TEST_PASSWORD, totp: totpAt(secret, world.clock.now().getTime()), source: '10.0.0.1' });
+    await restarted.sessions.login({ username: 'quentin.quality', password: TEST_PASSWORD, totp: totpAt(legacy, world.clock.now().getTime()), source: '10.0.0.1' });
+    // Without the keyring the wrapped secret cannot be used: a clear refusal, not a wrong code.
+    const keyless = createServices({ store: engine.store(), clock: world.clock });
+    world.clock.advance(60_000);
+    await expect(keyless.sessions.login({ username: 'quinn.quality', password: TEST_PASSWORD, totp: totpAt(secret, world.clock.now().getTime()), source: '10.0.0.1' }))
+      .rejects.toMatchObject({ code: 'keyring-unavailable' });
   });
 
   it('is refused to non-admins and for keyrings that cannot rotate by themselves, and audited', async () => {

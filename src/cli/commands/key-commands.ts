@@ -63,9 +63,9 @@ export function registerKeyCommands(program: Command, context: CliContext): void
   ).action(async (options: { newPassphraseFile?: string; json?: boolean }, command: Command) => {
       const newPassphrase = options.newPassphraseFile === undefined ? undefined : (await readTextFile(options.newPassphraseFile)).replace(/\r?\n$/, '');
       const { api } = await context.connect(command);
-      const result = await api.post<{ from: string; to: string; dataKeys: number; signingKeys: number; retired: boolean }>('/api/v1/keys/rotate-kek', newPassphrase === undefined ? {} : { newPassphrase });
+      const result = await api.post<{ from: string; to: string; dataKeys: number; signingKeys: number; totpSecrets: number; retired: boolean }>('/api/v1/keys/rotate-kek', newPassphrase === undefined ? {} : { newPassphrase });
       if (options.json) return printJson(io, result);
-      io.out(`key-encryption key ${result.from} replaced by ${result.to}: ${result.dataKeys} order data keys and ${result.signingKeys} signing keys re-wrapped; ` +
+      io.out(`key-encryption key ${result.from} replaced by ${result.to}: ${result.dataKeys} order data keys, ${result.signingKeys} signing keys and ${result.totpSecrets} second-factor secrets re-wrapped; ` +
         (result.retired ? `${result.from} removed from the keyring` : `${result.from} kept (keys still wrapped with it)`));
     });
 
