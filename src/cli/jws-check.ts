@@ -1,5 +1,5 @@
 /** `order verify-jws`: a released order's JWS checked offline against a JWKS file, as a device would. */
-import { publicKeyFromJwk, verifyOrderJws, type OrderJwsPayload, type OrderVerificationKey } from '../crypto/index.js';
+import { verificationKeysFromJwks, verifyOrderJws, type OrderJwsPayload, type OrderVerificationKey } from '../crypto/index.js';
 import { CliError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { readTextFile } from './data-file.js';
@@ -10,7 +10,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
-/** The keys of a JWKS file by kid; a revoked one keeps its `revokedSince`. */
+/** The keys of a JWKS file by kid, or a clear refusal naming the file. */
 function keysOf(jwksText: string, path: string): Map<string, OrderVerificationKey> {
   let parsed: unknown;
   try {
@@ -18,15 +18,7 @@ function keysOf(jwksText: string, path: string): Map<string, OrderVerificationKe
   } catch {
     throw new CliError('invalid-file', `${path} is not JSON: give the JWKS from \`forgeline keys jwks\``);
   }
-  const keys = (parsed as { keys?: unknown }).keys;
-  if (!Array.isArray(keys)) throw new CliError('invalid-file', `${path} is not a JWKS: it has no "keys" list`);
-  const byKid = new Map<string, OrderVerificationKey>();
-  keys.forEach((jwk: unknown, index) => {
-    const { kid, revokedSince } = (jwk ?? {}) as { kid?: unknown; revokedSince?: unknown };
-    if (typeof kid !== 'string') throw new CliError('invalid-file', `${path}: key ${index} has no kid`);
-    byKid.set(kid, { kid, publicKey: publicKeyFromJwk(jwk), revokedSince: typeof revokedSince === 'string' ? revokedSince : null });
-  });
-  return byKid;
+  return verificationKeysFromJwks(parsed);
 }
 
 /** Verifies the JWS in `file` (or standard input for '-') against the JWKS in `jwksFile`; throws the refusal's code. */

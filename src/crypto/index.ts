@@ -27,3 +27,4 @@ export * from './envelope.js';
 export * from './device-csr.js';
 export * from './device-crl.js';
 export * from './device-pki.js';
+export * from './order-jwks.js';

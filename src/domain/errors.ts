@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   'order-expired': { status: 422, title: 'The signed order has expired' },
   'audience-mismatch': { status: 422, title: 'The signed order is for another work center' },
   'content-mismatch': { status: 422, title: 'The signed content does not match its content hash' },
+  'order-replayed': { status: 409, title: 'This signed order was accepted before; a replay is refused' },
   'enrolment-token-invalid': { status: 401, title: 'The enrolment token is unknown, expired, already used, or for another work center' },
   'csr-invalid': { status: 422, title: 'The certificate signing request is malformed or does not match its enrolment token' },
   'certificate-revoked': { status: 403, title: 'The client certificate is revoked' },

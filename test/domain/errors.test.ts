@@ -35,6 +35,7 @@ describe('error codes', () => {
       'order-expired': 422,
       'audience-mismatch': 422,
       'content-mismatch': 422,
+      'order-replayed': 409,
       'enrolment-token-invalid': 401,
       'csr-invalid': 422,
       'certificate-revoked': 403,
