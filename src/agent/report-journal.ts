@@ -1,0 +1,149 @@
+/**
+ * The edge agent's outbox of progress reports (issue 6 point 2): each report is signed with the
+ * device's own key, carries an idempotency key, and is on disk (fsync) before the machine is told
+ * it was taken; `drain` sends the waiting ones in order and moves a durable cursor past each one
+ * the server confirmed. After a crash or while the server is away nothing is lost (the file holds
+ * it) and nothing is doubled (a report resent after a crash between send and cursor carries the
+ * same idempotency key, which the server answers once).
+ */
+import { randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import { open, readFile, rename } from 'node:fs/promises';
+import { canonicalJson } from '../crypto/index.js';
+import { ForgelineError } from '../domain/index.js';
+
+/** What a machine reports through the agent. */
+export const REPORT_KINDS = ['accepted', 'refused', 'started', 'paused', 'resumed', 'progress', 'completed'] as const;
+
+/** One of {@link REPORT_KINDS}. */
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+/** A report as signed: who, which order, what, when, and the idempotency key the server de-duplicates on. */
+export interface DeviceReport {
+  readonly idempotencyKey: string;
+  readonly deviceId: string;
+  readonly orderId: string;
+  readonly kind: ReportKind;
+  readonly at: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** A journal line: the report and the device's signature over its canonical JSON (base64url). */
+export interface SignedReport {
+  readonly report: DeviceReport;
+  readonly signature: string;
+}
+
+/** The signature algorithm for a key: Ed25519 takes none, ECDSA P-256 SHA-256 (the device keys `device enrol` makes). */
+function digestFor(key: KeyObject): string | null {
+  return key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+}
+
+/** Signs a report with the device's private key. */
+export function signReport(report: DeviceReport, privateKey: KeyObject): SignedReport {
+  return { report, signature: sign(digestFor(privateKey), Buffer.from(canonicalJson(report), 'utf8'), privateKey).toString('base64url') };
+}
+
+/** Whether a signed report verifies with the device's public key (from its certificate). */
+export function verifyReport(signed: SignedReport, publicKey: KeyObject): boolean {
+  try {
+    return verify(digestFor(publicKey), Buffer.from(canonicalJson(signed.report), 'utf8'), publicKey, Buffer.from(signed.signature, 'base64url'));
+  } catch {
+    return false;
+  }
+}
+
+/** The outbox: `reports.log` (JSON lines) and `reports.sent` (how many of them the server confirmed). */
+export class ReportJournal {
+  readonly #log: string;
+  readonly #cursor: string;
+  #entries: SignedReport[];
+  #sent: number;
+
+  private constructor(dir: string, entries: SignedReport[], sent: number) {
+    this.#log = `${dir}/reports.log`;
+    this.#cursor = `${dir}/reports.sent`;
+    this.#entries = entries;
+    this.#sent = sent;
+  }
+
+  /** Opens the outbox in `dir`; a last line cut short by a crash was never acknowledged and is dropped. */
+  static async open(dir: string): Promise<ReportJournal> {
+    const text = await readOptional(`${dir}/reports.log`);
+    const lines = text.split('\n');
+    const entries: SignedReport[] = [];
+    lines.forEach((line, index) => {
+      if (line === '') return;
+      try {
+        entries.push(JSON.parse(line) as SignedReport);
+      } catch {
+        if (index === lines.length - 1) return;
+        throw new ForgelineError('validation-failed', `the report journal ${dir}/reports.log is damaged at line ${index + 1}`);
+      }
+    });
+    const cursorText = (await readOptional(`${dir}/reports.sent`)).trim();
+    const sent = cursorText === '' ? 0 : Number(cursorText);
+    if (!Number.isSafeInteger(sent) || sent < 0 || sent > entries.length) {
+      throw new ForgelineError('validation-failed', `the report cursor ${dir}/reports.sent is damaged`);
+    }
+    return new ReportJournal(dir, entries, sent);
+  }
+
+  /** Signs and appends a report; resolves once it is on disk, when the machine may be told it was taken. */
+  async record(report: Omit<DeviceReport, 'idempotencyKey'>, privateKey: KeyObject): Promise<SignedReport> {
+    const signed = signReport({ idempotencyKey: randomUUID(), ...report }, privateKey);
+    const file = await open(this.#log, 'a', 0o600);
+    try {
+      await file.write(`${JSON.stringify(signed)}\n`);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    this.#entries.push(signed);
+    return signed;
+  }
+
+  /** The reports the server has not confirmed yet, oldest first. */
+  pending(): readonly SignedReport[] {
+    return this.#entries.slice(this.#sent);
+  }
+
+  /**
+   * Sends the waiting reports in order; each one the server confirms moves the cursor past it
+   * (on disk) before the next is sent. Stops at the first failure (the server is away): the rest
+   * wait for the next drain. Answers how many were confirmed.
+   */
+  async drain(send: (report: SignedReport) => Promise<void>): Promise<number> {
+    let confirmed = 0;
+    while (this.#sent < this.#entries.length) {
+      const next = this.#entries[this.#sent] as SignedReport;
+      try {
+        await send(next);
+      } catch {
+        break;
+      }
+      await this.#advance(this.#sent + 1);
+      confirmed += 1;
+    }
+    return confirmed;
+  }
+
+  async #advance(sent: number): Promise<void> {
+    const next = `${this.#cursor}.new`;
+    const file = await open(next, 'w', 0o600);
+    try {
+      await file.write(`${sent}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(next, this.#cursor);
+    this.#sent = sent;
+  }
+}
+
+async function readOptional(path: string): Promise<string> {
+  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+}
