@@ -67,6 +67,8 @@ export class SigningKeyService {
   readonly #audit: AuditTrail;
   // The unwrapped active key, kept while it stays active (unwrapping may run an external command).
   #active: OrderSigningKey | undefined;
+  // The parsed verification keys, with the state of the key table they were parsed from.
+  #verification: { readonly version: string; readonly keys: ReadonlyMap<string, OrderVerificationKey> } | undefined;
 
   constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly keyring: Keyring }) {
     this.#audit = new AuditTrail(deps);
@@ -115,10 +117,16 @@ export class SigningKeyService {
 
   /** Verification keys by kid, as {@link verifyOrderJws} asks for them; a snapshot of the table. */
   async verificationKeys(): Promise<(kid: string) => OrderVerificationKey | undefined> {
-    const keys = new Map<string, OrderVerificationKey>();
-    for (const key of await this.list()) {
-      keys.set(key.kid, { kid: key.kid, publicKey: publicKeyFromJwk(key.publicJwk), revokedSince: key.revokedSince });
+    // The key table as it is now (a revocation by another instance counts at once), read cheaply;
+    // the public keys are parsed again only when that changed.
+    const rows = await this.deps.store.db.selectFrom('signing_keys').select(['kid', 'public_jwk', 'revoked_since']).orderBy('kid').execute();
+    const version = rows.map((row) => `${row.kid}:${row.revoked_since ?? ''}`).join(',');
+    if (this.#verification?.version !== version) {
+      const keys = new Map<string, OrderVerificationKey>();
+      for (const row of rows) keys.set(row.kid, { kid: row.kid, publicKey: publicKeyFromJwk(JSON.parse(row.public_jwk)), revokedSince: row.revoked_since });
+      this.#verification = { version, keys };
     }
+    const { keys } = this.#verification;
     return (kid) => keys.get(kid);
   }
 
