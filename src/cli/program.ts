@@ -16,6 +16,7 @@ import { registerTokenCommands } from './commands/token-commands.js';
 import { registerKeyCommands } from './commands/key-commands.js';
 import { registerUserCommands } from './commands/user-commands.js';
 import { registerDeviceCommands } from './commands/device-commands.js';
+import { registerMqttCommands } from './commands/mqtt-commands.js';
 
 /**
  * Builds the `forgeline` command tree. Commander never exits the process or
@@ -47,6 +48,7 @@ export function buildProgram(context: CliContext): Command {
   registerTokenCommands(program, context);
   registerKeyCommands(program, context);
   registerDeviceCommands(program, context);
+  registerMqttCommands(program, context);
   registerPlantCommands(program, context);
   const order = program.command('order').description('production orders: create, list, show, and move them through their lifecycle');
   registerOrderCommands(order, context);

@@ -3,3 +3,6 @@ export * from './device-certificates.js';
 export * from './device-requests.js';
 export * from './device-service.js';
 export * from './device-views.js';
+export * from './mqtt-topics.js';
+export * from './mosquitto-config.js';
+export * from './mqtt-broker-files.js';
