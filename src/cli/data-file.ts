@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { isPair, isScalar, parseDocument, visit } from 'yaml';
 import { CliError } from './cli-error.js';
@@ -72,4 +72,26 @@ export async function readDataFile(path: string): Promise<unknown> {
     throw new CliError('invalid-file', `${path} must hold one object (a mapping), not ${Array.isArray(parsed) ? 'a list' : typeof parsed}`);
   }
   return numbersAsDecimals(parsed);
+}
+
+/** A write refused by the file system, as one clear line naming the path; undefined for other failures. */
+export function writeFailure(error: unknown, path: string): CliError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST') {
+    return new CliError('file-unreadable', `${path}: cannot write there`);
+  }
+  return undefined;
+}
+
+/** Writes a file whole or not at all (a temporary file beside it, then renamed), with `mode`. */
+export async function writeWholeFile(path: string, content: string, mode: number): Promise<void> {
+  const temporary = `${path}.partial`;
+  try {
+    await writeFile(temporary, content, { mode });
+    await chmod(temporary, mode);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw writeFailure(error, path) ?? error;
+  }
 }

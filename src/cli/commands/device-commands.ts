@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { access, chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
@@ -7,7 +7,7 @@ import { segment } from '../api-client.js';
 import type { ItemsPage } from '../api-types.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError, usageError } from '../cli-error.js';
-import { readTextFile } from '../data-file.js';
+import { readTextFile, writeWholeFile } from '../data-file.js';
 import { parseInteger } from '../option-parsers.js';
 import { readFirstLine } from '../secret-input.js';
 import { printJson, printLines, withJsonOption } from '../output.js';
@@ -59,20 +59,6 @@ function parseReasonCode(value: string): string {
   return value;
 }
 
-/** Writes a file whole or not at all (a temporary file beside it, then renamed), with `mode`. */
-async function writeWhole(path: string, content: string, mode: number): Promise<void> {
-  const temporary = `${path}.partial`;
-  try {
-    await writeFile(temporary, content, { mode });
-    await chmod(temporary, mode);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined);
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') throw new CliError('file-unreadable', `${path}: cannot write there`);
-    throw error;
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
@@ -162,9 +148,9 @@ export function registerDeviceCommands(program: Command, context: CliContext): v
     const { api } = await context.connect(command, { auth: false });
     const enrolled = await api.post<EnrolledCertificate>('/api/v1/pki/enrol', { token, csr: csrPem });
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeWhole(paths.key, privateKeyPem, 0o600);
-    await writeWhole(paths.certificate, enrolled.chain, 0o644);
-    await writeWhole(paths.ca, enrolled.ca, 0o644);
+    await writeWholeFile(paths.key, privateKeyPem, 0o600);
+    await writeWholeFile(paths.certificate, enrolled.chain, 0o644);
+    await writeWholeFile(paths.ca, enrolled.ca, 0o644);
     if (options.json) return printJson(io, { deviceId: enrolled.deviceId, workCenterId: enrolled.workCenterId, serial: enrolled.serial, notAfter: enrolled.notAfter, files: paths });
     io.out(`enrolled device ${enrolled.deviceId} (work center ${enrolled.workCenterId}): certificate ${enrolled.serial}, valid until ${enrolled.notAfter}`);
     io.out(`wrote ${paths.key} (0600), ${paths.certificate} and ${paths.ca}`);
@@ -184,9 +170,9 @@ export function registerDeviceCommands(program: Command, context: CliContext): v
     // The current certificate proves who asks; the server checks it (and its revocation) on this connection.
     const { api } = await context.connect(command, { auth: false, clientCertificate: { cert: certificatePem, key: keyPem } });
     const renewed = await api.post<EnrolledCertificate>('/api/v1/pki/renew', { csr: csrPem });
-    await writeWhole(paths.key, privateKeyPem, 0o600);
-    await writeWhole(paths.certificate, renewed.chain, 0o644);
-    await writeWhole(paths.ca, renewed.ca ?? caPem, 0o644);
+    await writeWholeFile(paths.key, privateKeyPem, 0o600);
+    await writeWholeFile(paths.certificate, renewed.chain, 0o644);
+    await writeWholeFile(paths.ca, renewed.ca ?? caPem, 0o644);
     if (options.json) return printJson(io, { deviceId: renewed.deviceId, workCenterId: renewed.workCenterId, serial: renewed.serial, notAfter: renewed.notAfter, files: paths });
     io.out(`renewed device ${renewed.deviceId}: certificate ${renewed.serial}, valid until ${renewed.notAfter} (new key in ${paths.key})`);
   });

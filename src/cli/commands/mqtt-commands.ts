@@ -1,10 +1,11 @@
-import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
+import { writeFailure, writeWholeFile } from '../data-file.js';
 import { parseInteger } from '../option-parsers.js';
 
 /** The options of `mqtt config`, as commander parses them. */
@@ -38,13 +39,6 @@ function collectHost(value: string, previous: readonly string[] | undefined): st
   return [...(previous ?? []), value];
 }
 
-function systemFailure(error: unknown, path: string): CliError | undefined {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST') {
-    return new CliError('file-unreadable', `${path}: cannot write there`);
-  }
-  return undefined;
-}
 
 /** Makes `dir` (0700) when missing; refuses a non-empty one unless `force`. */
 async function prepareOutDir(dir: string, force: boolean): Promise<void> {
@@ -53,22 +47,10 @@ async function prepareOutDir(dir: string, force: boolean): Promise<void> {
     const present = await readdir(dir);
     if (present.length > 0 && !force) throw new CliError('usage', `${dir} is not empty; pass --force to overwrite the broker files in it`);
   } catch (error) {
-    throw systemFailure(error, dir) ?? error;
+    throw writeFailure(error, dir) ?? error;
   }
 }
 
-/** Writes a file whole or not at all (a temporary file beside it, then renamed), with `mode`. */
-async function writeWhole(path: string, content: string, mode: number): Promise<void> {
-  const temporary = `${path}.partial`;
-  try {
-    await writeFile(temporary, content, { mode });
-    await chmod(temporary, mode);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined);
-    throw systemFailure(error, path) ?? error;
-  }
-}
 
 /**
  * Registers `mqtt config`: writes a Mosquitto configuration for the devices of a data folder's
@@ -116,7 +98,7 @@ export function registerMqttCommands(program: Command, context: CliContext): voi
       }
       await prepareOutDir(outDir, options.force === true);
       for (const file of bundle.files) {
-        await writeWhole(join(outDir, file.name), file.content, file.mode);
+        await writeWholeFile(join(outDir, file.name), file.content, file.mode);
         io.out(`wrote ${join(outDir, file.name)}: ${file.description}`);
       }
       io.err(`start the broker: mosquitto -c ${join(outDir, 'mosquitto.conf')}  (TLS on port ${options.port}; restart it after regenerating)`);
