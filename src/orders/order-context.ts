@@ -3,7 +3,7 @@ import type { Resource } from '../access/index.js';
 import { ForgelineError, type CONFIDENTIAL_FIELDS, type OrderContent, type OrderState } from '../domain/index.js';
 import type { Database, OrderRow } from '../store/index.js';
 import { pathIds } from './order-rows.js';
-import { OrderSecrets } from './order-secrets.js';
+import type { OrderSecrets } from './order-secrets.js';
 
 /** An order as the policy and the service need it: the row, where it sits in the plant, who wrote it. */
 export interface OrderContext {
@@ -36,7 +36,7 @@ export async function loadContent(db: Kysely<Database> | Transaction<Database>, 
     .where('order_id', '=', orderId)
     .where('revision', '=', revision)
     .executeTakeFirstOrThrow();
-  const confidential = secrets.open(OrderSecrets.isSealed(row.confidential) ? await secrets.dataKey(db, orderId) : null, orderId, revision, row.confidential);
+  const confidential = await secrets.openColumn(db, orderId, revision, row.confidential);
   return { ...JSON.parse(row.content), ...confidential } as OrderContent;
 }
 

@@ -19,6 +19,13 @@ interface SealedColumn {
   readonly sealed: Record<string, string>;
 }
 
+/** A `confidential` column as stored: sealed, or plain JSON from before encryption. */
+type StoredColumn = Partial<SealedColumn> & Record<string, unknown>;
+
+function isSealed(column: StoredColumn): column is SealedColumn & Record<string, unknown> {
+  return column.v === 1 && typeof column.sealed === 'object' && column.sealed !== null;
+}
+
 /** Unwrapped data keys kept in memory, so reads do not call the keyring (which may be an external KMS) each time. */
 const DATA_KEY_CACHE_SIZE = 10_000;
 
@@ -59,10 +66,22 @@ export class OrderSecrets {
     return JSON.stringify({ v: 1, sealed } satisfies SealedColumn);
   }
 
-  /** Opens a revision's `confidential` column; a column from before encryption is plain JSON and read as it is. */
+  /**
+   * Opens a revision's `confidential` column, fetching (and unwrapping) the order's data key only
+   * when the column is sealed: a column from before encryption is plain JSON and read as it is.
+   */
+  async openColumn(db: Kysely<Database>, orderId: string, revision: number, column: string): Promise<ConfidentialPart> {
+    const parsed = JSON.parse(column) as StoredColumn;
+    return this.#open(isSealed(parsed) ? await this.dataKey(db, orderId) : null, orderId, revision, parsed);
+  }
+
+  /** {@link OrderSecrets.openColumn} with the data key already in hand. */
   open(key: Buffer | null, orderId: string, revision: number, column: string): ConfidentialPart {
-    const parsed = JSON.parse(column) as Partial<SealedColumn> & Record<string, unknown>;
-    if (parsed.v !== 1 || typeof parsed.sealed !== 'object' || parsed.sealed === null) return parsed as unknown as ConfidentialPart;
+    return this.#open(key, orderId, revision, JSON.parse(column) as StoredColumn);
+  }
+
+  #open(key: Buffer | null, orderId: string, revision: number, parsed: StoredColumn): ConfidentialPart {
+    if (!isSealed(parsed)) return parsed as unknown as ConfidentialPart;
     if (key === null) throw new ForgelineError('decryption-failed', `order ${orderId} revision ${revision} is encrypted but the order has no data key`);
     const part: Record<string, unknown> = {};
     for (const field of CONFIDENTIAL_FIELDS) {
@@ -71,12 +90,6 @@ export class OrderSecrets {
       part[field] = JSON.parse(decryptField(key, ciphertext, { orderId, revision, field })) as unknown;
     }
     return part as ConfidentialPart;
-  }
-
-  /** Whether a `confidential` column is sealed (for the upgrade of columns written before encryption). */
-  static isSealed(column: string): boolean {
-    const parsed = JSON.parse(column) as { v?: unknown; sealed?: unknown };
-    return parsed.v === 1 && typeof parsed.sealed === 'object' && parsed.sealed !== null;
   }
 
   /** Forgets the cached key of an order (tests; a key re-wrapped elsewhere needs no forgetting: the plaintext is the same). */

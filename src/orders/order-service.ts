@@ -242,10 +242,8 @@ export class OrderService {
         if (signature !== null) await this.sign(trx, actor, context, signature, now);
         const effects = await this.applyCommand(trx, actor, context, command, request, now, to);
         let jws: IssuedJws | undefined;
-        if (signingKey !== undefined && this.deps.signer !== undefined) {
-          const row = await trx.selectFrom('orders').selectAll().where('id', '=', context.row.id).executeTakeFirstOrThrow();
-          jws = await signRelease(trx, row, signingKey, this.deps.signer.issuer, now, this.deps.secrets);
-        }
+        // The transaction checked the order is still at the version read (what the JWS names does not change on release).
+        if (signingKey !== undefined && this.deps.signer !== undefined) jws = await signRelease(trx, context.row, signingKey, this.deps.signer.issuer, now, this.deps.secrets);
         const detail = {
           ...effects.detail,
           ...(signature === null ? {} : { signature: signatureDetail(signature, context, now) }),

@@ -52,7 +52,8 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
     if (logger && https?.minVersion === '1.2') logger.warn('TLS 1.2 is enabled (tlsMinVersion 1.2), with ECDHE and AEAD cipher suites only; TLS 1.3 stays preferred');
     const auditIdentity = await loadAuditIdentity(options.dataDir, manifest);
     const keyring = await loadDataKeyring(options.dataDir, join(options.dataDir, DATA_MANIFEST), manifest);
-    const keyringFile = keyringFileRotation(options.dataDir, await readManifest(options.dataDir));
+    // A folder older than keyrings was just given a file keyring, which is also what the rotation assumes when the manifest names none.
+    const keyringFile = keyringFileRotation(options.dataDir, manifest);
     // The Forgeline CA signs device certificates and the CRL (issue 5 point 6).
     const deviceCa = { certificatePem: await readFile(join(options.dataDir, manifest.tls.ca), 'utf8'), privateKeyPem: await readFile(join(options.dataDir, manifest.tls.caKey), 'utf8') };
     const services = createServices({ store, clock: systemClock, auditIdentity, witnessKeys: options.witnessKeys ?? [], keyring, deviceCa, ...(keyringFile === undefined ? {} : { keyringFile }) });

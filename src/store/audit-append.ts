@@ -356,8 +356,10 @@ const POSTGRES_QUEUE_INSERT = `insert into audit_queue (entry_before, entry_afte
  * read after the lock sees what the previous holder committed), and an error rolls all of it
  * back. It moves every committed queue row: the queue holds only entries committed since the
  * last run (or, after a crash between a commit and its run, those too), never a long backlog.
+ * With the queue empty (every reader's catch-up, most of the time) it takes no lock at all:
+ * the statement's snapshot already holds every row committed before the call.
  */
-const POSTGRES_SEQUENCE = `set transaction isolation level read committed; select ${AUDIT_SEQUENCE_FUNCTION}(2147483647)`;
+const POSTGRES_SEQUENCE = `set transaction isolation level read committed; select ${AUDIT_SEQUENCE_FUNCTION}(2147483647) where exists (select 1 from audit_queue)`;
 
 const POSTGRES_APPEND_OR_QUEUE = `select ${AUDIT_APPEND_OR_QUEUE_FUNCTION}(${Array.from({ length: 14 }, (_, i) => `$${i + 1}`).join(', ')}) as idx`;
 

@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { base32Decode, hotp, totpStep } from '../../src/access/index.js';
@@ -145,4 +146,35 @@ export function expectOneLineError(result: CliResult, code: string): string {
   expect(lines, result.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(new RegExp(`^forgeline: ${code}: `));
   return lines[0] ?? '';
+}
+
+/** A served data folder with its admin signed in (second factor enrolled) and the one-work-center plant imported. */
+export interface PlantServer {
+  readonly data: string;
+  /** The environment of CLI runs on this machine (data folder, home). */
+  readonly env: Record<string, string>;
+  readonly server: ServerProcess;
+  /** The environment of the admin's CLI runs (signed in). */
+  readonly admin: Record<string, string>;
+  /** The id of work center wc-mill. */
+  readonly workCenterId: string;
+}
+
+/**
+ * `init` in `dir`/data, `serve` on a free port, the admin signs in and enrols a second factor,
+ * and the one-work-center plant is imported: the start most end-to-end tests share.
+ */
+export async function startPlantServer(dir: string): Promise<PlantServer> {
+  const data = join(dir, 'data');
+  await writeFile(fileIn(dir, 'admin-password'), 'quartz lantern orbit seven meadow');
+  const env = { FORGELINE_DATA: data, HOME: dir };
+  expectOk(await runCli(['init', '--data', data, '--admin-password-file', fileIn(dir, 'admin-password')], env));
+  const server = await startServer(['serve', '--data', data, '--host', '127.0.0.1', '--port', '0'], env);
+  const admin = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'admin-credentials.json') };
+  expectOk(await runCli(['login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-password')], admin));
+  await enrolWithCli((...args) => runCli(args, admin));
+  await writeFile(fileIn(dir, 'plant.yaml'), ONE_WORK_CENTER_PLANT_YAML);
+  expectOk(await runCli(['plant', 'import', fileIn(dir, 'plant.yaml')], admin));
+  const nodes = JSON.parse(expectOk(await runCli(['plant', 'list', '--json'], admin))) as { items: { id: string; code: string }[] };
+  return { data, env, server, admin, workCenterId: nodes.items.find((node) => node.code === 'wc-mill')?.id ?? '' };
 }

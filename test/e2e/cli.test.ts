@@ -3,21 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectOk, enrolWithCli, fileIn, runCli, startServer, type CliResult, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
-
-const PLANT_YAML = `
-enterprise:
-  code: acme
-  name: ACME Components
-  sites:
-    - code: berlin
-      name: Berlin
-      children:
-        - code: machining
-          name: Machining
-          children:
-            - { code: wc-mill, name: Milling }
-`;
+import { expectOk, enrolWithCli, fileIn, ONE_WORK_CENTER_PLANT_YAML, runCli, startServer, type CliResult, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
 
 function expectOneLineError(result: CliResult, code: string): void {
   expect(result.code).toBe(1);
@@ -85,7 +71,7 @@ describe('the forgeline command against a real server over HTTPS', () => {
     expectOneLineError(await cli('plant', 'list'), 'mfa-enrollment-required');
     adminMfa = await enrolWithCli(cli);
     expect(adminMfa.recoveryCodes).toHaveLength(10);
-    await writeFile(fileIn(dir, 'plant.yaml'), PLANT_YAML);
+    await writeFile(fileIn(dir, 'plant.yaml'), ONE_WORK_CENTER_PLANT_YAML);
     expectOk(await cli('plant', 'import', fileIn(dir, 'plant.yaml')));
     const plant = JSON.parse(expectOk(await cli('plant', 'list', '--json'))) as { items: { code: string; id: string; kind: string }[] };
     expect(plant.items.map((node) => node.kind)).toEqual(['enterprise', 'site', 'area', 'work-center']);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviceCsr } from '../../src/crypto/index.js';
-import { enrolWithCli, expectOk, expectOneLineError, fileIn, ONE_WORK_CENTER_PLANT_YAML, runCli, startServer, type ServerProcess } from './cli-harness.js';
+import { expectOk, expectOneLineError, fileIn, runCli, startPlantServer, type ServerProcess } from './cli-harness.js';
 
 describe('a device through the real CLI and server', () => {
   let dir: string;
@@ -32,18 +32,9 @@ describe('a device through the real CLI and server', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'forgeline-device-e2e-'));
-    const data = join(dir, 'data');
-    await writeFile(fileIn(dir, 'admin-password'), 'quartz lantern orbit seven meadow');
-    const env = { FORGELINE_DATA: data, HOME: dir };
-    expectOk(await cli(env, 'init', '--data', data, '--admin-password-file', fileIn(dir, 'admin-password')));
-    server = await startServer(['serve', '--data', data, '--host', '127.0.0.1', '--port', '0'], env);
-    admin = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'admin-credentials.json') };
-    expectOk(await cli(admin, 'login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-password')));
-    await enrolWithCli((...args) => cli(admin, ...args));
-    await writeFile(fileIn(dir, 'plant.yaml'), ONE_WORK_CENTER_PLANT_YAML);
-    expectOk(await cli(admin, 'plant', 'import', fileIn(dir, 'plant.yaml')));
-    const nodes = JSON.parse(expectOk(await cli(admin, 'plant', 'list', '--json'))) as { items: { id: string; code: string }[] };
-    workCenterId = nodes.items.find((node) => node.code === 'wc-mill')?.id ?? '';
+    const started = await startPlantServer(dir);
+    ({ server, admin, workCenterId } = started);
+    const { data } = started;
     caPem = await readFile(join(data, 'tls', 'ca.pem'), 'utf8');
   }, 90_000);
 

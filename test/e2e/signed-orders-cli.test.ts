@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolWithCli, expectOk, expectOneLineError, fileIn, ONE_WORK_CENTER_PLANT_YAML, runCli, startServer, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
+import { enrolWithCli, expectOk, expectOneLineError, fileIn, runCli, startPlantServer, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
 
 const CUSTOMER = 'CUST-E2E-4711';
 const RECIPE = 'GEAR-12-SECRET-RECIPE-v9';
@@ -42,18 +42,9 @@ describe('signed and encrypted orders through the real CLI and server', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'forgeline-signed-e2e-'));
-    data = join(dir, 'data');
-    await writeFile(fileIn(dir, 'admin-password'), 'quartz lantern orbit seven meadow');
-    const env = { FORGELINE_DATA: data, HOME: dir };
-    expectOk(await cli(env, 'init', '--data', data, '--admin-password-file', fileIn(dir, 'admin-password')));
-    server = await startServer(['serve', '--data', data, '--host', '127.0.0.1', '--port', '0'], env);
-    admin = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'admin-credentials.json') };
-    expectOk(await cli(admin, 'login', '--username', 'admin', '--password-file', fileIn(dir, 'admin-password')));
-    await enrolWithCli((...args) => cli(admin, ...args));
-    await writeFile(fileIn(dir, 'plant.yaml'), ONE_WORK_CENTER_PLANT_YAML);
-    expectOk(await cli(admin, 'plant', 'import', fileIn(dir, 'plant.yaml')));
-    const nodes = JSON.parse(expectOk(await cli(admin, 'plant', 'list', '--json'))) as { items: { id: string; code: string }[] };
-    workCenter = nodes.items.find((node) => node.code === 'wc-mill')?.id ?? '';
+    const started = await startPlantServer(dir);
+    ({ data, server, admin, workCenterId: workCenter } = started);
+    const { env } = started;
     expectOk(await cli(admin, 'item', 'add', 'GEAR-12', 'A', '--unit', 'pcs', '--description', 'Spur gear'));
     await writeFile(fileIn(dir, 'pia-password'), 'mill orders every morning shift');
     await writeFile(fileIn(dir, 'alan-password'), 'approves with a steady hand');
