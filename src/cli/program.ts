@@ -1,5 +1,6 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { CliContext } from './cli-context.js';
+import { ForgelineCommand } from './forgeline-command.js';
 import { registerAuditCommands } from './commands/audit-commands.js';
 import { registerBackupCommands } from './commands/backup-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
@@ -24,7 +25,7 @@ import { registerMqttCommands } from './commands/mqtt-commands.js';
  */
 export function buildProgram(context: CliContext): Command {
   const { io } = context;
-  const program = new Command('forgeline')
+  const program = new ForgelineCommand('forgeline')
     .description('Forgeline: the system of record for production orders, from planning to the machines')
     // Settings that subcommands copy must come before any subcommand is added.
     .exitOverride()
