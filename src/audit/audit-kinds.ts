@@ -52,6 +52,15 @@ export const AUDIT_KINDS = [
   'device.renew',
   'device.revoke',
   'device.certificate-refused',
+  // The shop floor (issue 6): zones and conduits replaced; a device's connection to receive orders (ok) or one refused by
+  // zone or conduit (denied); a report from a device applied (ok) or refused (denied: bad signature, order not
+  // dispatched to it, a client mistake); an order the agent refused (tampered, replayed, expired, ...), as it reported;
+  // a broker message refused (malformed, oversized, wrong topic).
+  'zone.update',
+  'device.connect',
+  'device.report',
+  'device.order-refused',
+  'mqtt.message-refused',
 ] as const;
 
 /** One of {@link AUDIT_KINDS}. */
