@@ -2,3 +2,4 @@ export * from './order-queries.js';
 export * from './order-service.js';
 export * from './order-signing.js';
 export * from './order-secrets.js';
+export * from './dispatch-signal.js';

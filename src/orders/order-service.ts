@@ -26,6 +26,7 @@ import {
 } from '../domain/index.js';
 import { isUniqueViolation, withWriteTransaction, type Database, type OrderDataKeysTable, type OrderRow, type Store } from '../store/index.js';
 import { loadContent, loadOrderContext, loadPublicContent, orderResource, type OrderContext } from './order-context.js';
+import type { DispatchSignal } from './dispatch-signal.js';
 import type { OrderSecrets } from './order-secrets.js';
 import { draftDetail, pathIds } from './order-rows.js';
 import { OrderQueries } from './order-queries.js';
@@ -43,6 +44,8 @@ export interface OrderServiceDeps {
   readonly secrets: OrderSecrets;
   /** Unwraps approvers' TOTP secrets to check their signatures. */
   readonly keyring?: Keyring;
+  /** Told of each committed dispatch, for the shop-floor transports. */
+  readonly dispatches?: DispatchSignal;
 }
 
 const editRequestSchema = orderEditSchema.extend({ version: z.number().int().min(1) });
@@ -257,6 +260,7 @@ export class OrderService {
       }
       throw error;
     }
+    if (command === 'dispatch') this.deps.dispatches?.announce({ orderId: id, revision: context.row.revision, workCenterId: context.row.work_center_id });
     return this.queries.detail(id);
   }
 

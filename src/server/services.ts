@@ -4,7 +4,7 @@ import { ForgelineError } from '../domain/index.js';
 import { createCertificateAuthority, type CertificateAuthority, type Keyring } from '../crypto/index.js';
 import { DeviceService } from '../devices/index.js';
 import { ephemeralKeyring, KekRotation, SigningKeyService, SwappableKeyring, type KeyringFileRotation } from '../keys/index.js';
-import { OrderSecrets, OrderService, type OrderSigner } from '../orders/index.js';
+import { DispatchSignal, OrderSecrets, OrderService, type OrderSigner } from '../orders/index.js';
 import { ItemService, PlantService } from '../plant/index.js';
 import type { Store } from '../store/index.js';
 
@@ -36,6 +36,8 @@ export interface Services {
   readonly acceptedWitnesses: readonly NoteVerifier[];
   /** Devices: registry, enrolment tokens, client certificates, revocation and the CRL. */
   readonly devices: DeviceService;
+  /** Announces each committed dispatch to the shop-floor transports (HTTPS stream, MQTT). */
+  readonly dispatches: DispatchSignal;
 }
 
 /** Options of {@link createServices}. */
@@ -70,6 +72,7 @@ export function createServices(options: ServiceOptions): Services {
     activeKey: () => signingKeys.activeKey(),
     verificationKeys: () => signingKeys.verificationKeys(),
   };
+  const dispatches = new DispatchSignal();
   return {
     store: options.store,
     sessions: new SessionService({ ...deps, policy, throttle, guard, keyring }),
@@ -80,7 +83,7 @@ export function createServices(options: ServiceOptions): Services {
     apiTokens: new ApiTokenService(deps),
     plant: new PlantService(deps),
     items: new ItemService(deps),
-    orders: new OrderService({ ...deps, policy, signer, secrets: new OrderSecrets(keyring), keyring }),
+    orders: new OrderService({ ...deps, policy, signer, secrets: new OrderSecrets(keyring), keyring, dispatches }),
     audit: new AuditQueries(deps),
     auditLog: new AuditLog({ ...deps, identity: auditIdentity }),
     signingKeys,
@@ -96,5 +99,6 @@ export function createServices(options: ServiceOptions): Services {
       // Made on the services' clock (a day back), so certificates issued on a test clock fall within it.
       ca: options.deviceCa ?? (() => createCertificateAuthority({ commonName: 'Forgeline throw-away device CA', validityDays: 3650, now: new Date(options.clock.now().getTime() - 86_400_000) })),
     }),
+    dispatches,
   };
 }
