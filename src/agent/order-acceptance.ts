@@ -17,6 +17,11 @@ export interface AcceptanceContext {
   readonly keys: (kid: string) => OrderVerificationKey | undefined;
   readonly journal: JtiJournal;
   readonly now: Date;
+  /**
+   * Runs after every check passed and before the jti is recorded: the agent writes the job down
+   * here, so a crash between the two never leaves an order remembered as accepted but not kept.
+   */
+  readonly beforeRemember?: (payload: OrderJwsPayload, jws: string) => Promise<void>;
 }
 
 /** The verdict on one arriving order. */
@@ -39,6 +44,7 @@ export async function acceptOrder(jws: string, context: AcceptanceContext): Prom
   if (context.journal.has(payload.jti)) {
     return { accepted: false, code: 'order-replayed', reason: `order ${payload.order.number} (jti ${payload.jti}) was accepted before: a replay is refused`, orderId: payload.sub };
   }
+  await context.beforeRemember?.(payload, jws.trim());
   await context.journal.remember(payload.jti, payload.exp);
   return { accepted: true, payload };
 }

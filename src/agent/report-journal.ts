@@ -12,7 +12,7 @@ import { canonicalJson } from '../crypto/index.js';
 import { ForgelineError } from '../domain/index.js';
 
 /** What a machine reports through the agent. */
-export const REPORT_KINDS = ['accepted', 'refused', 'started', 'paused', 'resumed', 'progress', 'completed'] as const;
+export const REPORT_KINDS = ['accepted', 'refused', 'started', 'paused', 'resumed', 'progress', 'completed', 'aborted'] as const;
 
 /** One of {@link REPORT_KINDS}. */
 export type ReportKind = (typeof REPORT_KINDS)[number];
@@ -54,12 +54,14 @@ export function verifyReport(signed: SignedReport, publicKey: KeyObject): boolea
 
 /** The outbox: `reports.log` (JSON lines) and `reports.sent` (how many of them the server confirmed). */
 export class ReportJournal {
+  readonly #dir: string;
   readonly #log: string;
   readonly #cursor: string;
   #entries: SignedReport[];
   #sent: number;
 
   private constructor(dir: string, entries: SignedReport[], sent: number) {
+    this.#dir = dir;
     this.#log = `${dir}/reports.log`;
     this.#cursor = `${dir}/reports.sent`;
     this.#entries = entries;
@@ -112,19 +114,37 @@ export class ReportJournal {
    * (on disk) before the next is sent. Stops at the first failure (the server is away): the rest
    * wait for the next drain. Answers how many were confirmed.
    */
-  async drain(send: (report: SignedReport) => Promise<void>): Promise<number> {
+  async drain(send: (report: SignedReport) => Promise<void>, isPermanent: (error: unknown) => boolean = () => false): Promise<number> {
     let confirmed = 0;
     while (this.#sent < this.#entries.length) {
       const next = this.#entries[this.#sent] as SignedReport;
       try {
         await send(next);
-      } catch {
-        break;
+      } catch (error) {
+        if (!isPermanent(error)) break;
+        // The server will refuse this report however often it is sent: keep it aside for the
+        // operator and go on, or one bad report would hold back every report after it.
+        await this.#setAside(next, error);
       }
       await this.#advance(this.#sent + 1);
       confirmed += 1;
     }
     return confirmed;
+  }
+
+  /** Every report ever recorded (sent or not), oldest first: what the agent rebuilds its jobs' states from. */
+  all(): readonly SignedReport[] {
+    return this.#entries;
+  }
+
+  async #setAside(signed: SignedReport, error: unknown): Promise<void> {
+    const file = await open(`${this.#dir}/reports.refused`, 'a', 0o600);
+    try {
+      await file.write(`${JSON.stringify({ refusedAt: new Date().toISOString(), reason: error instanceof Error ? error.message : String(error), ...signed })}\n`);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
   }
 
   async #advance(sent: number): Promise<void> {

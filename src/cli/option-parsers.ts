@@ -15,6 +15,13 @@ export function parseInteger(value: string, min = 1): number {
 }
 
 /** A positive whole number (versions, sequence numbers, limits). */
+/** A TCP port; 0 (any free port) only where `allowAny`. */
+export function parsePort(value: string, allowAny = false): number {
+  const port = parseInteger(value, allowAny ? 0 : 1);
+  if (port > 65_535) throw new InvalidArgumentError(`must be a TCP port from ${allowAny ? 0 : 1} to 65535`);
+  return port;
+}
+
 export function parsePositiveInt(value: string): number {
   return parseInteger(value, 1);
 }

@@ -18,6 +18,7 @@ import { registerKeyCommands } from './commands/key-commands.js';
 import { registerUserCommands } from './commands/user-commands.js';
 import { registerDeviceCommands } from './commands/device-commands.js';
 import { registerMqttCommands } from './commands/mqtt-commands.js';
+import { registerAgentCommands } from './commands/agent-commands.js';
 
 /**
  * Builds the `forgeline` command tree. Commander never exits the process or
@@ -50,6 +51,7 @@ export function buildProgram(context: CliContext): Command {
   registerKeyCommands(program, context);
   registerDeviceCommands(program, context);
   registerMqttCommands(program, context);
+  registerAgentCommands(program, context);
   registerPlantCommands(program, context);
   const order = program.command('order').description('production orders: create, list, show, and move them through their lifecycle');
   registerOrderCommands(order, context);

@@ -1,0 +1,108 @@
+/**
+ * `forgeline agent run`: the edge agent as a process. It reads the device folder, links to the
+ * server over mutual TLS, receives orders over HTTPS (server-sent events) or MQTT, hands verified
+ * jobs to the machine's controller over OPC UA, and renews its certificate before it expires.
+ */
+import { chmod, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createDeviceCsr } from '../crypto/index.js';
+import { DEVICE_FOLDER_FILES, loadDeviceIdentity, renewalDue, type DeviceIdentity } from './device-identity.js';
+import { EdgeAgent, type MachineJobs, type OrderSource, type ReportSink } from './edge-agent.js';
+import { HttpsOrderSource, HttpsReportSink } from './https-transport.js';
+import { ServerLink } from './server-link.js';
+
+/** How the agent reaches the server and the machine. */
+export interface AgentProcessOptions {
+  /** The device folder (`forgeline device enrol --out`): keys, certificate, CA, and the agent's journals. */
+  readonly dir: string;
+  /** The Forgeline server's base URL. */
+  readonly serverUrl: string;
+  /** Builds the transport (the HTTPS one when absent); MQTT plugs in here. */
+  readonly transport?: (context: { identity: DeviceIdentity; link: ServerLink; log: (line: string) => void }) => Promise<{ orders: OrderSource; reports: ReportSink; close?: () => Promise<void> }>;
+  /** Builds the machine side (OPC UA job control); none: orders are accepted and reported only. */
+  readonly machine?: (context: { identity: DeviceIdentity; log: (line: string) => void }) => Promise<MachineJobs & { close(): Promise<void> }>;
+  readonly log?: (line: string) => void;
+}
+
+/** The running agent process. */
+export interface AgentProcess {
+  readonly agent: EdgeAgent;
+  readonly identity: DeviceIdentity;
+  /** Stops everything; the journals stay for the next start. */
+  close(): Promise<void>;
+}
+
+/** The longest a timer may wait (Node's setTimeout limit is about 24.8 days). */
+const MAX_TIMER_MS = 2_000_000_000;
+
+/** Starts the agent. */
+export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
+  const log = options.log ?? (() => undefined);
+  let identity = await loadDeviceIdentity(options.dir);
+  const link = new ServerLink({ baseUrl: options.serverUrl, chainPem: identity.chainPem, keyPem: identity.keyPem, caPem: identity.caPem });
+  const transport = options.transport === undefined
+    ? { orders: new HttpsOrderSource(link, log), reports: new HttpsReportSink(link) }
+    : await options.transport({ identity, link, log });
+  const machine = options.machine === undefined ? undefined : await options.machine({ identity, log });
+  const agent = new EdgeAgent({
+    dir: options.dir, identity, orders: transport.orders, reports: transport.reports, machine, log,
+    keys: () => link.verificationKeys(),
+  });
+  await agent.start();
+  log(`agent of device ${identity.deviceId} (work center ${identity.workCenterId}) running; certificate valid until ${identity.notAfter.toISOString()}`);
+
+  let renewalTimer: NodeJS.Timeout | null = null;
+  const scheduleRenewal = (): void => {
+    const wait = Math.max(0, renewalDue(identity).getTime() - Date.now());
+    renewalTimer = setTimeout(() => {
+      renewDeviceFolder(options.dir, identity.deviceId, link)
+        .then(async (notAfter) => {
+          identity = await loadDeviceIdentity(options.dir);
+          link.useCertificate(identity.chainPem, identity.keyPem);
+          agent.useIdentity(identity);
+          log(`certificate renewed, valid until ${notAfter}`);
+          scheduleRenewal();
+        })
+        .catch((error: unknown) => {
+          log(`certificate renewal failed (${error instanceof Error ? error.message : String(error)}); trying again in an hour`);
+          renewalTimer = setTimeout(scheduleRenewal, 3_600_000);
+          renewalTimer.unref();
+        });
+    }, Math.min(wait, MAX_TIMER_MS));
+    renewalTimer.unref();
+  };
+  scheduleRenewal();
+
+  return {
+    agent,
+    get identity() {
+      return identity;
+    },
+    async close() {
+      if (renewalTimer !== null) clearTimeout(renewalTimer);
+      await agent.stop();
+      await transport.close?.();
+      await machine?.close();
+      await link.close();
+    },
+  };
+}
+
+/**
+ * Renews the device certificate in place: a new key made here, a CSR sent over mutual TLS with the
+ * current certificate, then key and certificate each replaced whole. Answers the new expiry.
+ */
+export async function renewDeviceFolder(dir: string, deviceId: string, link: ServerLink): Promise<string> {
+  const { csrPem, privateKeyPem } = await createDeviceCsr(deviceId);
+  const renewed = await link.renew(csrPem);
+  await replaceFile(join(dir, DEVICE_FOLDER_FILES.key), privateKeyPem, 0o600);
+  await replaceFile(join(dir, DEVICE_FOLDER_FILES.certificate), renewed.chain, 0o644);
+  if (renewed.ca !== undefined) await replaceFile(join(dir, DEVICE_FOLDER_FILES.ca), renewed.ca, 0o644);
+  return renewed.notAfter;
+}
+
+async function replaceFile(path: string, content: string, mode: number): Promise<void> {
+  await writeFile(`${path}.new`, content, { mode });
+  await chmod(`${path}.new`, mode);
+  await rename(`${path}.new`, path);
+}
