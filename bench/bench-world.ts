@@ -42,6 +42,15 @@ export const BENCH_PLANT = {
   },
 };
 
+/** One zone per site, each reached over HTTPS and MQTT for orders and reports: dispatch asks for both a zone and a conduit. */
+export const BENCH_ZONES = {
+  zones: [
+    { code: 'berlin', name: 'Berlin shop floor', securityLevel: 2, members: ['acme/berlin'] },
+    { code: 'lyon', name: 'Lyon shop floor', securityLevel: 2, members: ['acme/lyon'] },
+  ],
+  conduits: ['berlin', 'lyon'].flatMap((zone) => ['https', 'mqtt'].map((transport) => ({ code: `${zone}-${transport}`, zone, transport, flows: ['orders', 'reports'] }))),
+};
+
 /** Argon2id parameters so cheap that a verification costs well under a millisecond (bench-only diagnostic approver). */
 const CHEAP_ARGON2 = { algorithm: 2, memoryCost: 64, timeCost: 1, parallelism: 1 } as const;
 
@@ -67,10 +76,11 @@ export interface BenchWorld {
   orderInput(): Record<string, unknown>;
 }
 
-/** Builds a {@link BenchWorld} on a freshly migrated store. */
+/** Builds a {@link BenchWorld} on a freshly migrated store, its plant zoned by {@link BENCH_ZONES}. */
 export async function createBenchWorld(store: Store): Promise<BenchWorld> {
   const services = createServices({ store, clock: systemClock });
   const { nodes } = await services.plant.import(SETUP_ADMIN, BENCH_PLANT);
+  await services.zones.replace(SETUP_ADMIN, BENCH_ZONES);
   await services.items.create(SETUP_ADMIN, { code: 'GEAR-12', revision: 'A', description: 'Spur gear, 12 teeth', unit: 'pcs' });
   await services.items.create(SETUP_ADMIN, { code: 'STEEL-42', revision: 'A', description: 'Bar stock 42CrMo4', unit: 'kg' });
   const sites = nodes.filter((node) => node.kind === 'site');

@@ -23,6 +23,9 @@ export const ACTIONS = [
   // Devices (issue 5 point 6): register, mint enrolment tokens, revoke; and list them with their certificates.
   'device.manage',
   'device.read',
+  // IEC 62443 zones and conduits (issue 6 point 1): replaced as a whole by admins; read by admins and auditors.
+  'zone.manage',
+  'zone.read',
 ] as const;
 
 /** One of {@link ACTIONS}. */
@@ -48,7 +51,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   quality: ['order.read', 'order.read-confidential', 'order.hold', 'order.unhold', 'item.read', 'plant.read'],
   // Logistics plans material, never sees recipes or customers.
   logistics: ['order.read', 'item.read', 'plant.read'],
-  auditor: ['order.read', 'audit.read', 'audit.witness', 'item.read', 'plant.read', 'user.read', 'policy.read', 'device.read'],
+  auditor: ['order.read', 'audit.read', 'audit.witness', 'item.read', 'plant.read', 'user.read', 'policy.read', 'device.read', 'zone.read'],
   // Admins run the system, not production: no approving, releasing or executing.
-  admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read', 'policy.read', 'policy.manage', 'key.manage', 'device.manage', 'device.read'],
+  admin: ['user.read', 'user.manage', 'plant.read', 'plant.manage', 'item.read', 'item.manage', 'order.read', 'audit.read', 'policy.read', 'policy.manage', 'key.manage', 'device.manage', 'device.read', 'zone.manage', 'zone.read'],
 };

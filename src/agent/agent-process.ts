@@ -7,7 +7,7 @@ import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDeviceCsr } from '../crypto/index.js';
 import { DEVICE_FOLDER_FILES, loadDeviceIdentity, renewalDue, type DeviceIdentity } from './device-identity.js';
-import { EdgeAgent, type MachineJobs, type OrderSource, type ReportSink } from './edge-agent.js';
+import { EdgeAgent, type EdgeAgentOptions, type MachineJobs, type OrderSource, type ReportSink } from './edge-agent.js';
 import { HttpsOrderSource, HttpsReportSink } from './https-transport.js';
 import { ServerLink } from './server-link.js';
 
@@ -22,6 +22,8 @@ export interface AgentProcessOptions {
   /** Builds the machine side (OPC UA job control); none: orders are accepted and reported only. */
   readonly machine?: (context: { identity: DeviceIdentity; log: (line: string) => void }) => Promise<MachineJobs & { close(): Promise<void> }>;
   readonly log?: (line: string) => void;
+  /** Told of each order's verdict once it is on disk (benchmarks, the demo). */
+  readonly onVerdict?: EdgeAgentOptions['onVerdict'];
 }
 
 /** The running agent process. */
@@ -45,7 +47,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
     : await options.transport({ identity, link, log });
   const machine = options.machine === undefined ? undefined : await options.machine({ identity, log });
   const agent = new EdgeAgent({
-    dir: options.dir, identity, orders: transport.orders, reports: transport.reports, machine, log,
+    dir: options.dir, identity, orders: transport.orders, reports: transport.reports, machine, log, onVerdict: options.onVerdict,
     keys: () => link.verificationKeys(),
   });
   await agent.start();

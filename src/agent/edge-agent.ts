@@ -12,7 +12,7 @@ import type { DeviceIdentity } from './device-identity.js';
 import { JtiJournal } from './jti-journal.js';
 import { acceptOrder } from './order-acceptance.js';
 import { ReportJournal, type DeviceReport, type ReportKind, type SignedReport } from './report-journal.js';
-import type { OrderDelivery } from './server-link.js';
+import { TransientFailure, type OrderDelivery } from './server-link.js';
 
 /** Where orders come from (the HTTPS stream or MQTT); it reconnects by itself until stopped. */
 export interface OrderSource {
@@ -37,6 +37,8 @@ export interface MachineEvent {
   readonly good?: string;
   readonly scrap?: string;
   readonly lots?: readonly { readonly materialLine: number; readonly lot: string; readonly quantity: string }[];
+  /** Lot ids the machine named without quantities (OPC UA MaterialLots), new since the last progress report. */
+  readonly machineLots?: readonly string[];
 }
 
 /** The machine side (the OPC UA job-control server): offered verified jobs, telling what the machine does. */
@@ -62,6 +64,8 @@ export interface EdgeAgentOptions {
   readonly now?: () => Date;
   /** One line per notable event (accepted, refused, reports sent, the server away). */
   readonly log?: (line: string) => void;
+  /** Told of each order's verdict once it is on disk (benchmarks, the demo). */
+  readonly onVerdict?: (verdict: { readonly orderId: string; readonly accepted: boolean; readonly code?: string }) => void;
 }
 
 /** How often waiting reports are tried again while the server is away, at most. */
@@ -80,6 +84,7 @@ export class EdgeAgent {
   #jobs!: AcceptedJobs;
   #keys: ReadonlyMap<string, OrderVerificationKey> = new Map();
   #keysFetchedAt = 0;
+  #keysFetched = false;
   #draining: Promise<void> | null = null;
   #drainAgain = false;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -150,6 +155,11 @@ export class EdgeAgent {
     while (this.#draining !== null) await this.#draining;
   }
 
+  /** Hands the agent an order as a transport would (the demo's tampered copy arrives this way). */
+  receive(delivery: OrderDelivery): Promise<void> {
+    return this.#enqueue(delivery);
+  }
+
   #enqueue(delivery: OrderDelivery): Promise<void> {
     const handled = this.#orderQueue.then(() => this.#onOrder(delivery));
     this.#orderQueue = handled.catch(() => undefined);
@@ -177,11 +187,13 @@ export class EdgeAgent {
     if (!verdict.accepted) {
       this.#log(`refused order ${delivery.number} (${delivery.orderId}): ${verdict.code}: ${verdict.reason}`);
       await this.#record(verdict.orderId ?? delivery.orderId, 'refused', { code: verdict.code, reason: verdict.reason, revision: delivery.revision });
+      this.#options.onVerdict?.({ orderId: delivery.orderId, accepted: false, code: verdict.code });
       return;
     }
     const job = this.#jobs.get(verdict.payload.sub) as TrackedJob;
     await this.#record(job.orderId, 'accepted', { revision: job.revision, jti: job.jti });
     this.#log(`accepted order ${job.number} (${job.orderId}) revision ${job.revision}`);
+    this.#options.onVerdict?.({ orderId: job.orderId, accepted: true });
     await this.#options.machine?.offer(job);
   }
 
@@ -190,6 +202,8 @@ export class EdgeAgent {
     if (job === undefined) throw new ForgelineError('not-found', `no accepted job ${event.jobOrderId}`);
     const kind = reportKindOf(event.kind);
     if (kind === null) return;
+    // After an agent restart the machine starts a running job again: the server already knows it runs.
+    if ((kind === 'started' || kind === 'resumed') && job.phase === 'running') return;
     const data: Record<string, unknown> = event.kind === 'cancelled' ? { stage: 'before-start' } : {};
     if (kind === 'progress') Object.assign(data, { operationSeq: firstOperation(job), good: event.good ?? '0', scrap: event.scrap ?? '0', lots: event.lots ?? [] });
     await this.#record(job.orderId, kind, data);
@@ -243,17 +257,26 @@ export class EdgeAgent {
     this.#retryDelay = Math.min(this.#retryDelay * 2, DRAIN_RETRY_MAX_MS);
   }
 
-  /** Fetches the keys again when the order names a kid not known (a rotation since the last fetch). */
+  /**
+   * Fetches the keys again when the order names a kid not known (a rotation since the last fetch).
+   * When they cannot be fetched the order is not judged: the transport delivers it again later,
+   * rather than an order refused as signed by an unknown key only because the server was away.
+   */
   async #keysFor(jws: string): Promise<void> {
     const kid = claimedKid(jws);
     if (kid === undefined || this.#keys.has(kid)) return;
-    if (Date.now() - this.#keysFetchedAt < KEY_REFRESH_MIN_MS) return;
-    await this.#refreshKeys().catch((error: unknown) => this.#log(`order-signing keys not fetched (${messageOf(error)})`));
+    if (Date.now() - this.#keysFetchedAt < KEY_REFRESH_MIN_MS && this.#keysFetched) return;
+    try {
+      await this.#refreshKeys();
+    } catch (error) {
+      throw new TransientFailure(`order-signing keys not fetched (${messageOf(error)}): the order waits`);
+    }
   }
 
   async #refreshKeys(): Promise<void> {
     this.#keysFetchedAt = Date.now();
     this.#keys = await this.#options.keys();
+    this.#keysFetched = true;
   }
 }
 
@@ -293,7 +316,7 @@ function messageOf(error: unknown): string {
 
 /** The routing operation a machine's counts are booked to: the job's first (a work center runs one operation of it). */
 function firstOperation(job: TrackedJob): number {
-  const routing = (job.content as { routing?: readonly { seq?: unknown }[] }).routing;
-  const seq = routing?.[0]?.seq;
+  const operations = (job.content as { operations?: readonly { seq?: unknown }[] }).operations;
+  const seq = operations?.[0]?.seq;
   return typeof seq === 'number' ? seq : 1;
 }

@@ -70,7 +70,14 @@ export class ServerLink {
 
   /** The order-signing keys, revoked ones with `revokedSince`, each kid checked against its key. */
   async verificationKeys(): Promise<Map<string, OrderVerificationKey>> {
-    return verificationKeysFromJwks(await this.#json('GET', '/api/v1/keys'));
+    return verificationKeysFromJwks(await this.#json('GET', '/api/v1/device/keys'));
+  }
+
+  /** The device's MQTT topics (its work center's orders, its own reports), as the broker's ACL grants them. */
+  async mqttTopics(): Promise<{ orders: string; reports: string }> {
+    const topics = (await this.#json('GET', '/api/v1/device/mqtt-topics')) as { orders?: unknown; reports?: unknown };
+    if (typeof topics.orders !== 'string' || typeof topics.reports !== 'string') throw new TransientFailure('the server answered no MQTT topics');
+    return { orders: topics.orders, reports: topics.reports };
   }
 
   /** Sends one signed report; resolves on the server's receipt (a duplicate is a receipt too). */

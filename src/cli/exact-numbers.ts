@@ -2,11 +2,11 @@ import { CliError } from './cli-error.js';
 
 /**
  * Keys whose numbers are counts or positions (operation seq, material line,
- * attachment size, version), kept as JSON numbers; every other number in an
+ * attachment size, version, a zone's security level), kept as JSON numbers; every other number in an
  * order or plant file is a decimal or a code and is sent as a string, so
  * `quantity: {value: 100}` works and no value drifts through floating point.
  */
-export const INTEGER_KEYS: ReadonlySet<string> = new Set(['seq', 'line', 'operationSeq', 'materialLine', 'size', 'version']);
+export const INTEGER_KEYS: ReadonlySet<string> = new Set(['seq', 'line', 'operationSeq', 'materialLine', 'size', 'version', 'securityLevel']);
 
 // Up to 15 significant digits survive a round trip through a binary double unchanged (IEEE 754 DBL_DIG).
 const MAX_EXACT_DIGITS = 15;

@@ -18,6 +18,7 @@ import { registerKeyCommands } from './commands/key-commands.js';
 import { registerUserCommands } from './commands/user-commands.js';
 import { registerDeviceCommands } from './commands/device-commands.js';
 import { registerMqttCommands } from './commands/mqtt-commands.js';
+import { registerZoneCommands } from './commands/zone-commands.js';
 import { registerAgentCommands } from './commands/agent-commands.js';
 
 /**
@@ -53,6 +54,7 @@ export function buildProgram(context: CliContext): Command {
   registerMqttCommands(program, context);
   registerAgentCommands(program, context);
   registerPlantCommands(program, context);
+  registerZoneCommands(program, context);
   const order = program.command('order').description('production orders: create, list, show, and move them through their lifecycle');
   registerOrderCommands(order, context);
   registerOrderActionCommands(order, context);

@@ -45,6 +45,23 @@ export const DEMO_PLANT = {
   },
 } as const;
 
+/**
+ * The plant's IEC 62443 zones: each works' shop floor is a zone at SL-T 2, reached by an HTTPS and
+ * an MQTT conduit carrying orders and reports, so every work center may be dispatched to.
+ */
+export const DEMO_ZONES = {
+  zones: [
+    { code: 'graz-drawing', name: 'Graz cold drawing floor', securityLevel: 2, members: ['northwind/graz/drawing'] },
+    { code: 'brno-finishing', name: 'Brno finishing floor', securityLevel: 2, members: ['northwind/brno/finishing'] },
+  ],
+  conduits: [
+    { code: 'graz-drawing-https', zone: 'graz-drawing', transport: 'https', flows: ['orders', 'reports'] },
+    { code: 'graz-drawing-mqtt', zone: 'graz-drawing', transport: 'mqtt', flows: ['orders', 'reports'] },
+    { code: 'brno-finishing-https', zone: 'brno-finishing', transport: 'https', flows: ['orders', 'reports'] },
+    { code: 'brno-finishing-mqtt', zone: 'brno-finishing', transport: 'mqtt', flows: ['orders', 'reports'] },
+  ],
+} as const;
+
 /** Every code of {@link DEMO_PLANT}, parents before children, siblings in the order written. */
 export const PLANT_CODES: readonly string[] = [
   DEMO_PLANT.enterprise.code,

@@ -6,7 +6,7 @@ import type { PlantNodeView } from './demo-api.js';
 import { DemoAuthenticator, DemoSigner } from './demo-authenticator.js';
 import { DemoClient, HttpsConnection } from './demo-client.js';
 import { DemoError } from './demo-error.js';
-import { DEMO_CAST, DEMO_ITEMS, DEMO_PLANT, DEMO_USERS, inDescriptionOrder, type CastMember } from './demo-plant.js';
+import { DEMO_CAST, DEMO_ITEMS, DEMO_PLANT, DEMO_USERS, DEMO_ZONES, inDescriptionOrder, type CastMember } from './demo-plant.js';
 import type { Person } from './order-story.js';
 
 /** A freshly initialized Forgeline served over HTTPS, and a connection that trusts only its CA. */
@@ -21,6 +21,8 @@ export interface DemoWorld {
   readonly nodes: readonly PlantNodeView[];
   readonly workCenters: readonly PlantNodeView[];
   readonly cast: Readonly<Record<CastMember, Person>>;
+  /** The admin, signed in with a second factor: registers the shop floor's devices. */
+  readonly admin: DemoClient;
 }
 
 /** A password for a demo account: 144 random bits, never printed. */
@@ -68,13 +70,15 @@ export async function signIn(connection: HttpsConnection, username: string, pass
   return { client, authenticator: session.mfaEnrollmentRequired ? await DemoAuthenticator.enrol(client) : null };
 }
 
-/** As admin: imports the plant, adds the items and one user per role, then signs each user in. */
+/** As admin: imports the plant and its zones, adds the items and one user per role, then signs each user in. */
 export async function buildWorld(demo: DemoServer): Promise<DemoWorld> {
   const { client: admin } = await signIn(demo.connection, 'admin', demo.adminPassword);
   const imported = await admin.expect<{ nodes: readonly PlantNodeView[] }>('import the plant', { method: 'POST', path: '/api/v1/plant/import', body: DEMO_PLANT });
   const nodes = inDescriptionOrder(imported.nodes);
   const workCenters = nodes.filter((node) => node.kind === 'work-center');
   if (workCenters.length !== 6) throw new DemoError('import the plant', `expected 6 work centers, the server has ${workCenters.length}`);
+  // Dispatch needs each work center in a zone that a conduit carries orders to (IEC 62443 SR 5.1, 5.2).
+  await admin.expect('apply the zones and conduits', { method: 'PUT', path: '/api/v1/zones', body: DEMO_ZONES });
   for (const { role: _role, ...item } of DEMO_ITEMS) {
     await admin.expect(`add item ${item.code}`, { method: 'POST', path: '/api/v1/items', body: item }, 201);
   }
@@ -93,5 +97,5 @@ export async function buildWorld(demo: DemoServer): Promise<DemoWorld> {
       return [member, { client, password, signer: new DemoSigner(password, authenticator) }];
     }),
   );
-  return { nodes, workCenters, cast: Object.fromEntries(people) as Record<CastMember, Person> };
+  return { nodes, workCenters, cast: Object.fromEntries(people) as Record<CastMember, Person>, admin };
 }

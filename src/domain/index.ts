@@ -8,3 +8,4 @@ export * from './quantity.js';
 export * from './roles.js';
 export * from './text.js';
 export * from './validation.js';
+export * from './zone.js';

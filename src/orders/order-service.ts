@@ -23,6 +23,9 @@ import {
   type OrderDetail,
   type OrderState,
   type SignedCommand,
+  type ConduitFlow,
+  type ConduitGrant,
+  type ZoneTransport,
 } from '../domain/index.js';
 import { isUniqueViolation, withWriteTransaction, type Database, type OrderDataKeysTable, type OrderRow, type Store } from '../store/index.js';
 import { loadContent, loadOrderContext, loadPublicContent, orderResource, type OrderContext } from './order-context.js';
@@ -46,6 +49,13 @@ export interface OrderServiceDeps {
   readonly keyring?: Keyring;
   /** Told of each committed dispatch, for the shop-floor transports. */
   readonly dispatches?: DispatchSignal;
+  /** The zone check (the ZoneService): without it dispatch asks no zone (tools and tests that do not care). */
+  readonly conduits?: ConduitCheck;
+}
+
+/** Which conduit permits a flow to a work center's zone, or throws `conduit-refused` (see the ZoneService). */
+export interface ConduitCheck {
+  conduitFor(workCenterId: string, transport: ZoneTransport | 'any', flow: ConduitFlow): Promise<ConduitGrant>;
 }
 
 const editRequestSchema = orderEditSchema.extend({ version: z.number().int().min(1) });
@@ -229,12 +239,13 @@ export class OrderService {
   }
 
   /** Performs a lifecycle command (submit, release, …, cancel) on an order. */
-  async perform<C extends OrderCommand>(actor: Actor, id: string, command: C, input: unknown): Promise<OrderDetail> {
+  async perform<C extends OrderCommand>(actor: Actor, id: string, command: C, input: unknown, options: PerformOptions = {}): Promise<OrderDetail> {
     const request = parseOrThrow(actionInputSchemas[command], input, `${command} request`) as OrderCommandInput<OrderCommand>;
     const kind = `order.${command}` as const;
     const context = await this.loadVisible(actor, id, kind);
     await this.authorize(actor, kind, orderResource(context), kind, id);
     if (command === 'dispatch') await this.checkJws(actor, context, kind);
+    if (command === 'dispatch') await this.checkConduit(actor, context, kind);
     const signature = await this.checkSignature(actor, context, command, request);
     // Unwrapping the key may call out (an external KMS): before the transaction, whose batch-mates wait for it.
     const signingKey = command === 'release' && this.deps.signer !== undefined ? await this.deps.signer.activeKey() : undefined;
@@ -244,6 +255,8 @@ export class OrderService {
       await this.change(actor, context, command, request.version, async (trx, now, to) => {
         if (signature !== null) await this.sign(trx, actor, context, signature, now);
         const effects = await this.applyCommand(trx, actor, context, command, request, now, to);
+        // A record that must commit with this change or not at all (a device report's idempotency row).
+        const alongside = options.alongside === undefined ? undefined : await options.alongside(trx, now, to);
         let jws: IssuedJws | undefined;
         // The transaction checked the order is still at the version read (what the JWS names does not change on release).
         if (signingKey !== undefined && this.deps.signer !== undefined) jws = await signRelease(trx, context.row, signingKey, this.deps.signer.issuer, now, this.deps.secrets);
@@ -251,6 +264,7 @@ export class OrderService {
           ...effects.detail,
           ...(signature === null ? {} : { signature: signatureDetail(signature, context, now) }),
           ...(jws === undefined ? {} : { jws }),
+          ...alongside,
         };
         return { ...effects, detail };
       });
@@ -282,6 +296,23 @@ export class OrderService {
         kind: 'order.jws-refused', outcome: 'denied', actor: auditActorOf(actor), orderId: context.row.id, revision: context.row.revision,
         detail: { attempted: kind, kid: stored.kid, code: error.code, reason: error.message },
       });
+      throw error;
+    }
+  }
+
+  /**
+   * Before an order goes to the shop floor: its work center must be in a zone that a conduit
+   * carries orders to (IEC 62443-3-3 SR 5.1, 5.2). A refusal is audited as the denied dispatch and
+   * thrown. Only when the lifecycle allows the dispatch, so an order in the wrong state still hears so.
+   */
+  private async checkConduit(actor: Actor, context: OrderContext, kind: AuditKind): Promise<void> {
+    const { row } = context;
+    if (this.deps.conduits === undefined || !transition(row.state as OrderState, 'dispatch', row.held_from as OrderState | null).ok) return;
+    try {
+      await this.deps.conduits.conduitFor(row.work_center_id, 'any', 'orders');
+    } catch (error) {
+      if (!(error instanceof ForgelineError && error.code === 'conduit-refused')) throw error;
+      await this.audit.recordAlone({ kind, outcome: 'denied', actor: auditActorOf(actor), orderId: row.id, revision: row.revision, detail: { code: error.code, reason: error.message } });
       throw error;
     }
   }
@@ -414,6 +445,16 @@ export class OrderService {
       });
     });
   }
+}
+
+/** Options of {@link OrderService.perform}. */
+export interface PerformOptions {
+  /**
+   * Runs inside the change's transaction, after its effects and before its audit entry: what it
+   * writes commits with the change or not at all, and a throw rolls the change back. What it
+   * returns is added to the audit entry's detail (e.g. the device report that caused the change).
+   */
+  readonly alongside?: (trx: Transaction<Database>, now: string, to: OrderState) => Promise<Record<string, unknown> | undefined>;
 }
 
 /** A signature checked before the change and written with it. */

@@ -19,6 +19,8 @@ import { tokenRoutes } from './token-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { witnessRoutes } from './witness-routes.js';
 import { deviceRoutes } from './device-routes.js';
+import { zoneRoutes } from './zone-routes.js';
+import { DeviceConnections, deviceChannelRoutes, type DeviceChannelOptions } from './device-channel-routes.js';
 
 /** Largest request body accepted; an order with 200 operations and 1,000 BOM lines fits well inside. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -36,11 +38,13 @@ export interface AppOptions {
   readonly trustProxy?: readonly string[] | undefined;
   /** The clock rate-limit windows run on (tests); default the system clock. */
   readonly clock?: Clock;
+  /** How often a device's order stream carries a heartbeat and checks its certificate again (default 15 s; shorter in tests). */
+  readonly deviceHeartbeatMs?: number | undefined;
 }
 
 /** Every API route, in one list (registration and OpenAPI both read it). */
-export function apiRoutes(services: Services): RouteSpec[] {
-  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services), ...deviceRoutes(services)];
+export function apiRoutes(services: Services, deviceChannel: DeviceChannelOptions = { connections: new DeviceConnections() }): RouteSpec[] {
+  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services), ...deviceRoutes(services), ...zoneRoutes(services), ...deviceChannelRoutes(services, deviceChannel)];
 }
 
 /** Builds the Fastify application: the HTTP edge of Forgeline. */
@@ -62,7 +66,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   );
   registerHttpEdge(app, { https: options.https !== undefined, rateLimits: resolveRateLimits(options.rateLimits), clock: options.clock ?? systemClock });
 
-  const routes = apiRoutes(options.services);
+  const deviceConnections = new DeviceConnections();
+  // Devices' order streams and long polls do not end by themselves, and close waits for requests in flight: end them first.
+  app.addHook('preClose', async () => deviceConnections.endAll());
+  const routes = apiRoutes(options.services, { connections: deviceConnections, heartbeatMs: options.deviceHeartbeatMs });
   const openApi = buildOpenApi(routes, options.version ?? '0.1.0');
   app.get('/openapi.json', async () => openApi);
   app.get('/healthz', async (_request, reply) => {

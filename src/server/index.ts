@@ -7,3 +7,4 @@ export * from './audit-files.js';
 export { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS, SECURITY_HEADERS, type RateLimitSettings } from './http-edge.js';
 export * from './server-tls.js';
 export { TLS_CIPHERS, TLS_MIN_VERSIONS, type TlsMinVersion } from './tls-options.js';
+export { mqttUrlProblem, type MqttServeOptions } from './mqtt-serve.js';

@@ -46,7 +46,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], version: string): Jso
       parameters: [...pathParameters, ...queryParameters, ...headerParameters],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(route.body) } } } } : {}),
       responses: {
-        [status]: status === '204' ? { description: 'Done' } : { description: route.responseDescription ?? 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
+        [status]: status === '204' ? { description: 'Done' } : { description: route.responseDescription ?? 'OK', content: route.responseType === undefined ? { 'application/json': { schema: { type: 'object' } } } : { [route.responseType]: { schema: { type: 'string' } } } },
         default: { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     };

@@ -43,6 +43,8 @@ export interface RouteSpec {
   /** Success status; 204 sends no body. */
   readonly status?: number;
   readonly responseDescription?: string;
+  /** The media type of a success answer, when it is not JSON (a server-sent event stream, a CRL): for the OpenAPI document. */
+  readonly responseType?: string;
   readonly handler: (context: RouteContext) => Promise<unknown>;
 }
 

@@ -11,6 +11,7 @@ import { DATA_MANIFEST, readManifest, storeOptionsFor } from './data-folder.js';
 import { createServices } from './services.js';
 import { loadServerTls } from './server-tls.js';
 import type { TlsMinVersion } from './tls-options.js';
+import { createMqttBridge, type MqttServeOptions } from './mqtt-serve.js';
 
 /** Options of {@link serveForgeline}. */
 export interface ServeOptions {
@@ -32,6 +33,8 @@ export interface ServeOptions {
   readonly trustProxy?: readonly string[] | undefined;
   /** The lowest TLS version accepted: '1.3' (default) or, asked for explicitly, '1.2' (ECDHE with AEAD suites only). */
   readonly tlsMinVersion?: TlsMinVersion | undefined;
+  /** Publish dispatched orders to and receive reports from an MQTT broker (issue 6 point 4); none when absent. */
+  readonly mqtt?: MqttServeOptions | undefined;
 }
 
 /** A running server. */
@@ -68,10 +71,13 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
       if (logger) logger.error({ err: error }, 'audit lookup catch-up failed');
       else process.emitWarning(`audit lookup catch-up failed: ${error instanceof Error ? error.message : String(error)}`);
     });
+    // Read before listening, so a missing identity file stops the start with nothing running.
+    const mqtt = options.mqtt === undefined ? undefined : await createMqttBridge(services, systemClock, options.mqtt, (line) => (logger ? logger.info(line) : undefined));
     const host = options.host ?? 'localhost';
     await app.listen({ host, port: options.port ?? 8443 });
     scheduler.start();
     lookupFiller.start();
+    mqtt?.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port ?? 8443;
     const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -80,6 +86,7 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
       url,
       close: () =>
         (closing ??= (async () => {
+          await mqtt?.stop();
           await app.close();
           await scheduler.stop();
           await lookupFiller.stop();

@@ -2,15 +2,17 @@ import { AccountGuard, ApiTokenService, LoginThrottle, MfaService, SessionDirect
 import { AuditLog, AuditQueries, ephemeralAuditIdentity, parseWitnessKey, type AuditLogIdentity, type Clock, type NoteVerifier } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
 import { createCertificateAuthority, type CertificateAuthority, type Keyring } from '../crypto/index.js';
-import { DeviceService } from '../devices/index.js';
+import { DeviceReportService, DeviceService, OrderFeed } from '../devices/index.js';
 import { ephemeralKeyring, KekRotation, SigningKeyService, SwappableKeyring, type KeyringFileRotation } from '../keys/index.js';
 import { DispatchSignal, OrderSecrets, OrderService, type OrderSigner } from '../orders/index.js';
-import { ItemService, PlantService } from '../plant/index.js';
+import { ItemService, PlantService, ZoneService } from '../plant/index.js';
 import type { Store } from '../store/index.js';
 
 /** Every service the API and the CLI reach, built over one store and one clock. */
 export interface Services {
   readonly store: Store;
+  /** The clock every service reads (a fixed one in tests). */
+  readonly clock: Clock;
   readonly sessions: SessionService;
   readonly users: UserService;
   /** Live sessions listed and revoked by their owners and admins. */
@@ -38,6 +40,12 @@ export interface Services {
   readonly devices: DeviceService;
   /** Announces each committed dispatch to the shop-floor transports (HTTPS stream, MQTT). */
   readonly dispatches: DispatchSignal;
+  /** IEC 62443 zones and conduits, and the check every dispatch, device connection and report asks. */
+  readonly zones: ZoneService;
+  /** Devices' signed reports on their orders: checked, applied as the device, stored once per idempotency key. */
+  readonly reports: DeviceReportService;
+  /** The orders waiting for a work center's devices, and word of new dispatches, for the device order stream. */
+  readonly orderFeed: OrderFeed;
 }
 
 /** Options of {@link createServices}. */
@@ -73,8 +81,11 @@ export function createServices(options: ServiceOptions): Services {
     verificationKeys: () => signingKeys.verificationKeys(),
   };
   const dispatches = new DispatchSignal();
+  const zones = new ZoneService(deps);
+  const orders = new OrderService({ ...deps, policy, signer, secrets: new OrderSecrets(keyring), keyring, dispatches, conduits: zones });
   return {
     store: options.store,
+    clock: options.clock,
     sessions: new SessionService({ ...deps, policy, throttle, guard, keyring }),
     users: new UserService({ ...deps, policy, guard }),
     sessionDirectory: new SessionDirectory({ ...deps, policy }),
@@ -83,7 +94,7 @@ export function createServices(options: ServiceOptions): Services {
     apiTokens: new ApiTokenService(deps),
     plant: new PlantService(deps),
     items: new ItemService(deps),
-    orders: new OrderService({ ...deps, policy, signer, secrets: new OrderSecrets(keyring), keyring, dispatches }),
+    orders,
     audit: new AuditQueries(deps),
     auditLog: new AuditLog({ ...deps, identity: auditIdentity }),
     signingKeys,
@@ -100,5 +111,8 @@ export function createServices(options: ServiceOptions): Services {
       ca: options.deviceCa ?? (() => createCertificateAuthority({ commonName: 'Forgeline throw-away device CA', validityDays: 3650, now: new Date(options.clock.now().getTime() - 86_400_000) })),
     }),
     dispatches,
+    zones,
+    reports: new DeviceReportService({ ...deps, orders, zones }),
+    orderFeed: new OrderFeed({ ...deps, zones, dispatches }),
   };
 }

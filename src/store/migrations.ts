@@ -12,6 +12,8 @@ import { auditAppendFunctionMigration } from './migration-0006-audit-append-func
 import { auditQueueMigration } from './migration-0007-audit-queue.js';
 import { orderKeysMigration } from './migration-0008-order-keys.js';
 import { devicesMigration } from './migration-0009-devices.js';
+import { zonesMigration } from './migration-0010-zones.js';
+import { deviceReportsMigration } from './migration-0011-device-reports.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -27,6 +29,8 @@ export function storeMigrations(kind: StoreKind): Record<string, Migration> {
     '0007_audit_queue': auditQueueMigration(kind),
     '0008_order_keys': orderKeysMigration(),
     '0009_devices': devicesMigration(),
+    '0010_zones': zonesMigration(),
+    '0011_device_reports': deviceReportsMigration(),
   };
 }
 

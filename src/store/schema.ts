@@ -328,6 +328,68 @@ export interface DeviceCertificatesTable {
   revocation_reason: string | null;
 }
 
+/** An IEC 62443 zone drawn on the plant hierarchy (migration 0010). */
+export interface ZonesTable {
+  id: string;
+  code: string;
+  name: string;
+  /** Target security level SL-T, 1..4 (IEC 62443-3-3). */
+  security_level: number;
+  created_at: string;
+}
+
+/** A plant node (site, area or work center) that is a member of a zone; a node is in at most one (migration 0010). */
+export interface ZoneMembersTable {
+  node_id: string;
+  zone_id: string;
+}
+
+/** The permitted flows between the server and one zone over one transport (migration 0010). */
+export interface ConduitsTable {
+  id: string;
+  code: string;
+  zone_id: string;
+  transport: 'https' | 'mqtt';
+  /** Server to zone: orders dispatched to the zone's devices. */
+  carries_orders: Flag;
+  /** Zone to server: the devices' reports. */
+  carries_reports: Flag;
+  created_at: string;
+}
+
+/** The one row saying which replacement of the zones is in force (migration 0010). */
+export interface ZonePlanTable {
+  id: number;
+  version: number;
+  description_hash: string | null;
+  updated_by: string | null;
+  updated_at: string | null;
+}
+
+/** A report a device sent about an order dispatched to it, stored once per idempotency key (migration 0011). */
+export interface DeviceReportsTable {
+  device_id: string;
+  idempotency_key: string;
+  order_id: string;
+  revision: number;
+  work_center_id: string;
+  kind: string;
+  via: 'https' | 'mqtt';
+  /** RFC 8785 canonical JSON of the report: the bytes the signature covers. */
+  body: string;
+  /** Hex SHA-256 of `body`: a resend under the same key must match it. */
+  body_hash: string;
+  /** The device's signature over `body` (base64url). */
+  signature: string;
+  certificate_serial: string;
+  reported_at: string;
+  received_at: string;
+  applied: Flag;
+  /** The order's state once the report was handled. */
+  order_state: string;
+  note: string | null;
+}
+
 /**
  * A derived copy of the `audit_entries` columns auditors filter on, carrying the secondary
  * indexes so an order change writes only its entry row. Filled outside order transactions by
@@ -377,6 +439,11 @@ export interface Database {
   devices: DevicesTable;
   device_enrolment_tokens: DeviceEnrolmentTokensTable;
   device_certificates: DeviceCertificatesTable;
+  zones: ZonesTable;
+  zone_members: ZoneMembersTable;
+  conduits: ConduitsTable;
+  zone_plan: ZonePlanTable;
+  device_reports: DeviceReportsTable;
 }
 
 /** Row types as read, inserted and updated, for repositories to share. */

@@ -19,7 +19,7 @@ const signingKey = (() => {
 })();
 
 function releaseJws(number: string, audience = WORK_CENTER): { jws: string; delivery: OrderDelivery; payload: OrderJwsPayload } {
-  const content = { number, workCenterId: audience, quantity: { value: '100', unit: 'pcs' }, routing: [{ seq: 10, code: 'MILL', description: 'mill' }] };
+  const content = { number, workCenterId: audience, quantity: { value: '100', unit: 'pcs' }, operations: [{ seq: 10, code: 'MILL', description: 'mill' }] };
   const id = randomUUID();
   const iat = Math.floor(NOW.getTime() / 1000) - 60;
   const payload: OrderJwsPayload = {
@@ -189,6 +189,29 @@ describe('the edge agent', () => {
     await third.flush();
     expect(server.deliveries).toBe(4);
     await third.stop();
+  });
+
+  it('leaves an order unjudged while the signing keys cannot be fetched, and accepts it when delivered again', async () => {
+    const orders = new PushedOrders();
+    const server = new FakeServer();
+    const machine = new FakeMachine();
+    let keysReachable = false;
+    const edge = new EdgeAgent({
+      dir, identity, orders, reports: server, machine, now: () => NOW,
+      keys: () => (keysReachable ? Promise.resolve(keys) : Promise.reject(new TransientFailure('ECONNREFUSED'))),
+    });
+    await edge.start();
+    const { delivery, payload } = releaseJws('PO-6');
+    await expect(orders.deliver(delivery)).rejects.toThrow(/keys not fetched/);
+    await edge.flush();
+    expect(server.kinds()).toEqual([]);
+    expect(machine.offered).toEqual([]);
+    keysReachable = true;
+    await orders.deliver(delivery);
+    await edge.flush();
+    expect(server.kinds()).toEqual(['accepted']);
+    expect(machine.offered.map((job) => job.orderId)).toEqual([payload.sub]);
+    await edge.stop();
   });
 
   it('sets aside a report the server refuses for good, keeps it on disk, and goes on with the next', async () => {

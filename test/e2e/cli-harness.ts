@@ -37,14 +37,19 @@ export interface ServerProcess {
 }
 
 /** Starts a long-running CLI command and waits for "Forgeline is serving <url>". */
-export async function startServer(args: readonly string[], env: Record<string, string>): Promise<ServerProcess> {
+export function startServer(args: readonly string[], env: Record<string, string>): Promise<ServerProcess> {
+  return startLongRunning(args, env, /Forgeline is serving (\S+)/);
+}
+
+/** Starts a long-running CLI command and waits for its output to match `ready`, whose first group is answered as `url`. */
+export async function startLongRunning(args: readonly string[], env: Record<string, string>, ready: RegExp): Promise<ServerProcess> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${args[0] ?? 'command'} did not start:\n${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Forgeline is serving (\S+)/.exec(output);
+      const match = ready.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -54,7 +59,7 @@ export async function startServer(args: readonly string[], env: Record<string, s
     child.stderr?.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
+      reject(new Error(`${args[0] ?? 'command'} exited with ${code}:\n${output}`));
     });
   });
   return {
@@ -139,6 +144,24 @@ enterprise:
             - { code: wc-mill, name: Milling }
 `;
 
+/** One zone holding the one-work-center plant's site, reached over HTTPS and MQTT for orders and reports, as YAML for `zone apply`. */
+export const ONE_WORK_CENTER_ZONES_YAML = `
+zones:
+  - code: berlin
+    name: Berlin shop floor
+    securityLevel: 2
+    members: [acme/berlin]
+conduits:
+  - { code: berlin-https, zone: berlin, transport: https, flows: [orders, reports] }
+  - { code: berlin-mqtt, zone: berlin, transport: mqtt, flows: [orders, reports] }
+`;
+
+/** Applies {@link ONE_WORK_CENTER_ZONES_YAML} with the admin's CLI: dispatch needs a zone and a conduit carrying orders. */
+export async function applyZones(dir: string, admin: Record<string, string>): Promise<void> {
+  await writeFile(fileIn(dir, 'zones.yaml'), ONE_WORK_CENTER_ZONES_YAML);
+  expectOk(await runCli(['zone', 'apply', fileIn(dir, 'zones.yaml')], admin));
+}
+
 /** Asserts a CLI run failed as a user should see it: exit 1, one line `forgeline: <code>: …`, no stack; answers that line. */
 export function expectOneLineError(result: CliResult, code: string): string {
   expect(result.code, result.stderr).toBe(1);
@@ -177,4 +200,51 @@ export async function startPlantServer(dir: string): Promise<PlantServer> {
   expectOk(await runCli(['plant', 'import', fileIn(dir, 'plant.yaml')], admin));
   const nodes = JSON.parse(expectOk(await runCli(['plant', 'list', '--json'], admin))) as { items: { id: string; code: string }[] };
   return { data, env, server, admin, workCenterId: nodes.items.find((node) => node.code === 'wc-mill')?.id ?? '' };
+}
+
+/** A planner (pia) and an approver (alan) signed in with the CLI, and a way to have an order created, submitted and released. */
+export interface OrderPeople {
+  readonly pia: Record<string, string>;
+  readonly alan: Record<string, string>;
+  /** Creates, submits and releases an order of GEAR-12 at the plant's work center; answers its id. */
+  release(number: string, options?: { quantity?: string; recipe?: string; customerReference?: string }): Promise<string>;
+}
+
+/** Adds item GEAR-12 and the planner and approver to a {@link startPlantServer} plant, and signs them in. */
+export async function orderPeople(dir: string, plant: PlantServer): Promise<OrderPeople> {
+  const cli = (env: Record<string, string>, ...args: string[]) => runCli(args, env);
+  expectOk(await cli(plant.admin, 'item', 'add', 'GEAR-12', 'A', '--unit', 'pcs', '--description', 'Spur gear'));
+  await writeFile(fileIn(dir, 'pia-password'), 'mill orders every morning shift');
+  await writeFile(fileIn(dir, 'alan-password'), 'approves with a steady hand');
+  expectOk(await cli(plant.admin, 'user', 'add', 'pia', '--role', 'planner', '--password-file', fileIn(dir, 'pia-password'), '--permanent'));
+  expectOk(await cli(plant.admin, 'user', 'add', 'alan', '--role', 'approver', '--password-file', fileIn(dir, 'alan-password'), '--permanent'));
+  const pia = { ...plant.env, FORGELINE_SERVER: plant.server.url, FORGELINE_CREDENTIALS: join(dir, 'pia-credentials.json') };
+  const alan = { ...plant.env, FORGELINE_SERVER: plant.server.url, FORGELINE_CREDENTIALS: join(dir, 'alan-credentials.json') };
+  expectOk(await cli(pia, 'login', '--username', 'pia', '--password-file', fileIn(dir, 'pia-password')));
+  expectOk(await cli(alan, 'login', '--username', 'alan', '--password-file', fileIn(dir, 'alan-password')));
+  const alanCodes = await enrolWithCli((...args) => cli(alan, ...args));
+  let signedOnce = false;
+  return {
+    pia,
+    alan,
+    async release(number, options = {}) {
+      await writeFile(fileIn(dir, `${number}.yaml`), [
+        `number: ${number}`,
+        'item: { code: GEAR-12, revision: A }',
+        `quantity: { value: "${options.quantity ?? '250'}", unit: pcs }`,
+        'dueWindow: { start: "2026-12-01T06:00:00Z", end: "2026-12-03T18:00:00Z" }',
+        `workCenterId: ${plant.workCenterId}`,
+        'operations: [ { seq: 10, code: MILL, description: Mill teeth } ]',
+        `parameters: { recipe: ${options.recipe ?? 'GEAR-12-R1'}, setpoints: [ { name: spindle-rpm, value: "2400", unit: rpm } ] }`,
+        ...(options.customerReference === undefined ? [] : [`customerReference: ${options.customerReference}`]),
+      ].join('\n'));
+      const created = JSON.parse(expectOk(await cli(pia, 'order', 'create', fileIn(dir, `${number}.yaml`), '--json'))) as { id: string };
+      expectOk(await cli(pia, 'order', 'submit', created.id));
+      // The first signature of the session takes a fresh code; for the next minutes the password alone signs (21 CFR 11.200(a)(1)(i)).
+      const totp = signedOnce ? [] : ['--totp', await alanCodes.nextCode()];
+      expectOk(await cli(alan, 'order', 'release', created.id, '--password-file', fileIn(dir, 'alan-password'), ...totp, '--meaning', 'approved for production'));
+      signedOnce = true;
+      return created.id;
+    },
+  };
 }

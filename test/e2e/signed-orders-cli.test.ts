@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolWithCli, expectOk, expectOneLineError, fileIn, runCli, startPlantServer, type ServerProcess, type TestAuthenticator } from './cli-harness.js';
+import { applyZones, expectOk, expectOneLineError, fileIn, orderPeople, runCli, startPlantServer, type OrderPeople, type ServerProcess } from './cli-harness.js';
 
 const CUSTOMER = 'CUST-E2E-4711';
 const RECIPE = 'GEAR-12-SECRET-RECIPE-v9';
@@ -14,47 +14,20 @@ describe('signed and encrypted orders through the real CLI and server', () => {
   let server: ServerProcess;
   let admin: Record<string, string>;
   let pia: Record<string, string>;
-  let alan: Record<string, string>;
-  let alanCodes: TestAuthenticator;
   let workCenter: string;
-  let signedOnce = false;
   const cli = (env: Record<string, string>, ...args: string[]) => runCli(args, env);
 
-  const releasedOrder = async (number: string): Promise<string> => {
-    await writeFile(fileIn(dir, `${number}.yaml`), [
-      `number: ${number}`,
-      'item: { code: GEAR-12, revision: A }',
-      'quantity: { value: "250", unit: pcs }',
-      'dueWindow: { start: "2026-12-01T06:00:00Z", end: "2026-12-03T18:00:00Z" }',
-      `workCenterId: ${workCenter}`,
-      'operations: [ { seq: 10, code: MILL, description: Mill teeth } ]',
-      `parameters: { recipe: ${RECIPE}, setpoints: [ { name: spindle-rpm, value: "2400", unit: rpm } ] }`,
-      `customerReference: ${CUSTOMER}`,
-    ].join('\n'));
-    const created = JSON.parse(expectOk(await cli(pia, 'order', 'create', fileIn(dir, `${number}.yaml`), '--json'))) as { id: string };
-    expectOk(await cli(pia, 'order', 'submit', created.id));
-    // The first signature of the session takes a fresh code; for the next minutes the password alone signs (21 CFR 11.200(a)(1)(i)).
-    const totp = signedOnce ? [] : ['--totp', await alanCodes.nextCode()];
-    expectOk(await cli(alan, 'order', 'release', created.id, '--password-file', fileIn(dir, 'alan-password'), ...totp, '--meaning', 'approved for production'));
-    signedOnce = true;
-    return created.id;
-  };
+  let people: OrderPeople;
+  const releasedOrder = (number: string): Promise<string> => people.release(number, { recipe: RECIPE, customerReference: CUSTOMER });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'forgeline-signed-e2e-'));
     const started = await startPlantServer(dir);
     ({ data, server, admin, workCenterId: workCenter } = started);
-    const { env } = started;
-    expectOk(await cli(admin, 'item', 'add', 'GEAR-12', 'A', '--unit', 'pcs', '--description', 'Spur gear'));
-    await writeFile(fileIn(dir, 'pia-password'), 'mill orders every morning shift');
-    await writeFile(fileIn(dir, 'alan-password'), 'approves with a steady hand');
-    expectOk(await cli(admin, 'user', 'add', 'pia', '--role', 'planner', '--password-file', fileIn(dir, 'pia-password'), '--permanent'));
-    expectOk(await cli(admin, 'user', 'add', 'alan', '--role', 'approver', '--password-file', fileIn(dir, 'alan-password'), '--permanent'));
-    pia = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'pia-credentials.json') };
-    alan = { ...env, FORGELINE_SERVER: server.url, FORGELINE_CREDENTIALS: join(dir, 'alan-credentials.json') };
-    expectOk(await cli(pia, 'login', '--username', 'pia', '--password-file', fileIn(dir, 'pia-password')));
-    expectOk(await cli(alan, 'login', '--username', 'alan', '--password-file', fileIn(dir, 'alan-password')));
-    alanCodes = await enrolWithCli((...args) => cli(alan, ...args));
+    // Orders are dispatched below: the work center needs a zone and a conduit carrying orders.
+    await applyZones(dir, admin);
+    people = await orderPeople(dir, started);
+    ({ pia } = people);
   }, 120_000);
 
   afterAll(async () => {

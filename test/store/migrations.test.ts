@@ -48,6 +48,14 @@ const expectedColumns: Record<string, readonly string[]> = {
   device_certificates: [
     'serial', 'device_id', 'work_center_id', 'subject', 'not_before', 'not_after', 'certificate_pem', 'issued_at', 'revoked_at', 'revocation_reason',
   ],
+  zones: ['id', 'code', 'name', 'security_level', 'created_at'],
+  zone_members: ['node_id', 'zone_id'],
+  conduits: ['id', 'code', 'zone_id', 'transport', 'carries_orders', 'carries_reports', 'created_at'],
+  zone_plan: ['id', 'version', 'description_hash', 'updated_by', 'updated_at'],
+  device_reports: [
+    'device_id', 'idempotency_key', 'order_id', 'revision', 'work_center_id', 'kind', 'via', 'body', 'body_hash', 'signature', 'certificate_serial',
+    'reported_at', 'received_at', 'applied', 'order_state', 'note',
+  ],
 };
 
 /** Application tables of this test's database (the schema filter guards the store's schema-scoped introspection). */
@@ -82,7 +90,7 @@ describeEachEngine('migrations', (engine) => {
     expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([
       ['0001_foundation', true], ['0002_audit_tree', true], ['0003_access', true], ['0004_audit_row_nodes', true],
       ['0005_audit_lookup', true], ['0006_audit_append_function', true], ['0007_audit_queue', true], ['0008_order_keys', true],
-      ['0009_devices', true],
+      ['0009_devices', true], ['0010_zones', true], ['0011_device_reports', true],
     ]);
     expect(await tableColumns(engine, again)).toEqual(sortedExpectation());
     expect(await again.db.selectFrom('items').select('code').execute()).toEqual([{ code: 'BRKT' }]);
@@ -93,7 +101,7 @@ describeEachEngine('migrations', (engine) => {
     const stores = await Promise.all([engine.openStore(), engine.openStore(), engine.openStore()]);
     for (const store of stores) {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
-      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices']);
+      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices', '0010_zones', '0011_device_reports']);
     }
   });
 
@@ -101,7 +109,7 @@ describeEachEngine('migrations', (engine) => {
     // Undo 0001 except its last table, so re-running it fails after creating the others.
     const store = engine.store();
     for (const table of [
-      'device_certificates', 'device_enrolment_tokens', 'devices', 'order_data_keys', 'order_jws', 'recovery_codes', 'api_tokens', 'idempotency_keys', 'order_progress', 'order_signatures', 'order_revisions', 'orders',
+      'device_reports', 'zone_plan', 'conduits', 'zone_members', 'zones', 'device_certificates', 'device_enrolment_tokens', 'devices', 'order_data_keys', 'order_jws', 'recovery_codes', 'api_tokens', 'idempotency_keys', 'order_progress', 'order_signatures', 'order_revisions', 'orders',
       'sessions', 'role_assignments', 'users', 'items', 'plant_nodes', 'kysely_migration', 'kysely_migration_lock',
     ]) {
       await store.db.schema.dropTable(table).execute();

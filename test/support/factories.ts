@@ -37,6 +37,28 @@ export const TEST_PLANT = {
   },
 };
 
+/**
+ * One zone per site of {@link TEST_PLANT}, each reached by an HTTPS and an MQTT conduit carrying
+ * orders and reports: every work center may be dispatched to, over either transport.
+ */
+export const TEST_ZONES = {
+  zones: [
+    { code: 'berlin', name: 'Berlin shop floor', securityLevel: 2, members: ['acme/berlin'] },
+    { code: 'lyon', name: 'Lyon shop floor', securityLevel: 2, members: ['acme/lyon'] },
+  ],
+  conduits: [
+    { code: 'berlin-https', zone: 'berlin', transport: 'https', flows: ['orders', 'reports'] },
+    { code: 'berlin-mqtt', zone: 'berlin', transport: 'mqtt', flows: ['orders', 'reports'] },
+    { code: 'lyon-https', zone: 'lyon', transport: 'https', flows: ['orders', 'reports'] },
+    { code: 'lyon-mqtt', zone: 'lyon', transport: 'mqtt', flows: ['orders', 'reports'] },
+  ],
+};
+
+/** Applies {@link TEST_ZONES} (or `description`) as the setup admin: dispatch asks for a zone and a conduit. */
+export async function applyTestZones(services: Services, description: unknown = TEST_ZONES): Promise<void> {
+  await services.zones.replace(SETUP_ADMIN, description);
+}
+
 /** A world for tests: services over a store, the plant, and helpers to make users and orders. */
 export interface TestWorld {
   readonly services: Services;
@@ -66,14 +88,18 @@ export interface EnrolledMfa {
 
 let orderSequence = 0;
 
-/** Builds a {@link TestWorld} on a store: imports the plant and the item "GEAR-12" rev "A". */
-export async function createWorld(store: Store): Promise<TestWorld> {
+/**
+ * Builds a {@link TestWorld} on a store: imports the plant and the item "GEAR-12" rev "A", and
+ * applies {@link TEST_ZONES} unless `zones` is false (tests of a plant without zones).
+ */
+export async function createWorld(store: Store, options: { readonly zones?: boolean } = {}): Promise<TestWorld> {
   const clock = new TestClock();
   const identity = ephemeralAuditIdentity('forgeline.audit/test');
   const services = createServices({ store, clock, auditIdentity: identity });
   const { nodes } = await services.plant.import(SETUP_ADMIN, TEST_PLANT);
   await services.items.create(SETUP_ADMIN, { code: 'GEAR-12', revision: 'A', description: 'Spur gear, 12 teeth', unit: 'pcs' });
   await services.items.create(SETUP_ADMIN, { code: 'STEEL-42', revision: 'A', description: 'Bar stock 42CrMo4', unit: 'kg' });
+  if (options.zones !== false) await applyTestZones(services);
   const node = (code: string): PlantNode => {
     const found = nodes.find((candidate) => candidate.code === code);
     if (!found) throw new Error(`no node ${code}`);

@@ -31,6 +31,9 @@ interface ServeOptions extends DataOptions {
   readonly signInLimit?: number;
   readonly trustProxy?: string[];
   readonly tlsMinVersion?: TlsMinVersion;
+  readonly mqttUrl?: string;
+  readonly mqttDir?: string;
+  readonly mqttClientId?: string;
 }
 
 /** The file whose presence marks an initialized data folder (the server's DATA_MANIFEST). */
@@ -57,9 +60,22 @@ function parseTlsMinVersion(value: string): TlsMinVersion {
   return value;
 }
 
+/** `--mqtt-url`: a broker reached over TLS only (the server presents its client certificate). */
+function parseMqttUrl(value: string): string {
+  let protocol: string;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as mqtts://broker.plant.local:8883');
+  }
+  if (protocol !== 'mqtts:') throw new InvalidArgumentError('must use mqtts:// (MQTT over TLS)');
+  return value;
+}
+
 /** Refuses option combinations that make no sense, before anything is created or started. */
 function checkServeOptions(options: ServeOptions): void {
   if (options.insecureHttp && options.tlsMinVersion) throw usageError('--tls-min-version applies to HTTPS; it cannot be combined with --insecure-http');
+  if (options.mqttUrl === undefined && (options.mqttDir !== undefined || options.mqttClientId !== undefined)) throw usageError('--mqtt-dir and --mqtt-client-id need --mqtt-url');
 }
 
 function parsePort(value: string): number {
@@ -113,6 +129,8 @@ export function registerServerCommands(program: Command, context: CliContext): v
       rateLimits: { perSource: options.rateLimit, signIn: options.signInLimit },
       trustProxy: options.trustProxy ?? [],
       tlsMinVersion: options.tlsMinVersion ?? '1.3',
+      // The broker folder of `forgeline mqtt config`; by default the data folder's mqtt/.
+      mqtt: options.mqttUrl === undefined ? undefined : { url: options.mqttUrl, dir: resolve(options.mqttDir ?? join(dataDir, 'mqtt')), clientId: options.mqttClientId },
     });
     io.err(`Forgeline is serving ${server.url} (data ${dataDir}); Ctrl-C to stop`);
     const signal = await stopSignal;
@@ -133,6 +151,9 @@ export function registerServerCommands(program: Command, context: CliContext): v
       .option('--witness <keyline>', 'accept cosignatures only from this witness key (repeatable)', (value: string, all: string[] = []) => [...all, value])
       .option('--rate-limit <n>', 'requests a minute per client address, over the whole API (default 600; 0: no limit)', (value: string) => parseInteger(value, 0))
       .option('--sign-in-limit <n>', 'sign-in and password-change attempts a minute per client address (default 20; 0: no limit)', (value: string) => parseInteger(value, 0))
+      .option('--mqtt-url <url>', 'also publish dispatched orders to and take reports from this MQTT broker, e.g. mqtts://localhost:8883', parseMqttUrl)
+      .option('--mqtt-dir <dir>', 'with --mqtt-url: the folder forgeline mqtt config wrote (the server\'s MQTT certificate and key; default <data>/mqtt)')
+      .option('--mqtt-client-id <id>', 'with --mqtt-url: the MQTT client id (default forgeline-server; give each server instance sharing the broker its own)')
       .option('--trust-proxy <address>', "believe X-Forwarded-For from this reverse proxy (address or CIDR, repeatable): the client's address then counts for limits and the audit log", parseProxy);
 
   dataOption(program.command('init').description('create a data folder: database, TLS certificates, and the first admin (whose one-time password is printed once)'))

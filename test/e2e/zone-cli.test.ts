@@ -1,0 +1,60 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyZones, expectOk, expectOneLineError, fileIn, runCli, startPlantServer, type PlantServer } from './cli-harness.js';
+
+describe('zones and conduits through the real CLI and server', () => {
+  let dir: string;
+  let plant: PlantServer;
+  const admin = (...args: string[]) => runCli(args, plant.admin);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'forgeline-zone-e2e-'));
+    plant = await startPlantServer(dir);
+  }, 120_000);
+
+  afterAll(async () => {
+    await plant?.server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('lists no zones, applies a YAML description, and lists it as a table and as JSON', async () => {
+    expect(expectOk(await admin('zone', 'list')).trim()).toBe('no zones yet: every dispatch is refused until forgeline zone apply FILE describes them');
+    await writeFile(fileIn(dir, 'cell.yaml'), [
+      'zones:',
+      '  - { code: mill-cell, name: Mill cell, securityLevel: 3, members: [acme/berlin/machining/wc-mill] }',
+      'conduits:',
+      '  - { code: mill-mqtt, zone: mill-cell, transport: mqtt, flows: [reports, orders] }',
+    ].join('\n'));
+    expect(expectOk(await admin('zone', 'apply', fileIn(dir, 'cell.yaml'))).trim()).toBe('zones applied (version 1): 1 zone(s) with 1 member(s), 1 conduit(s)');
+
+    const table = expectOk(await admin('zone', 'list')).split('\n');
+    expect(table[0]).toMatch(/^zones version 1, applied \S+, description sha-256 [0-9a-f]{64}$/);
+    expect(table).toContainEqual(expect.stringMatching(/^mill-cell\s+3\s+Mill cell\s+acme\/berlin\/machining\/wc-mill$/));
+    expect(table).toContainEqual(expect.stringMatching(/^mill-mqtt\s+mill-cell\s+mqtt\s+orders, reports$/));
+
+    await applyZones(dir, plant.admin);
+    const listed = JSON.parse(expectOk(await admin('zone', 'list', '--json'))) as { version: number; zones: { code: string; members: string[] }[]; conduits: { code: string }[] };
+    expect(listed.version).toBe(2);
+    expect(listed.zones.map((zone) => [zone.code, zone.members])).toEqual([['berlin', ['acme/berlin']]]);
+    expect(listed.conduits.map((conduit) => conduit.code)).toEqual(['berlin-https', 'berlin-mqtt']);
+  });
+
+  it('refuses bad descriptions with one line and a non-zero exit, changing nothing', async () => {
+    const before = expectOk(await admin('zone', 'list', '--json'));
+    await writeFile(fileIn(dir, 'unknown.yaml'), 'zones: [ { code: paint, name: Paint shop, securityLevel: 2, members: [acme/berlin/paint] } ]\nconduits: []\n');
+    expect(expectOneLineError(await admin('zone', 'apply', fileIn(dir, 'unknown.yaml')), 'unknown-reference')).toContain('acme/berlin/paint');
+    await writeFile(fileIn(dir, 'twice.yaml'), [
+      'zones:',
+      '  - { code: a, name: A, securityLevel: 1, members: [acme/berlin] }',
+      '  - { code: b, name: B, securityLevel: 1, members: [acme/berlin] }',
+      'conduits: []',
+    ].join('\n'));
+    expect(expectOneLineError(await admin('zone', 'apply', fileIn(dir, 'twice.yaml')), 'validation-failed')).toContain('acme/berlin is in two zones');
+    await writeFile(fileIn(dir, 'broken.yaml'), 'zones: [ { code: a\n');
+    expectOneLineError(await admin('zone', 'apply', fileIn(dir, 'broken.yaml')), 'invalid-file');
+    expectOneLineError(await admin('zone', 'apply', fileIn(dir, 'absent.yaml')), 'file-not-found');
+    expect(expectOk(await admin('zone', 'list', '--json'))).toBe(before);
+  });
+});
