@@ -42,15 +42,27 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
   const log = options.log ?? (() => undefined);
   let identity = await loadDeviceIdentity(options.dir);
   const link = new ServerLink({ baseUrl: options.serverUrl, chainPem: identity.chainPem, keyPem: identity.keyPem, caPem: identity.caPem });
-  const transport = options.transport === undefined
-    ? { orders: new HttpsOrderSource(link, log), reports: new HttpsReportSink(link) }
-    : await options.transport({ identity, link, log });
-  const machine = options.machine === undefined ? undefined : await options.machine({ identity, log });
-  const agent = new EdgeAgent({
-    dir: options.dir, identity, orders: transport.orders, reports: transport.reports, machine, log, onVerdict: options.onVerdict,
-    keys: () => link.verificationKeys(),
-  });
-  await agent.start();
+  let transport: Awaited<ReturnType<NonNullable<AgentProcessOptions['transport']>>> | undefined;
+  let machine: (MachineJobs & { close(): Promise<void> }) | undefined;
+  let agent: EdgeAgent;
+  try {
+    transport = options.transport === undefined
+      ? { orders: new HttpsOrderSource(link, log), reports: new HttpsReportSink(link) }
+      : await options.transport({ identity, link, log });
+    machine = options.machine === undefined ? undefined : await options.machine({ identity, log });
+    agent = new EdgeAgent({
+      dir: options.dir, identity, orders: transport.orders, reports: transport.reports, machine, log, onVerdict: options.onVerdict,
+      keys: () => link.verificationKeys(),
+    });
+    await agent.start();
+  } catch (error) {
+    // What started before the failure is closed, so a failed start leaves no socket or server behind.
+    await transport?.orders.stop().catch(() => undefined);
+    await transport?.close?.().catch(() => undefined);
+    await machine?.close().catch(() => undefined);
+    await link.close().catch(() => undefined);
+    throw error;
+  }
   log(`agent of device ${identity.deviceId} (work center ${identity.workCenterId}) running; certificate valid until ${identity.notAfter.toISOString()}`);
 
   let renewalTimer: NodeJS.Timeout | null = null;
@@ -83,7 +95,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
     async close() {
       if (renewalTimer !== null) clearTimeout(renewalTimer);
       await agent.stop();
-      await transport.close?.();
+      await transport?.close?.();
       await machine?.close();
       await link.close();
     },

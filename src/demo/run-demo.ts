@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { tallyAudit } from './audit-tally.js';
 import { DemoError } from './demo-error.js';
-import { auditLines, itemsLine, line, ordersLine, plantLine, refusalLines, usersLine } from './demo-report.js';
+import { auditLines, floorAuditLine, itemsLine, line, ordersLine, plantLine, refusalLines, usersLine } from './demo-report.js';
 import { buildWorld, startDemoServer, type DemoServer, type DemoWorld } from './demo-setup.js';
 import { countOrdersByState } from './order-census.js';
 import { DEMO_ORDER_COUNT, planOrder } from './order-plan.js';
 import { runOrder, type OrderOutcome } from './order-story.js';
 import { runLimited } from './run-limited.js';
+import { runShopFloor, type ShopFloorSummary } from './shop-floor.js';
+import { findMosquitto } from './shop-floor-broker.js';
+import { Closers } from './shop-floor-closers.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -17,6 +20,8 @@ export interface DemoOptions {
   readonly out: (line: string) => void;
   /** Leave the temporary data folder in place (its path is printed). */
   readonly keep?: boolean;
+  /** The Mosquitto executable for the MQTT work centers; null runs them over HTTPS. By default the usual install locations are looked in. */
+  readonly mosquitto?: string | null;
 }
 
 /** What the demo did, for the CLI and for tests. */
@@ -26,6 +31,8 @@ export interface DemoSummary {
   readonly deniedEntries: number;
   /** Refusals provoked on purpose, counted by the API's problem `code`. */
   readonly refusals: Record<string, number>;
+  /** The shop floor chapter: agents and machines per work center, orders completed by them, the tampered copy refused. */
+  readonly shopFloor: ShopFloorSummary;
   readonly seconds: number;
 }
 
@@ -59,14 +66,16 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
 /**
  * Runs the whole story against a real server in a temporary folder: a plant, its
  * people, 50 orders from draft to closed (some held, paused or cancelled, some
- * refused on purpose), then the auditor's reading of the log. Talks to the server only
- * over HTTPS through the public API. Removes the folder afterwards unless `keep`.
+ * refused on purpose), then the shop floor (an edge agent and a simulated machine per work
+ * center, over HTTPS and MQTT), then the auditor's reading of the log. People talk to the
+ * server only over HTTPS through the public API. Removes the folder afterwards unless `keep`.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { out } = options;
   const started = performance.now();
   const root = await mkdtemp(join(tmpdir(), 'forgeline-demo-'));
   let demo: DemoServer | undefined;
+  const closers = new Closers();
   try {
     out(`Forgeline demo in ${root}`);
     demo = await startDemoServer(root).catch((error: unknown) => {
@@ -89,16 +98,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     out(ordersLine(ordersByState, outcomes, ordersSeconds));
     const refused = outcomes.flatMap((outcome) => outcome.refusals);
     refusalLines(refused).forEach((text) => out(text));
+    const mosquitto = options.mosquitto === null ? undefined : (options.mosquitto ?? findMosquitto());
+    const shopFloor = await runShopFloor({ root, dataDir: join(root, 'data'), demo, world, mosquitto, out, closers });
     const tally = await tallyAudit(auditor);
     // The retried create must not have made a second order, so exactly one create per order.
     const creates = tally.byKind.get('order.create')?.ok ?? 0;
-    if (creates !== DEMO_ORDER_COUNT) throw new DemoError('read the audit log', `expected ${DEMO_ORDER_COUNT} order.create entries, found ${creates}`);
+    const expectedCreates = DEMO_ORDER_COUNT + shopFloor.completed;
+    if (creates !== expectedCreates) throw new DemoError('read the audit log', `expected ${expectedCreates} order.create entries, found ${creates}`);
+    out(floorAuditLine(tally));
     auditLines(tally).forEach((text) => out(text));
     const seconds = elapsedSeconds(started);
     out(line('time', `${seconds.toFixed(1)} s in all`));
     if (options.keep) out(line('kept', `${join(root, 'data')} (admin password in ${join(root, 'admin-password')})`));
-    return { ordersByState, auditEntries: tally.entries, deniedEntries: tally.denied, refusals: countBy(refused, (refusal) => refusal.code), seconds };
+    return { ordersByState, auditEntries: tally.entries, deniedEntries: tally.denied, refusals: countBy(refused, (refusal) => refusal.code), shopFloor, seconds };
   } finally {
+    // Agents and machines first, then the server they talk to, then its broker.
+    await closers.closeAll();
     await demo?.connection.close().catch(() => undefined);
     await demo?.server.close();
     if (!options.keep) await rm(root, { recursive: true, force: true });

@@ -15,8 +15,8 @@ export function keyRoutes(services: Services): RouteSpec[] {
   const { signingKeys, kekRotation } = services;
   return [
     {
-      // Public keys only, like /api/v1/pki/ca: edge agents fetch it over mutual TLS without a session (issue 6).
-      method: 'GET', url: '/api/v1/keys', tag: 'keys', authenticated: false,
+      // Devices read the same set at GET /api/v1/device/keys with their client certificate.
+      method: 'GET', url: '/api/v1/keys', tag: 'keys', authenticated: true,
       summary: 'The order-signing JWKS: every key that signed released orders; a revoked one carries revokedSince',
       responseDescription: 'A JWK Set (RFC 7517) of Ed25519 keys (RFC 8037), application/jwk-set+json',
       handler: async ({ reply }) => {

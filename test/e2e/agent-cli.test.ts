@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOpcuaJobControl, type SignedReport } from '../../src/agent/index.js';
+import { freePort, mosquittoMissing, startMosquitto, type RunningMosquitto } from '../support/mosquitto.js';
 import {
   applyZones, expectOk, fileIn, orderPeople, runCli, startLongRunning, startPlantServer, startServer,
   type OrderPeople, type PlantServer, type ServerProcess,
@@ -35,6 +36,8 @@ describe('the edge agent beside a machine, through the real CLI, server and OPC 
   let agentEnv: Record<string, string>;
   let agent: ServerProcess | undefined;
   const machines: { stop(): Promise<void> }[] = [];
+  let agentCertificate = '';
+  let broker: RunningMosquitto | undefined;
   const cli = (env: Record<string, string>, ...args: string[]) => runCli(args, env);
 
   beforeAll(async () => {
@@ -55,12 +58,13 @@ describe('the edge agent beside a machine, through the real CLI, server and OPC 
     await Promise.allSettled(machines.map((machine) => machine.stop()));
     await agent?.stop();
     await server?.stop();
+    await broker?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   /** Starts `forgeline agent run` with its OPC UA server on 127.0.0.1. */
-  const startAgent = (): Promise<ServerProcess> =>
-    startLongRunning(['agent', 'run', '--dir', agentDir, '--opcua-port', '0', '--opcua-host', '127.0.0.1'], agentEnv, OPCUA_READY);
+  const startAgent = (...transport: string[]): Promise<ServerProcess> =>
+    startLongRunning(['agent', 'run', '--dir', agentDir, '--opcua-port', '0', '--opcua-host', '127.0.0.1', ...transport], agentEnv, OPCUA_READY);
 
   const machinePki = () => join(dir, 'machine-pki');
   const machineIdentity = { applicationUri: 'urn:acme:mill-3:controller', applicationName: 'Mill 3 controller', dnsNames: ['localhost'] };
@@ -90,7 +94,7 @@ describe('the edge agent beside a machine, through the real CLI, server and OPC 
 
   it('runs an order on the machine and loses or doubles no report when the agent and the server are killed mid-run', async () => {
     // Before the agent first runs, the operator introduces it and the controller to each other.
-    const agentCertificate = await introduceMachine();
+    agentCertificate = await introduceMachine();
     agent = await startAgent();
     const id = await people.release('PO-AGENT-1', { quantity: '100' });
     expectOk(await cli(people.pia, 'order', 'dispatch', id));
@@ -136,4 +140,36 @@ describe('the edge agent beside a machine, through the real CLI, server and OPC 
     expect(done.progress.every((entry) => entry.reportedBy.startsWith('device:'))).toBe(true);
     expect(progress.length).toBeGreaterThan(2);
   }, 240_000);
+
+  // Without mosquitto here the MQTT run is skipped, except where services are required (CI), where it fails.
+  it.skipIf(mosquittoMissing !== undefined && process.env.FORGELINE_REQUIRE_SERVICES !== '1')('runs an order over MQTT: the broker configured from the registry, the server bridging, the agent on its work center\'s topic', async () => {
+    await agent?.stop();
+    // The broker's files from the device registry (the agent enrolled above), then the broker itself.
+    const brokerDir = join(plant.data, 'mqtt');
+    const brokerPort = await freePort();
+    expectOk(await cli(plant.env, 'mqtt', 'config', '--data', plant.data, '--out', brokerDir, '--port', String(brokerPort), '--host', '127.0.0.1',
+      // Started as root (as in CI), Mosquitto would drop to its own user, which cannot read the 0600 files.
+      ...(process.getuid?.() === 0 ? ['--run-as-user', 'root'] : [])));
+    broker = await startMosquitto(brokerDir, brokerPort);
+    const mqttUrl = `mqtts://127.0.0.1:${brokerPort}`;
+    const port = new URL(server.url).port;
+    await server.stop();
+    server = await startServer(['serve', '--data', plant.data, '--host', '127.0.0.1', '--port', port, '--mqtt-url', mqttUrl], plant.env);
+
+    agent = await startAgent('--transport', 'mqtt', '--mqtt-url', mqttUrl);
+    const machine = await startMachine(agent.url, agentCertificate);
+    const id = await people.release('PO-AGENT-MQTT', { quantity: '40' });
+    expectOk(await cli(people.pia, 'order', 'dispatch', id));
+    const done = await eventually('the order completed over MQTT', async () => {
+      const order = await shown(id);
+      return order.state === 'completed' ? order : undefined;
+    }, 90_000);
+    await machine.stop();
+    expect(done.progress.length).toBeGreaterThan(0);
+    expect(agent.output()).toMatch(/following \S+ over mqtt/);
+    expect(agent.output()).toMatch(/accepted order PO-AGENT-MQTT/);
+    // The order travelled through the broker: the server's bridge published it and took the reports back.
+    const refused = await cli(agentEnv, 'agent', 'run', '--dir', agentDir, '--transport', 'mqtt');
+    expect([refused.code, refused.stderr.trim()]).toEqual([2, 'forgeline: usage: --transport mqtt needs --mqtt-url']);
+  }, 180_000);
 });

@@ -17,6 +17,7 @@ interface MqttConfigOptions {
   readonly host?: readonly string[];
   readonly bind?: string;
   readonly persistence?: boolean;
+  readonly runAsUser?: string;
   readonly force?: boolean;
 }
 
@@ -71,6 +72,7 @@ export function registerMqttCommands(program: Command, context: CliContext): voi
     .option('--host <name>', 'a DNS name or IP address of the broker for its certificate (repeatable; default localhost and 127.0.0.1)', collectHost)
     .option('--tls-min-version <version>', 'the lowest TLS version accepted: 1.3, or 1.2 for devices that cannot do 1.3', parseTlsVersion, '1.3')
     .option('--persistence', 'keep sessions and queued messages on disk in the folder across broker restarts')
+    .option('--run-as-user <user>', 'the user Mosquitto runs as when started as root (its `user` option; default: Mosquitto\'s own, which must then own the folder)')
     .option('--force', 'overwrite the files of an earlier run in --out')
     .action(async (options: MqttConfigOptions) => {
       const hosts = options.host ?? ['localhost', '127.0.0.1'];
@@ -91,6 +93,7 @@ export function registerMqttCommands(program: Command, context: CliContext): voi
         bundle = await buildMqttBrokerFiles({
           store, clock: { now: context.now }, ca, outDir, port: options.port, bindAddress: options.bind, tlsMinVersion: options.tlsMinVersion,
           persistence: options.persistence === true,
+          runAsUser: options.runAsUser,
           dnsNames: hosts.filter((host) => isIP(host) === 0), ipAddresses: hosts.filter((host) => isIP(host) !== 0),
         });
       } finally {
