@@ -1,7 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
@@ -16,9 +13,9 @@ import { createServices, type Services } from '../../src/server/index.js';
 import { openDatabase, type Store } from '../../src/store/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createWorld, TestClock, type TestWorld } from '../support/factories.js';
+import { freePort, mosquittoMissing, startMosquitto, writeBrokerFiles, type RunningMosquitto } from '../support/mosquitto.js';
 import { tempFolder } from '../support/temp-folders.js';
 
-const MOSQUITTO = '/usr/sbin/mosquitto';
 
 /** Two devices enrolled on two work centers (mill in Berlin, press in Lyon), one registered only, one revoked. */
 interface Fleet {
@@ -139,30 +136,6 @@ describeEachEngine('mosquitto config from the device registry', (engine) => {
   });
 });
 
-/** A free TCP port on the loopback interface. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function listening(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}:\n${output()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = tcpConnect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`mosquitto did not listen on ${port}:\n${output()}`);
-}
-
 /** Connects over TLS 1.3; 'connected' with the client, or 'refused' when the broker turns it away. */
 async function attempt(port: number, ca: string, identity?: { certificatePem: string; privateKeyPem: string }): Promise<{ outcome: 'connected'; client: MqttClient } | { outcome: 'refused'; reason: string }> {
   // mqtt.js hands the TLS options on to node:tls.connect.
@@ -196,37 +169,21 @@ async function received(client: MqttClient, topic: string, act: () => Promise<un
   return seen;
 }
 
-const mosquittoMissing = existsSync(MOSQUITTO) ? undefined : `${MOSQUITTO} not found`;
 // The default reporter hides skipped titles; say it once.
 if (mosquittoMissing !== undefined && process.env.FORGELINE_REQUIRE_SERVICES !== '1') console.warn(`${mosquittoMissing}: the real-broker MQTT test is skipped`);
 const brokerSuite = mosquittoMissing !== undefined && process.env.FORGELINE_REQUIRE_SERVICES !== '1' ? describe.skip : describe;
 
 brokerSuite(`a real Mosquitto with the generated configuration${mosquittoMissing === undefined ? '' : ` skipped: ${mosquittoMissing} (set FORGELINE_REQUIRE_SERVICES=1 to fail instead)`}`, () => {
   let store: Store;
-  let broker: ChildProcess | undefined;
-  let brokerOutput = '';
+  let broker: RunningMosquitto | undefined;
   const clients: MqttClient[] = [];
 
   const startBroker = async (outDir: string, port: number) => {
-    brokerOutput = '';
-    broker = spawn(MOSQUITTO, ['-c', join(outDir, MQTT_BROKER_FILES.conf)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    broker.stdout?.on('data', (chunk: Buffer) => (brokerOutput += chunk.toString()));
-    broker.stderr?.on('data', (chunk: Buffer) => (brokerOutput += chunk.toString()));
-    await listening(port, broker, () => brokerOutput);
+    broker = await startMosquitto(outDir, port);
   };
   const stopBroker = async () => {
-    const running = broker;
+    await broker?.stop();
     broker = undefined;
-    if (running === undefined || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    await exited;
-  };
-  const write = async (outDir: string, bundle: Awaited<ReturnType<typeof buildMqttBrokerFiles>>) => {
-    for (const file of bundle.files) {
-      await writeFile(join(outDir, file.name), file.content, { mode: file.mode });
-      await chmod(join(outDir, file.name), file.mode);
-    }
   };
 
   beforeAll(async () => {
@@ -249,7 +206,7 @@ brokerSuite(`a real Mosquitto with the generated configuration${mosquittoMissing
     const port = await freePort();
     // Mosquitto started as root drops to its own user, which cannot read the 0600 files of root.
     const settings = { ...options(store, clock, devices.ca, outDir, port), runAsUser: process.getuid?.() === 0 ? 'root' : undefined };
-    await write(outDir, await buildMqttBrokerFiles(settings));
+    await writeBrokerFiles(outDir, await buildMqttBrokerFiles(settings));
     const serverIdentity = {
       certificatePem: await readFile(join(outDir, MQTT_BROKER_FILES.serverCert), 'utf8'),
       privateKeyPem: await readFile(join(outDir, MQTT_BROKER_FILES.serverKey), 'utf8'),
@@ -277,18 +234,18 @@ brokerSuite(`a real Mosquitto with the generated configuration${mosquittoMissing
     expect(await received(mill, millOrders, () => mill.publishAsync(millOrders, 'self-made order', { qos: 1 }).catch(() => undefined))).toEqual([]);
 
     expect((await attempt(port, ca)).outcome).toBe('refused');
-    await expect.poll(() => brokerOutput).toMatch(/peer did not return a certificate/);
+    await expect.poll(() => broker?.output() ?? '').toMatch(/peer did not return a certificate/);
 
     await devices.services.devices.revokeDevice(devices.admin, devices.mill.id, { reason: 'stolen', reasonCode: 'keyCompromise' });
     mill.end(true);
     server.end(true);
     await stopBroker();
     clock.advance(1_000);
-    await write(outDir, await buildMqttBrokerFiles(settings));
+    await writeBrokerFiles(outDir, await buildMqttBrokerFiles(settings));
     await startBroker(outDir, port);
     expect((await attempt(port, ca, devices.mill)).outcome).toBe('refused');
     // Refused in the TLS handshake; the press device, same CA and same files, still connects: the CRL made the difference.
-    await expect.poll(() => brokerOutput).toMatch(/certificate verify failed/);
+    await expect.poll(() => broker?.output() ?? '').toMatch(/certificate verify failed/);
     const press = await connected(port, ca, devices.press);
     clients.push(press);
   }, 20_000);
