@@ -14,6 +14,7 @@ import { listSection } from './list-bench.js';
 import { orderCryptoSection } from './order-crypto-bench.js';
 import { renderSection, reportJson, section, type Section } from './report.js';
 import { serviceSection } from './service-section.js';
+import { shopFloorSection } from './shop-floor-bench.js';
 import { msBetween, now } from './timing.js';
 
 function progress(message: string): void {
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   // After the drift check: this section measures its own limits beside its figures, not section 1's.
   if (config.sections.includes('audit')) await run('audit log', '6. Audit log', () => auditSection(config, postgres, audit));
   if (config.sections.includes('crypto')) await run('signed and encrypted orders', '7. Signed and encrypted orders', () => orderCryptoSection(config));
+  if (config.sections.includes('shopfloor')) await run('shop floor', '8. Shop floor: dispatch to the edge agents', () => shopFloorSection(config));
 
   const cpuList = cpus();
   const json = reportJson(sections, {

@@ -127,6 +127,8 @@ export class MqttOrderChannel {
     };
     const client = connect(options.url, settings);
     client.on('connect', () => {
+      // Small messages that must arrive now: no Nagle delay (with delayed ACKs, some 40 ms a message).
+      (client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
       delay = minDelay;
       client.options.reconnectPeriod = delay;
       log(`mqtt: connected to ${options.url} as ${identity.deviceId}`);

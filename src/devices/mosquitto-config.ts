@@ -64,6 +64,8 @@ export function mosquittoConf(options: MosquittoConfigOptions): string {
     'per_listener_settings false',
     ...(options.runAsUser === undefined ? [] : [`user ${value(options.runAsUser)}`]),
     'allow_anonymous false',
+    // Orders are small messages that must arrive now: no Nagle delay waiting for a full segment.
+    'set_tcp_nodelay true',
     `acl_file ${value(files.aclFile)}`,
     ...(options.persistence ? ['persistence true', `persistence_location ${value(files.persistenceDir.endsWith('/') ? files.persistenceDir : `${files.persistenceDir}/`)}`] : ['persistence false']),
     '',

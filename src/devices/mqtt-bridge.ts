@@ -130,6 +130,8 @@ export class MqttBridge {
     const client = connect(broker.url, settings);
     this.#client = client;
     client.on('connect', () => {
+      // Small messages that must arrive now: no Nagle delay (with delayed ACKs, some 40 ms a message).
+      (client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.#reconnectDelay = this.#options.reconnectMinMs ?? 500;
       client.options.reconnectPeriod = this.#reconnectDelay;
       this.#log(`mqtt: connected to ${broker.url}`);
