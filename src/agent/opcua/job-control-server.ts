@@ -6,6 +6,8 @@
  * operator placed them in the trust list, and X509 user identities only (the machine's
  * application certificate doubles as its identity): anonymous and user-name tokens are refused.
  */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import {
   DataType, MessageSecurityMode, OPCUAServer, SecurityPolicy, StatusCodes, UserTokenType, X509IdentityToken,
@@ -50,6 +52,7 @@ export class JobControlServer {
   readonly #listeners = new Set<JobEventListener>();
   #server: OPCUAServer | null = null;
   #stores: OPCUACertificateManager[] = [];
+  #trustCheck: NodeJS.Timeout | null = null;
   #nodes: JobControlNodes | null = null;
   #certificate: ApplicationCertificate | null = null;
   #endpointUrl: string | null = null;
@@ -156,6 +159,7 @@ export class JobControlServer {
       await this.stop();
       throw error;
     }
+    if (watchTrustList) this.#watchTrustFolders();
     const port = server.endpoints[0]?.port ?? options.port;
     const host = options.host !== undefined && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : hostname;
     this.#endpointUrl = `opc.tcp://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -163,12 +167,40 @@ export class JobControlServer {
 
   /** Closes every session and the listening socket, and releases the PKI stores' watchers. Safe to call twice. */
   async stop(): Promise<void> {
+    if (this.#trustCheck !== null) clearInterval(this.#trustCheck);
+    this.#trustCheck = null;
     const server = this.#server;
     this.#server = null;
     this.#endpointUrl = null;
     if (server) await server.shutdown(0);
     for (const store of this.#stores.splice(0)) await store.dispose();
     this.#nodes = null;
+  }
+
+  /**
+   * node-opcua's file watchers can miss a certificate renamed into a trust folder by another process
+   * (`agent trust-machine`) for a long time on a busy machine: a folder whose modification time changed
+   * is re-read within a second, so a trusted machine gets in without a restart.
+   */
+  #watchTrustFolders(): void {
+    const seen = new Map<string, number>();
+    const folders = this.#stores.map((store) => ({ store, folder: join(store.rootDir, 'trusted', 'certs') }));
+    let busy = false;
+    this.#trustCheck = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void (async () => {
+        for (const { store, folder } of folders) {
+          const modified = await stat(folder).then((info) => info.mtimeMs, () => 0);
+          const before = seen.get(folder);
+          seen.set(folder, modified);
+          if (before !== undefined && before !== modified) await store.reloadCertificates().catch(() => undefined);
+        }
+      })().finally(() => {
+        busy = false;
+      });
+    }, 1_000);
+    this.#trustCheck.unref();
   }
 
   #call(method: JobControlMethod, inputArguments: Variant[], context: ISessionContext): Promise<CallMethodResultOptions> {
