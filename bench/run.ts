@@ -61,6 +61,8 @@ async function main(): Promise<void> {
       part = section(title);
       part.notes.push(`FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
     }
+    // A section that catches per figure (so the rest still print) marks what failed with FAILED.
+    if (part.notes.some((note) => note.startsWith('FAILED')) || part.figures.some((figure) => figure.note?.startsWith('FAILED'))) failed = true;
     progress(`${name} done in ${(msBetween(began, now()) / 1000).toFixed(1)} s (load average ${load()})`);
     sections.push(part);
     process.stdout.write(`\n${renderSection(part)}\n`);
