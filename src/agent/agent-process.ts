@@ -3,10 +3,8 @@
  * server over mutual TLS, receives orders over HTTPS (server-sent events) or MQTT, hands verified
  * jobs to the machine's controller over OPC UA, and renews its certificate before it expires.
  */
-import { chmod, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createDeviceCsr } from '../crypto/index.js';
-import { DEVICE_FOLDER_FILES, loadDeviceIdentity, renewalDue, type DeviceIdentity } from './device-identity.js';
+import { loadDeviceIdentity, renewalDue, writeDeviceFolder, type DeviceIdentity } from './device-identity.js';
 import { EdgeAgent, type EdgeAgentOptions, type MachineJobs, type OrderSource, type ReportSink } from './edge-agent.js';
 import { HttpsOrderSource, HttpsReportSink } from './https-transport.js';
 import { ServerLink } from './server-link.js';
@@ -109,14 +107,6 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
 export async function renewDeviceFolder(dir: string, deviceId: string, link: ServerLink): Promise<string> {
   const { csrPem, privateKeyPem } = await createDeviceCsr(deviceId);
   const renewed = await link.renew(csrPem);
-  await replaceFile(join(dir, DEVICE_FOLDER_FILES.key), privateKeyPem, 0o600);
-  await replaceFile(join(dir, DEVICE_FOLDER_FILES.certificate), renewed.chain, 0o644);
-  if (renewed.ca !== undefined) await replaceFile(join(dir, DEVICE_FOLDER_FILES.ca), renewed.ca, 0o644);
+  await writeDeviceFolder(dir, { keyPem: privateKeyPem, chainPem: renewed.chain, caPem: renewed.ca });
   return renewed.notAfter;
-}
-
-async function replaceFile(path: string, content: string, mode: number): Promise<void> {
-  await writeFile(`${path}.new`, content, { mode });
-  await chmod(`${path}.new`, mode);
-  await rename(`${path}.new`, path);
 }

@@ -4,7 +4,7 @@
  * CN) and its work center (SAN URI). The agent trusts only this CA for the server.
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ForgelineError } from '../domain/index.js';
 
@@ -57,4 +57,38 @@ export async function loadDeviceIdentity(dir: string): Promise<DeviceIdentity> {
 export function renewalDue(identity: Pick<DeviceIdentity, 'notBefore' | 'notAfter'>): Date {
   const life = identity.notAfter.getTime() - identity.notBefore.getTime();
   return new Date(identity.notBefore.getTime() + (life * 2) / 3);
+}
+
+/** What a device folder holds, as enrolment or renewal answers it (the key made on the device). */
+export interface DeviceFolderFiles {
+  readonly keyPem: string;
+  /** The certificate then the CA: what the device presents. */
+  readonly chainPem: string;
+  /** The Forgeline CA; left as it is when absent (a renewal that sent none). */
+  readonly caPem?: string | undefined;
+}
+
+/**
+ * Writes a device folder (made 0700 if missing): the key 0600, certificate and CA 0644, each file
+ * whole or not at all (written beside, then renamed), so a crash never leaves half a key.
+ */
+export async function writeDeviceFolder(dir: string, files: DeviceFolderFiles): Promise<{ key: string; certificate: string; ca: string }> {
+  const paths = { key: join(dir, DEVICE_FOLDER_FILES.key), certificate: join(dir, DEVICE_FOLDER_FILES.certificate), ca: join(dir, DEVICE_FOLDER_FILES.ca) };
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await replaceWhole(paths.key, files.keyPem, 0o600);
+  await replaceWhole(paths.certificate, files.chainPem, 0o644);
+  if (files.caPem !== undefined) await replaceWhole(paths.ca, files.caPem, 0o644);
+  return paths;
+}
+
+async function replaceWhole(path: string, content: string, mode: number): Promise<void> {
+  const temporary = `${path}.partial`;
+  try {
+    await writeFile(temporary, content, { mode });
+    await chmod(temporary, mode);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }

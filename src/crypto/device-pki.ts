@@ -135,6 +135,7 @@ export interface VerifiedDeviceCertificate {
   readonly serial: string;
   readonly deviceId: string;
   readonly workCenterId: string;
+  readonly notBefore: Date;
   readonly notAfter: Date;
   /** The DER, to compare with the stored copy. */
   readonly der: Buffer;
@@ -142,6 +143,13 @@ export interface VerifiedDeviceCertificate {
 
 function fail<T>(reason: string): Checked<T> {
   return { ok: false, reason };
+}
+
+/** Why a certificate is not valid at `now` (before its window, or expired), or undefined when it is. */
+export function validityProblem(certificate: { readonly notBefore: Date; readonly notAfter: Date }, now: Date): string | undefined {
+  if (now < certificate.notBefore) return `the client certificate is not valid before ${certificate.notBefore.toISOString()}`;
+  if (now >= certificate.notAfter) return `the client certificate expired at ${certificate.notAfter.toISOString()}; enrol again`;
+  return undefined;
 }
 
 /**
@@ -168,8 +176,8 @@ export async function verifyDeviceCertificate(authority: DeviceAuthority, presen
     signed = false;
   }
   if (!signed) return fail('the client certificate\'s signature does not verify with this Forgeline\'s certificate authority');
-  if (now < certificate.notBefore) return fail(`the client certificate is not valid before ${certificate.notBefore.toISOString()}`);
-  if (now >= certificate.notAfter) return fail(`the client certificate expired at ${certificate.notAfter.toISOString()}; enrol again`);
+  const outside = validityProblem(certificate, now);
+  if (outside !== undefined) return fail(outside);
   if (certificate.getExtension(x509.BasicConstraintsExtension)?.ca) return fail('a CA certificate is not a device certificate');
   const usages = certificate.getExtension(x509.ExtendedKeyUsageExtension)?.usages.map(String) ?? [];
   if (!usages.includes(OID_CLIENT_AUTH)) return fail('the certificate is not for TLS clients (extended key usage clientAuth)');
@@ -183,6 +191,7 @@ export async function verifyDeviceCertificate(authority: DeviceAuthority, presen
       serial: normalizeSerial(certificate.serialNumber),
       deviceId: deviceId[0] ?? '',
       workCenterId: workCenterId[0] ?? '',
+      notBefore: certificate.notBefore,
       notAfter: certificate.notAfter,
       der: Buffer.from(certificate.rawData),
     },

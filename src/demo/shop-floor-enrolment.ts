@@ -4,9 +4,7 @@
  * makes its key, sends a CSR with the token, and keeps the certificate chain and the CA beside the
  * key, which never left it.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DEVICE_FOLDER_FILES } from '../agent/index.js';
+import { writeDeviceFolder } from '../agent/index.js';
 import { createDeviceCsr } from '../crypto/index.js';
 import type { PlantNodeView } from './demo-api.js';
 import type { DemoClient } from './demo-client.js';
@@ -26,9 +24,6 @@ export async function enrolStationDevice(admin: DemoClient, device: DemoClient, 
   if (!issued.chain.includes('BEGIN CERTIFICATE') || !issued.ca.includes('BEGIN CERTIFICATE')) {
     throw new DemoError(`enrol the edge agent of ${workCenter.code}`, 'the answer holds no PEM certificate chain and CA');
   }
-  await mkdir(deviceDir, { recursive: true, mode: 0o700 });
-  await writeFile(join(deviceDir, DEVICE_FOLDER_FILES.key), privateKeyPem, { mode: 0o600 });
-  await writeFile(join(deviceDir, DEVICE_FOLDER_FILES.certificate), issued.chain, { mode: 0o644 });
-  await writeFile(join(deviceDir, DEVICE_FOLDER_FILES.ca), issued.ca, { mode: 0o644 });
+  await writeDeviceFolder(deviceDir, { keyPem: privateKeyPem, chainPem: issued.chain, caPem: issued.ca });
   return registered.id;
 }

@@ -4,12 +4,11 @@
  * controller that trusts the agent and is trusted by it, each with its own RSA application
  * certificate. What the agent receives and decides is kept for the demo to show and tamper with.
  */
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  agentOpcuaPkiDir, HttpsOrderSource, HttpsReportSink, loadDeviceIdentity, loadOpcuaJobControl, MqttOrderSource, mqttTransport, opcuaMachine, startAgentProcess,
+  agentOpcuaIdentity, agentOpcuaPkiDir, HttpsOrderSource, HttpsReportSink, loadDeviceIdentity, loadOpcuaJobControl, MqttOrderSource, mqttTransport, opcuaMachine, startAgentProcess,
   type AgentProcess, type AgentProcessOptions, type EdgeAgent, type MachineAction, type OrderDelivery,
 } from '../agent/index.js';
 import type { PlantNodeView } from './demo-api.js';
@@ -197,9 +196,7 @@ export async function prepareStationCertificates(options: Pick<StationOptions, '
   const [machineCertificate] = await Promise.all([
     ensureApplicationCertificate(machinePkiDir, controller),
     // The names the agent's server would give its certificate for an endpoint on OPCUA_HOST.
-    ensureApplicationCertificate(agentOpcuaPkiDir(deviceDir), {
-      applicationUri: `urn:forgeline:agent:${deviceId}`, applicationName: `Forgeline agent ${deviceId}`, dnsNames: [...new Set([OPCUA_HOST, hostname(), 'localhost'])],
-    }),
+    ensureApplicationCertificate(agentOpcuaPkiDir(deviceDir), agentOpcuaIdentity(deviceId, OPCUA_HOST)),
   ]);
   await trustClientCertificate(agentOpcuaPkiDir(deviceDir), machineCertificate.certificatePem);
   return { controller };

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { AuditTrail, type AuditActor, type Clock } from '../audit/index.js';
 import {
-  buildDeviceCrl, csrSubjectMismatch, hashToken, issueDeviceCertificate, loadDeviceAuthority, parseDeviceCsr, verifyDeviceCertificate,
-  type CertificateAuthority, type CrlReason, type DeviceAuthority, type DeviceCrl, type DeviceCsr, type IssuedDeviceCertificate,
+  buildDeviceCrl, csrSubjectMismatch, hashToken, issueDeviceCertificate, loadDeviceAuthority, parseDeviceCsr, validityProblem, verifyDeviceCertificate,
+  type CertificateAuthority, type CrlReason, type DeviceAuthority, type DeviceCrl, type DeviceCsr, type IssuedDeviceCertificate, type VerifiedDeviceCertificate,
 } from '../crypto/index.js';
 import { ForgelineError, parseOrThrow, type ErrorCode } from '../domain/index.js';
 import { withWriteTransaction, type Store, type WriteTransaction } from '../store/index.js';
@@ -38,6 +38,9 @@ const LAST_SEEN_INTERVAL_MS = 60_000;
 /** How often a refusal of one certificate is audited: enough to see a revoked device knocking, not a flood. */
 const REFUSAL_AUDIT_INTERVAL_MS = 60_000;
 
+/** Verified certificates remembered at most (a plant's devices, renewed monthly); the memory is emptied when full. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** A CRL is signed again at least this often even when nothing changed (its nextUpdate is 24 h on). */
 const CRL_REFRESH_MS = 3_600_000;
 const CRL_VALIDITY_MS = 86_400_000;
@@ -67,6 +70,8 @@ export class DeviceCertificates {
   #authority: Promise<DeviceAuthority> | undefined;
   #crl: { readonly fingerprint: string; readonly number: bigint; readonly crl: DeviceCrl } | undefined;
   readonly #refusalsAudited = new Map<string, number>();
+  /** Certificates whose own checks passed, by SHA-256 of their bytes: re-verifying the chain in JS on every request was the hot path of device traffic. */
+  readonly #verifiedCertificates = new Map<string, VerifiedDeviceCertificate>();
 
   constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly ca: DeviceCaSource }) {
     this.#audit = new AuditTrail(deps);
@@ -177,10 +182,9 @@ export class DeviceCertificates {
       throw new ForgelineError('certificate-invalid', 'no client certificate was presented: connect over HTTPS with the device\'s certificate and key');
     }
     const now = this.deps.clock.now();
-    const verified = await verifyDeviceCertificate(await this.#authorityKey(), peerCertificate, now);
     const fingerprint = createHash('sha256').update(typeof peerCertificate === 'string' ? peerCertificate : Buffer.from(peerCertificate)).digest('hex');
-    if (!verified.ok) return this.#refuseCertificate('certificate-invalid', verified.reason, { fingerprint }, source, now);
-    const presented = verified.value;
+    const presented = await this.#verified(peerCertificate, fingerprint, now);
+    if (typeof presented === 'string') return this.#refuseCertificate('certificate-invalid', presented, { fingerprint }, source, now);
     const row = await this.deps.store.db
       .selectFrom('device_certificates')
       .innerJoin('devices', 'devices.id', 'device_certificates.device_id')
@@ -196,6 +200,22 @@ export class DeviceCertificates {
     if (row.status !== 'active') return this.#refuseCertificate('certificate-revoked', 'the device was revoked', detail, source, now);
     await this.#touch(row.id, row.last_seen_at, now);
     return { deviceId: row.id, name: row.name, kind: row.kind, workCenterId: row.work_center_id, serial: presented.serial, notAfter: row.not_after };
+  }
+
+  /**
+   * The certificate's own checks (issuer, signature, usage, names), which depend only on its bytes
+   * and the CA, made once per certificate (by SHA-256 of its bytes) and remembered; its validity
+   * window is checked on every request, and the database check (stored, not revoked) is the
+   * caller's, every time. Answers why it is refused, as a string, or what it says.
+   */
+  async #verified(peerCertificate: Uint8Array | string, fingerprint: string, now: Date): Promise<VerifiedDeviceCertificate | string> {
+    const known = this.#verifiedCertificates.get(fingerprint);
+    if (known !== undefined) return validityProblem(known, now) ?? known;
+    const verified = await verifyDeviceCertificate(await this.#authorityKey(), peerCertificate, now);
+    if (!verified.ok) return verified.reason;
+    if (this.#verifiedCertificates.size >= VERIFIED_CACHE_SIZE) this.#verifiedCertificates.clear();
+    this.#verifiedCertificates.set(fingerprint, verified.value);
+    return verified.value;
   }
 
   /**

@@ -1,11 +1,11 @@
 /** The agent renewing its own certificate over mutual TLS, against a real server, and going on with the new one. */
 import { X509Certificate } from 'node:crypto';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { DEVICE_FOLDER_FILES, loadDeviceIdentity, renewalDue, renewDeviceFolder, ServerLink } from '../../src/agent/index.js';
+import { DEVICE_FOLDER_FILES, loadDeviceIdentity, renewalDue, renewDeviceFolder, ServerLink, writeDeviceFolder } from '../../src/agent/index.js';
 import { createCertificateAuthority, issueServerCertificate } from '../../src/crypto/index.js';
 import { DeviceService } from '../../src/devices/index.js';
 import { buildApp, NO_RATE_LIMITS, type Services } from '../../src/server/index.js';
@@ -35,10 +35,7 @@ describeEachEngine('the agent renewing its certificate', (engine) => {
     baseUrl = `https://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     mill = await enrolDevice(world, services);
     dir = tempFolder('forgeline-agent-renewal-');
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, DEVICE_FOLDER_FILES.key), mill.privateKeyPem, { mode: 0o600 });
-    await writeFile(join(dir, DEVICE_FOLDER_FILES.certificate), mill.chainPem);
-    await writeFile(join(dir, DEVICE_FOLDER_FILES.ca), caPem);
+    await writeDeviceFolder(dir, { keyPem: mill.privateKeyPem, chainPem: mill.chainPem, caPem });
   });
 
   afterEach(async () => {

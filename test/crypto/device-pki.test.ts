@@ -140,7 +140,7 @@ describe('device certificates and the CRL', () => {
     const issued = await issue();
     const der = Buffer.from(new x509.X509Certificate(issued.certificatePem).rawData);
     expect(await verifyDeviceCertificate(authority, der, new Date(NOW.getTime() + DAY_MS))).toEqual({
-      ok: true, value: { serial: issued.serial, deviceId: DEVICE, workCenterId: WORK_CENTER, notAfter: issued.notAfter, der },
+      ok: true, value: { serial: issued.serial, deviceId: DEVICE, workCenterId: WORK_CENTER, notBefore: issued.notBefore, notAfter: issued.notAfter, der },
     });
     expect(await verifyDeviceCertificate(authority, issued.certificatePem, new Date(NOW.getTime() + 31 * DAY_MS))).toMatchObject({ ok: false, reason: expect.stringMatching(/expired/) });
     expect(await verifyDeviceCertificate(authority, issued.certificatePem, new Date(NOW.getTime() - DAY_MS))).toMatchObject({ ok: false, reason: expect.stringMatching(/not valid before/) });

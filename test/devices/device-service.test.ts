@@ -175,12 +175,16 @@ describeEachEngine('device service', (engine) => {
 
     world.clock.advance(30 * DAY_MS);
     await expectCode(devices().checkClientCertificate(issued.certificatePem), 'certificate-invalid');
+    // The same bytes as the accepted check above: its verdict is remembered, its validity window is not.
+    await expectCode(devices().checkClientCertificate(derOf(issued.certificatePem)), 'certificate-invalid');
   });
 
   it('revokes a device and its certificates: listed in the CRL signed by the CA, refused at the next check, audited', async () => {
     const token = await devices().createEnrolmentToken(admin, device.id, {});
     const pending = await devices().createEnrolmentToken(admin, device.id, {});
     const issued = await enrol(token);
+    // Accepted once before the revocation, so the refusal below is not a first look at the certificate.
+    await devices().checkClientCertificate(derOf(issued.certificatePem), '10.1.2.3');
     const before = await devices().crl();
     expect(new x509.X509Crl(before.der).entries).toHaveLength(0);
 

@@ -75,7 +75,7 @@ describe('the edge agent beside a machine, through the real CLI, server and OPC 
     const certificate = await ensureApplicationCertificate(machinePki(), machineIdentity);
     await writeFile(fileIn(dir, 'machine.pem'), certificate.certificatePem);
     expect(expectOk(await cli(agentEnv, 'agent', 'trust-machine', '--dir', agentDir, fileIn(dir, 'machine.pem')))).toMatch(/^trusted .*urn:acme:mill-3:controller/);
-    return expectOk(await cli(agentEnv, 'agent', 'opcua-certificate', '--dir', agentDir));
+    return expectOk(await cli(agentEnv, 'agent', 'opcua-certificate', '--dir', agentDir, '--opcua-host', '127.0.0.1'));
   };
 
   /** A simulated machine connected to the agent's endpoint. */

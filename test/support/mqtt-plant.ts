@@ -3,10 +3,10 @@
  * transport tests: the mill and a second mill agent in Berlin, the press in Lyon, and one device
  * revoked before the broker files were written (so the CRL lists it).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Actor } from '../../src/access/index.js';
-import { DEVICE_FOLDER_FILES } from '../../src/agent/index.js';
+import { writeDeviceFolder } from '../../src/agent/index.js';
 import { createCertificateAuthority, createDeviceCsr, type CertificateAuthority } from '../../src/crypto/index.js';
 import { buildMqttBrokerFiles, MQTT_BROKER_FILES } from '../../src/devices/index.js';
 import { createServices, type Services } from '../../src/server/index.js';
@@ -91,10 +91,7 @@ export async function startMqttPlant(): Promise<MqttPlant> {
       reports: (device) => `${device.workCenterId === press.workCenterId ? topics.press : topics.mill}/reports/${device.id}`,
       async deviceDir(device) {
         const dir = join(tempFolder('forgeline-mqtt-device-'), 'device');
-        await mkdir(dir, { mode: 0o700 });
-        await writeFile(join(dir, DEVICE_FOLDER_FILES.key), device.privateKeyPem, { mode: 0o600 });
-        await writeFile(join(dir, DEVICE_FOLDER_FILES.certificate), device.chainPem);
-        await writeFile(join(dir, DEVICE_FOLDER_FILES.ca), ca.certificatePem);
+        await writeDeviceFolder(dir, { keyPem: device.privateKeyPem, chainPem: device.chainPem, caPem: ca.certificatePem });
         return dir;
       },
       async close() {

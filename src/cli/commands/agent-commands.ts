@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
@@ -72,14 +71,13 @@ export function registerAgentCommands(program: Command, context: CliContext): vo
   agent.command('opcua-certificate')
     .description('print the agent\'s OPC UA application certificate (PEM), for the machine controller to trust; made on first use')
     .requiredOption('--dir <dir>', 'the agent\'s device folder')
-    .action(async (options: { dir: string }) => {
-      const { loadOpcuaJobControl, agentOpcuaPkiDir, loadDeviceIdentity } = await import('../../agent/index.js');
+    .option('--opcua-host <host>', 'the host name `agent run --opcua-host` will use (default: this machine\'s name)')
+    .action(async (options: { dir: string; opcuaHost?: string }) => {
+      const { loadOpcuaJobControl, agentOpcuaIdentity, agentOpcuaPkiDir, loadDeviceIdentity } = await import('../../agent/index.js');
       const dir = resolve(options.dir);
       const identity = await loadDeviceIdentity(dir);
       const { ensureApplicationCertificate } = await loadOpcuaJobControl();
-      const certificate = await ensureApplicationCertificate(agentOpcuaPkiDir(dir), {
-        applicationUri: `urn:forgeline:agent:${identity.deviceId}`, applicationName: `Forgeline agent ${identity.deviceId}`, dnsNames: [hostname()],
-      });
+      const certificate = await ensureApplicationCertificate(agentOpcuaPkiDir(dir), agentOpcuaIdentity(identity.deviceId, options.opcuaHost));
       io.out(certificate.certificatePem.trim());
     });
 }

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
@@ -7,7 +7,8 @@ import { segment } from '../api-client.js';
 import type { ItemsPage } from '../api-types.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError, usageError } from '../cli-error.js';
-import { readTextFile, writeWholeFile } from '../data-file.js';
+import { DEVICE_FOLDER_FILES, writeDeviceFolder, type DeviceFolderFiles } from '../../agent/device-identity.js';
+import { readTextFile, writeFailure } from '../data-file.js';
 import { parseInteger } from '../option-parsers.js';
 import { readFirstLine } from '../secret-input.js';
 import { printJson, printLines, withJsonOption } from '../output.js';
@@ -48,8 +49,6 @@ interface EnrolledCertificate {
   readonly ca: string;
 }
 
-/** The files `device enrol` writes in its folder: what the edge agent (issue 6) reads. */
-export const DEVICE_FILES = { key: 'device-key.pem', certificate: 'device-cert.pem', ca: 'ca.pem' } as const;
 
 /** The CRL reasons `device revoke --reason-code` takes (RFC 5280 §5.3.1). */
 const REASON_CODES = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'];
@@ -130,7 +129,7 @@ export function registerDeviceCommands(program: Command, context: CliContext): v
     device.command('enrol').alias('enroll')
       .description('on the device: make a P-256 key, ask for a certificate with a one-time token, and write key, certificate and CA to a folder')
       .requiredOption('--token <token>', 'the enrolment token (fle_…) from forgeline device token; - reads it from standard input (kept out of the shell history)')
-      .requiredOption('--out <dir>', `the folder to write ${DEVICE_FILES.key} (0600), ${DEVICE_FILES.certificate} and ${DEVICE_FILES.ca} to`)
+      .requiredOption('--out <dir>', `the folder to write ${DEVICE_FOLDER_FILES.key} (0600), ${DEVICE_FOLDER_FILES.certificate} and ${DEVICE_FOLDER_FILES.ca} to`)
       .option('--force', 'replace a key and certificate already in the folder'),
   ).action(async (options: { token: string; out: string; force?: boolean; json?: boolean }, command: Command) => {
     const token = options.token === '-' ? (await readFirstLine(io.stdin)).trim() : options.token;
@@ -138,7 +137,7 @@ export function registerDeviceCommands(program: Command, context: CliContext): v
     const deviceId = enrolmentTokenDevice(token);
     if (deviceId === undefined) throw usageError('--token is not an enrolment token (fle_<device id>_…): copy it whole from forgeline device token');
     const dir = resolve(options.out);
-    const paths = { key: join(dir, DEVICE_FILES.key), certificate: join(dir, DEVICE_FILES.certificate), ca: join(dir, DEVICE_FILES.ca) };
+    const paths = { key: join(dir, DEVICE_FOLDER_FILES.key), certificate: join(dir, DEVICE_FOLDER_FILES.certificate) };
     if (!options.force && (await exists(paths.key) || await exists(paths.certificate))) {
       throw usageError(`${dir} already holds a device key or certificate; pass --force to replace them`);
     }
@@ -147,22 +146,19 @@ export function registerDeviceCommands(program: Command, context: CliContext): v
     const { csrPem, privateKeyPem } = await createDeviceCsr(deviceId);
     const { api } = await context.connect(command, { auth: false });
     const enrolled = await api.post<EnrolledCertificate>('/api/v1/pki/enrol', { token, csr: csrPem });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeWholeFile(paths.key, privateKeyPem, 0o600);
-    await writeWholeFile(paths.certificate, enrolled.chain, 0o644);
-    await writeWholeFile(paths.ca, enrolled.ca, 0o644);
-    if (options.json) return printJson(io, { deviceId: enrolled.deviceId, workCenterId: enrolled.workCenterId, serial: enrolled.serial, notAfter: enrolled.notAfter, files: paths });
+    const files = await writeFolder(dir, { keyPem: privateKeyPem, chainPem: enrolled.chain, caPem: enrolled.ca });
+    if (options.json) return printJson(io, { deviceId: enrolled.deviceId, workCenterId: enrolled.workCenterId, serial: enrolled.serial, notAfter: enrolled.notAfter, files });
     io.out(`enrolled device ${enrolled.deviceId} (work center ${enrolled.workCenterId}): certificate ${enrolled.serial}, valid until ${enrolled.notAfter}`);
-    io.out(`wrote ${paths.key} (0600), ${paths.certificate} and ${paths.ca}`);
+    io.out(`wrote ${files.key} (0600), ${files.certificate} and ${files.ca}`);
   });
 
   withJsonOption(
     device.command('renew')
       .description('on the device, before its certificate expires: a new key and certificate, asked for over mutual TLS with the current certificate')
-      .requiredOption('--dir <dir>', `the folder \`device enrol\` wrote (${DEVICE_FILES.key}, ${DEVICE_FILES.certificate}, ${DEVICE_FILES.ca}); replaced in place`),
+      .requiredOption('--dir <dir>', `the folder \`device enrol\` wrote (${DEVICE_FOLDER_FILES.key}, ${DEVICE_FOLDER_FILES.certificate}, ${DEVICE_FOLDER_FILES.ca}); replaced in place`),
   ).action(async (options: { dir: string; json?: boolean }, command: Command) => {
     const dir = resolve(options.dir);
-    const paths = { key: join(dir, DEVICE_FILES.key), certificate: join(dir, DEVICE_FILES.certificate), ca: join(dir, DEVICE_FILES.ca) };
+    const paths = { key: join(dir, DEVICE_FOLDER_FILES.key), certificate: join(dir, DEVICE_FOLDER_FILES.certificate), ca: join(dir, DEVICE_FOLDER_FILES.ca) };
     const [keyPem, certificatePem, caPem] = await Promise.all([readTextFile(paths.key), readTextFile(paths.certificate), readTextFile(paths.ca)]);
     const deviceId = deviceIdOf(certificatePem, paths.certificate);
     const { createDeviceCsr } = await import('../../crypto/index.js');
@@ -170,11 +166,16 @@ export function registerDeviceCommands(program: Command, context: CliContext): v
     // The current certificate proves who asks; the server checks it (and its revocation) on this connection.
     const { api } = await context.connect(command, { auth: false, clientCertificate: { cert: certificatePem, key: keyPem } });
     const renewed = await api.post<EnrolledCertificate>('/api/v1/pki/renew', { csr: csrPem });
-    await writeWholeFile(paths.key, privateKeyPem, 0o600);
-    await writeWholeFile(paths.certificate, renewed.chain, 0o644);
-    await writeWholeFile(paths.ca, renewed.ca ?? caPem, 0o644);
-    if (options.json) return printJson(io, { deviceId: renewed.deviceId, workCenterId: renewed.workCenterId, serial: renewed.serial, notAfter: renewed.notAfter, files: paths });
+    const files = await writeFolder(dir, { keyPem: privateKeyPem, chainPem: renewed.chain, caPem: renewed.ca ?? caPem });
+    if (options.json) return printJson(io, { deviceId: renewed.deviceId, workCenterId: renewed.workCenterId, serial: renewed.serial, notAfter: renewed.notAfter, files });
     io.out(`renewed device ${renewed.deviceId}: certificate ${renewed.serial}, valid until ${renewed.notAfter} (new key in ${paths.key})`);
+  });
+}
+
+/** Writes the device folder; a folder the user cannot write to is one clear line. */
+async function writeFolder(dir: string, files: DeviceFolderFiles): Promise<{ key: string; certificate: string; ca: string }> {
+  return writeDeviceFolder(dir, files).catch((error: unknown) => {
+    throw writeFailure(error, dir) ?? error;
   });
 }
 
