@@ -3,7 +3,8 @@
  * (server-sent events) and over MQTT on loopback, and the sustained rate of orders dispatched,
  * verified and accepted across many agents, beside the machine's raw TLS round trip, Ed25519
  * verify rate and append-and-fdatasync rate measured in the same run. Server, agents and broker
- * share this machine's cores, and server and agents share this process's one JavaScript thread.
+ * share this machine's cores; the HTTPS agents run in a worker thread of their own, the server
+ * (with the load generator) in the main one.
  *
  * Each figure is measured on its own: a failure prints that figure as FAILED (no value) and the
  * others still run, so one broken transport never hides the rest.
@@ -13,7 +14,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startAgentProcess, mqttTransport, type AgentProcess } from '../src/agent/index.js';
+import { Worker } from 'node:worker_threads';
+import { startAgentProcess, mqttTransport } from '../src/agent/index.js';
 import { contentHash, orderPublicJwk, signOrderJws } from '../src/crypto/index.js';
 import { act, type OrderView, type PlantNodeView } from '../src/demo/demo-api.js';
 import { DemoClient } from '../src/demo/demo-client.js';
@@ -25,7 +27,8 @@ import { shopFloorOrderInput } from '../src/demo/shop-floor-orders.js';
 import { NO_RATE_LIMITS, serveForgeline, type RunningServer } from '../src/server/index.js';
 import type { BenchConfig } from './bench-config.js';
 import { section, type Figure, type Limit, type Section } from './report.js';
-import { measureAppendSync, startBusyMeter } from './shopfloor-limits.js';
+import { measureAppendSync, startBusyMeter, startWindowProfile } from './shopfloor-limits.js';
+import type { AgentsWorkerData, AgentsWorkerMessage } from './shop-floor-agents-worker.js';
 import { measureSync, quantile } from './timing.js';
 import { measureTlsRoundTrip } from './tls-round-trip.js';
 
@@ -270,8 +273,42 @@ async function measureLimits(part: Section, root: string, loopMs: number, thread
   return { roundTrip, rawVerify, appendSync };
 }
 
+/** Something running that the section stops at its end. */
+interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one HTTPS agent per folder in a worker thread (an event loop and a core of their own
+ * beside the server's, as agents on their own machines would have); their verdicts reach `verdicts`.
+ */
+async function startAgentsWorker(dirs: readonly string[], serverUrl: string, verdicts: Verdicts): Promise<Closable> {
+  const worker = new Worker(new URL('./shop-floor-agents-worker.js', import.meta.url), { workerData: { dirs, serverUrl } satisfies AgentsWorkerData });
+  const started = new Promise<void>((resolve, reject) => {
+    worker.on('message', (message: AgentsWorkerMessage) => {
+      if ('verdict' in message) verdicts.record(message.verdict);
+      else if ('started' in message) resolve();
+      else if ('error' in message) reject(new Error(`the agents' worker failed to start them: ${message.error}`));
+    });
+    worker.once('error', reject);
+  });
+  const close = async (): Promise<void> => {
+    const closed = new Promise((resolve) => worker.on('message', (message: AgentsWorkerMessage) => { if ('closed' in message) resolve(undefined); }));
+    worker.postMessage('close');
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    await worker.terminate();
+  };
+  try {
+    await started;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  return { close };
+}
+
 /** Serves a fresh data folder, imports the bench cells and zones, and enrols and starts one HTTPS agent per cell. */
-async function buildFloor(root: string, cells: number, agents: AgentProcess[], part: Section, adopt: (demo: DemoServer) => void): Promise<Floor> {
+async function buildFloor(root: string, cells: number, agents: Closable[], part: Section, adopt: (demo: DemoServer) => void): Promise<Floor> {
   const demo = await startDemoServer(root);
   adopt(demo);
   const world = await buildWorld(demo);
@@ -287,8 +324,8 @@ async function buildFloor(root: string, cells: number, agents: AgentProcess[], p
     return dir;
   }));
   const verdicts = new Verdicts();
-  for (const dir of dirs) agents.push(await startAgentProcess({ dir, serverUrl: demo.server.url, onVerdict: (verdict) => verdicts.record(verdict) }));
-  part.notes.push(`${agents.length} agents (one per work center, HTTPS, each with its own certificate and folder) enrolled and started in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+  agents.push(await startAgentsWorker(dirs, demo.server.url, verdicts));
+  part.notes.push(`${dirs.length} agents (one per work center, HTTPS, each with its own certificate and folder; all in one worker thread beside the server's) enrolled and started in ${((performance.now() - began) / 1000).toFixed(1)} s`);
   return { demo, world, cells: benchCells, dirs, verdicts };
 }
 
@@ -305,6 +342,7 @@ async function measureSustained(part: Section, floor: Floor, plan: ShopFloorPlan
   const prepareSeconds = (performance.now() - prepareBegan) / 1000;
   part.notes.push(`${orders.length.toLocaleString('en-US')} orders created, submitted and released for the sustained figure in ${prepareSeconds.toFixed(1)} s (${(orders.length / prepareSeconds).toFixed(0)}/s, ${RELEASE_CALLERS} at a time; each release checks the approver's password with argon2id), spread evenly over ${cells.length} work centers`);
 
+  const profile = await startWindowProfile(process.env.BENCH_CPU_PROFILE);
   const meter = startBusyMeter();
   const began = performance.now();
   const { dispatched, callMs } = await dispatchOrders(world, orders, DISPATCH_CALLERS, began + plan.dispatchMs);
@@ -312,6 +350,8 @@ async function measureSustained(part: Section, floor: Floor, plan: ShopFloorPlan
   await Promise.all(dispatched.map((order) => verdicts.wait(order.id, 120_000)));
   const seconds = (performance.now() - began) / 1000;
   const busy = meter.stop();
+  const profilePath = await profile.stop();
+  if (profilePath !== undefined) part.notes.push(`CPU profile of the sustained window written to ${profilePath}`);
   const rate = dispatched.length / seconds;
   const dispatchRate = dispatched.length / dispatchSeconds;
   const dispatchCalls: Figure = {
@@ -325,7 +365,7 @@ async function measureSustained(part: Section, floor: Floor, plan: ShopFloorPlan
   const cpuMsPerOrder = (busy.cpuCores * busy.seconds * 1000) / Math.max(1, dispatched.length);
   part.notes.push(
     `where the time goes (sustained window): the last acceptance came ${(seconds - dispatchSeconds).toFixed(2)} s after the last dispatch call of ${seconds.toFixed(2)} s${lagging ? ' (the agents fell behind the dispatch API)' : ' (the agents kept pace with the dispatch API)'}; `
-    + `this process's one JavaScript thread (server and all ${cells.length} agents) was busy ${(busy.eventLoopUtilization * 100).toFixed(0)}% of the window and the process used ${busy.cpuCores.toFixed(2)} of ${cpus().length} cores, `
+    + `the server's JavaScript thread (with the load generator; the ${cells.length} agents have their own) was busy ${(busy.eventLoopUtilization * 100).toFixed(0)}% of the window and the process used ${busy.cpuCores.toFixed(2)} of ${cpus().length} cores, `
     + `${cpuMsPerOrder.toFixed(1)} CPU ms per order end to end (dispatch call, SSE, agent verify and 3 fsyncs, its signed report sent back and stored)`
     + (typeof syncsPerSecond !== 'number' ? '' : `; the agents' 3 fsyncs per order alone cap this one disk at about ${Math.round(syncsPerSecond / 3).toLocaleString('en-US')} orders/s (raw append + fdatasync / 3), before the server's own commits`),
   );
@@ -341,7 +381,7 @@ export async function shopFloorSection(config: BenchConfig): Promise<Section> {
   const part = section('8. Shop floor: dispatch to the edge agents');
   const plan = planOf(config);
   const root = await mkdtemp(join(tmpdir(), 'forgeline-bench-floor-'));
-  const agents: AgentProcess[] = [];
+  const agents: Closable[] = [];
   let demo: DemoServer | undefined;
   let broker: DemoBroker | undefined;
   let mqttServer: RunningServer | undefined;
@@ -392,7 +432,7 @@ export async function shopFloorSection(config: BenchConfig): Promise<Section> {
     }
     part.notes.push(
       `release-to-accepted is timed from the dispatch request, after release (a release is a person's e-signature, not part of the channel); ${WARM_UP_ORDERS} untimed orders first`,
-      `server, ${plan.cells} agents and the broker share this machine's ${cpus().length} cores; server and agents also share one JavaScript thread, where a real plant gives each agent its own machine`,
+      `server, ${plan.cells} agents and the broker share this machine's ${cpus().length} cores; the HTTPS agents share one worker thread, where a real plant gives each agent its own machine`,
     );
     return part;
   } finally {

@@ -3,7 +3,8 @@
  * rate (what the agent's journals and the server's commits wait for) and how busy this process
  * was over a window (its one JavaScript thread and its CPU time), to say where the time goes.
  */
-import { open, rm } from 'node:fs/promises';
+import { open, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
@@ -64,6 +65,27 @@ export function startBusyMeter(): { stop(): Busy } {
         cpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
         seconds,
       };
+    },
+  };
+}
+
+/**
+ * When `path` is set (BENCH_CPU_PROFILE, for development), profiles this process's JavaScript
+ * thread until `stop()`, which writes the profile there (open it in Chrome's DevTools) and answers
+ * the path; otherwise does nothing.
+ */
+export async function startWindowProfile(path: string | undefined): Promise<{ stop(): Promise<string | undefined> }> {
+  if (path === undefined || path === '') return { stop: () => Promise.resolve(undefined) };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      await writeFile(path, JSON.stringify(profile));
+      return path;
     },
   };
 }

@@ -59,7 +59,11 @@ export class OrderFeed {
   constructor(private readonly deps: OrderFeedDeps) {
     this.#audit = new AuditTrail(deps);
     this.#pollMs = deps.pollMs ?? DEFAULT_POLL_MS;
-    this.#unsubscribe = deps.dispatches.subscribe((order) => this.#tell(order.workCenterId, order));
+    this.#unsubscribe = deps.dispatches.subscribe((order) => {
+      // Heard at once: the next poll need not tell of it again (each telling costs every stream a read of the feed).
+      this.#watches.get(order.workCenterId)?.known.add(`${order.orderId}:${order.revision}`);
+      this.#tell(order.workCenterId, order);
+    });
   }
 
   /**
