@@ -2,16 +2,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyZones, expectOk, expectOneLineError, fileIn, runCli, startPlantServer, type PlantServer } from './cli-harness.js';
+import { applyZones, expectOk, expectOneLineError, fileIn, orderPeople, runCli, startPlantServer, type OrderPeople, type PlantServer } from './cli-harness.js';
 
 describe('zones and conduits through the real CLI and server', () => {
   let dir: string;
   let plant: PlantServer;
+  let people: OrderPeople;
   const admin = (...args: string[]) => runCli(args, plant.admin);
+  const pia = (...args: string[]) => runCli(args, people.pia);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'forgeline-zone-e2e-'));
     plant = await startPlantServer(dir);
+    people = await orderPeople(dir, plant);
   }, 120_000);
 
   afterAll(async () => {
@@ -56,5 +59,27 @@ describe('zones and conduits through the real CLI and server', () => {
     expectOneLineError(await admin('zone', 'apply', fileIn(dir, 'broken.yaml')), 'invalid-file');
     expectOneLineError(await admin('zone', 'apply', fileIn(dir, 'absent.yaml')), 'file-not-found');
     expect(expectOk(await admin('zone', 'list', '--json'))).toBe(before);
+  });
+
+  it('refuses to dispatch an order whose zone has no conduit carrying orders, or whose work center is in no zone: one line, audited, the order stays released', async () => {
+    const id = await people.release('ZONE-1');
+    await writeFile(fileIn(dir, 'reports-only.yaml'), [
+      'zones:',
+      '  - { code: berlin, name: Berlin, securityLevel: 2, members: [acme/berlin] }',
+      'conduits:',
+      '  - { code: berlin-reports, zone: berlin, transport: https, flows: [reports] }',
+    ].join('\n'));
+    expectOk(await admin('zone', 'apply', fileIn(dir, 'reports-only.yaml')));
+    expect(expectOneLineError(await pia('order', 'dispatch', id), 'conduit-refused')).toContain('orders');
+    await writeFile(fileIn(dir, 'none.yaml'), 'zones: []\nconduits: []\n');
+    expectOk(await admin('zone', 'apply', fileIn(dir, 'none.yaml')));
+    expect(expectOneLineError(await pia('order', 'dispatch', id), 'conduit-refused')).toContain('no zone');
+    expect((JSON.parse(expectOk(await pia('order', 'show', id, '--json'))) as { state: string }).state).toBe('released');
+    const audited = JSON.parse(expectOk(await admin('audit', 'list', '--order', id, '--outcome', 'denied', '--json'))) as { items: { kind: string; detail: { code?: string } }[] };
+    expect(audited.items.map((entry) => [entry.kind, entry.detail.code])).toEqual([['order.dispatch', 'conduit-refused'], ['order.dispatch', 'conduit-refused']]);
+    // With a conduit carrying orders again, the same order goes.
+    await applyZones(dir, plant.admin);
+    expectOk(await pia('order', 'dispatch', id));
+    expect((JSON.parse(expectOk(await pia('order', 'show', id, '--json'))) as { state: string }).state).toBe('dispatched');
   });
 });
