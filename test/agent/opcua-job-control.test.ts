@@ -184,11 +184,9 @@ describe('JobControlServer with a trusted machine', () => {
       expect(await client.command('Start', jobOrderId)).toBe('BadInternalError');
       expect(server.job(jobOrderId)?.state).toBe('AllowedToStart');
       fail = false;
-      const started = Date.now();
       const status = await client.command('Start', jobOrderId);
       order.push('answered');
       expect(status).toBe('Good');
-      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
       expect(order).toEqual(['handled', 'answered']);
     } finally {
       server.off('job', slow);

@@ -161,6 +161,6 @@ describeEachEngine('zone service', (engine) => {
     const mill = world.node('wc-mill').id;
     const pack = world.node('wc-pack').id;
     const answers = await Promise.all(Array.from({ length: 50 }, (_, index) => zones().conduitFor(index % 2 === 0 ? mill : pack, 'https', 'orders')));
-    expect(new Set(answers.map((answer) => answer.conduitCode))).toEqual(new Set(['berlin-https', 'lyon-https']));
+    expect(answers.map((answer) => answer.conduitCode)).toEqual(Array.from({ length: 50 }, (_, index) => (index % 2 === 0 ? 'berlin-https' : 'lyon-https')));
   });
 });
