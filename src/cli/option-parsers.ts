@@ -14,7 +14,6 @@ export function parseInteger(value: string, min = 1): number {
   return Number(value);
 }
 
-/** A positive whole number (versions, sequence numbers, limits). */
 /** A TCP port; 0 (any free port) only where `allowAny`. */
 export function parsePort(value: string, allowAny = false): number {
   const port = parseInteger(value, allowAny ? 0 : 1);
@@ -22,6 +21,7 @@ export function parsePort(value: string, allowAny = false): number {
   return port;
 }
 
+/** A positive whole number (versions, sequence numbers, limits). */
 export function parsePositiveInt(value: string): number {
   return parseInteger(value, 1);
 }

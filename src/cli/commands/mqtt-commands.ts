@@ -6,7 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { writeFailure, writeWholeFile } from '../data-file.js';
-import { parseInteger } from '../option-parsers.js';
+import { parsePort } from '../option-parsers.js';
 
 /** The options of `mqtt config`, as commander parses them. */
 interface MqttConfigOptions {
@@ -19,12 +19,6 @@ interface MqttConfigOptions {
   readonly persistence?: boolean;
   readonly runAsUser?: string;
   readonly force?: boolean;
-}
-
-function parsePort(value: string): number {
-  const port = parseInteger(value, 1);
-  if (port > 65_535) throw new InvalidArgumentError('must be a TCP port from 1 to 65535');
-  return port;
 }
 
 function parseTlsVersion(value: string): '1.2' | '1.3' {
@@ -67,7 +61,7 @@ export function registerMqttCommands(program: Command, context: CliContext): voi
     .description('write a Mosquitto configuration, ACL, CRL and certificates for the active devices (regenerate after devices change, and daily)')
     .requiredOption('--out <dir>', 'the folder to write the broker files to (made if missing; must be empty unless --force)')
     .option('--data <dir>', `the data folder (env FORGELINE_DATA, default ${config.dataDir})`)
-    .option('--port <n>', 'the TLS port the broker listens on', parsePort, 8883)
+    .option('--port <n>', 'the TLS port the broker listens on', (value: string) => parsePort(value), 8883)
     .option('--bind <address>', 'the address the broker listens on (default: every interface)')
     .option('--host <name>', 'a DNS name or IP address of the broker for its certificate (repeatable; default localhost and 127.0.0.1)', collectHost)
     .option('--tls-min-version <version>', 'the lowest TLS version accepted: 1.3, or 1.2 for devices that cannot do 1.3', parseTlsVersion, '1.3')

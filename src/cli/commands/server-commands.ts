@@ -5,7 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { TlsMinVersion } from '../../server/index.js';
 import type { CliContext } from '../cli-context.js';
 import { usageError } from '../cli-error.js';
-import { parseInteger } from '../option-parsers.js';
+import { parseInteger, parsePort } from '../option-parsers.js';
 import { waitForStopSignal } from '../stop-signal.js';
 
 /** The options `init`, `serve` and `start` share. */
@@ -78,12 +78,6 @@ function checkServeOptions(options: ServeOptions): void {
   if (options.mqttUrl === undefined && (options.mqttDir !== undefined || options.mqttClientId !== undefined)) throw usageError('--mqtt-dir and --mqtt-client-id need --mqtt-url');
 }
 
-function parsePort(value: string): number {
-  const port = parseInteger(value, 0);
-  if (port > 65535) throw new InvalidArgumentError('must be at most 65535');
-  return port;
-}
-
 /** Registers `init`, `serve` and `start`: the commands that run the server on this machine, not against its API. */
 export function registerServerCommands(program: Command, context: CliContext): void {
   const { io, config } = context;
@@ -145,7 +139,7 @@ export function registerServerCommands(program: Command, context: CliContext): v
   const serveOptions = (command: Command): Command =>
     command
       .option('--host <host>', 'the address to listen on (env FORGELINE_HOST, default localhost)')
-      .option('--port <n>', 'the port to listen on (env FORGELINE_PORT, default 8443)', parsePort)
+      .option('--port <n>', 'the port to listen on (env FORGELINE_PORT, default 8443; 0: any free port)', (value: string) => parsePort(value, true))
       .option('--insecure-http', 'serve plain HTTP instead of HTTPS (only behind a TLS-terminating proxy)')
       .option('--tls-min-version <version>', 'the lowest TLS version accepted: 1.3 (default) or 1.2 for older clients (ECDHE with AEAD suites only)', parseTlsMinVersion)
       .option('--witness <keyline>', 'accept cosignatures only from this witness key (repeatable)', (value: string, all: string[] = []) => [...all, value])
