@@ -16,12 +16,20 @@ export interface AgentProcessOptions {
   /** The Forgeline server's base URL. */
   readonly serverUrl: string;
   /** Builds the transport (the HTTPS one when absent); MQTT plugs in here. */
-  readonly transport?: (context: { identity: DeviceIdentity; link: ServerLink; log: (line: string) => void }) => Promise<{ orders: OrderSource; reports: ReportSink; close?: () => Promise<void> }>;
+  readonly transport?: (context: { identity: DeviceIdentity; link: ServerLink; log: (line: string) => void }) => Promise<AgentTransport>;
   /** Builds the machine side (OPC UA job control); none: orders are accepted and reported only. */
   readonly machine?: (context: { identity: DeviceIdentity; log: (line: string) => void }) => Promise<MachineJobs & { close(): Promise<void> }>;
   readonly log?: (line: string) => void;
   /** Told of each order's verdict once it is on disk (benchmarks, the demo). */
   readonly onVerdict?: EdgeAgentOptions['onVerdict'];
+}
+
+/** What carries orders and reports; one with its own TLS client identity (MQTT) is told of a renewed certificate. */
+export interface AgentTransport {
+  readonly orders: OrderSource;
+  readonly reports: ReportSink;
+  readonly close?: () => Promise<void>;
+  readonly useIdentity?: (identity: DeviceIdentity) => void;
 }
 
 /** The running agent process. */
@@ -40,7 +48,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
   const log = options.log ?? (() => undefined);
   let identity = await loadDeviceIdentity(options.dir);
   const link = new ServerLink({ baseUrl: options.serverUrl, chainPem: identity.chainPem, keyPem: identity.keyPem, caPem: identity.caPem });
-  let transport: Awaited<ReturnType<NonNullable<AgentProcessOptions['transport']>>> | undefined;
+  let transport: AgentTransport | undefined;
   let machine: (MachineJobs & { close(): Promise<void> }) | undefined;
   let agent: EdgeAgent;
   try {
@@ -72,6 +80,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
           identity = await loadDeviceIdentity(options.dir);
           link.useCertificate(identity.chainPem, identity.keyPem);
           agent.useIdentity(identity);
+          transport?.useIdentity?.(identity);
           log(`certificate renewed, valid until ${notAfter}`);
           scheduleRenewal();
         })

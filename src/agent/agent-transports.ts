@@ -31,7 +31,7 @@ export function mqttTransport(url: string): NonNullable<AgentProcessOptions['tra
   return async ({ identity, link, log }) => {
     const topics = await link.mqttTopics();
     const orders = new MqttOrderSource({ url, identity, topics, log, onRefused: (refusal) => log(`MQTT message on ${refusal.topic} dropped: ${refusal.reason}`) });
-    return { orders, reports: new MqttReportSink(orders) };
+    return { orders, reports: new MqttReportSink(orders), useIdentity: (renewed) => orders.useIdentity(renewed) };
   };
 }
 

@@ -6,7 +6,7 @@
  * broker deliver it again. Reports are published at QoS 1 and count as sent on the broker's PUBACK.
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { MQTT_MESSAGE_LIMIT_BYTES, parseOrderMessage } from '../devices/index.js';
 import { loadDeviceIdentity, type DeviceIdentity } from './device-identity.js';
 import type { OrderSource, ReportSink } from './edge-agent.js';
@@ -76,13 +76,15 @@ const PUBACK_PAYLOAD_INVALID = 153;
 export class MqttOrderChannel {
   readonly #client: MqttClient;
   readonly #topics: DeviceTopics;
+  readonly #deviceId: string;
   /** Shared with the client's event handlers, which exist before the channel does. */
   readonly #state: ChannelState;
 
-  private constructor(client: MqttClient, topics: DeviceTopics, state: ChannelState) {
+  private constructor(client: MqttClient, topics: DeviceTopics, state: ChannelState, deviceId: string) {
     this.#client = client;
     this.#topics = topics;
     this.#state = state;
+    this.#deviceId = deviceId;
   }
 
   /**
@@ -145,7 +147,26 @@ export class MqttOrderChannel {
       delay = Math.min(delay * 2, options.reconnectMaxMs ?? 30_000);
     });
     client.on('error', (error) => log(`mqtt: ${error.message}`));
-    return new MqttOrderChannel(client, options.topics, state);
+    return new MqttOrderChannel(client, options.topics, state, identity.deviceId);
+  }
+
+  /**
+   * Connects with a renewed certificate and key from now on: the current connection is dropped so
+   * the broker sees the new certificate at once (the persistent session keeps the orders queued
+   * meanwhile), rather than only after the old one expired and a reconnection failed.
+   */
+  useIdentity(identity: DeviceIdentity): void {
+    if (identity.deviceId !== this.#deviceId) throw new TypeError('a renewed certificate must name the same device');
+    // mqtt.js builds every new connection's TLS socket from these options.
+    Object.assign(this.#client.options, { ca: identity.caPem, cert: identity.chainPem, key: identity.keyPem });
+    if (!this.#state.closed && this.#client.connected) this.#client.stream.destroy();
+  }
+
+  /** The serial (hex, as OpenSSL prints it) of the certificate the current connection presented; undefined while disconnected. */
+  get presentedCertificateSerial(): string | undefined {
+    if (!this.#client.connected) return undefined;
+    const certificate = (this.#client.stream as Partial<TLSSocket> | undefined)?.getCertificate?.();
+    return certificate !== null && certificate !== undefined && 'serialNumber' in certificate ? certificate.serialNumber : undefined;
   }
 
   /** Whether the channel is connected and subscribed now. */
@@ -190,8 +211,11 @@ export class MqttOrderChannel {
 /** The channel as the edge agent's order source: opened on start, closed on stop. */
 export class MqttOrderSource implements OrderSource {
   #channel: MqttOrderChannel | undefined;
+  #options: Omit<MqttOrderChannelOptions, 'onOrder'>;
 
-  constructor(private readonly options: Omit<MqttOrderChannelOptions, 'onOrder'>) {}
+  constructor(options: Omit<MqttOrderChannelOptions, 'onOrder'>) {
+    this.#options = options;
+  }
 
   /** The open channel (for the report sink on the same connection); undefined before start. */
   get channel(): MqttOrderChannel | undefined {
@@ -199,7 +223,13 @@ export class MqttOrderSource implements OrderSource {
   }
 
   async start(onOrder: (delivery: OrderDelivery) => Promise<void>): Promise<void> {
-    this.#channel = await MqttOrderChannel.open({ ...this.options, onOrder });
+    this.#channel = await MqttOrderChannel.open({ ...this.#options, onOrder });
+  }
+
+  /** A renewed certificate: used by the open channel now, and by one started later. */
+  useIdentity(identity: DeviceIdentity): void {
+    this.#options = { ...this.#options, identity };
+    this.#channel?.useIdentity(identity);
   }
 
   async stop(): Promise<void> {

@@ -1,12 +1,15 @@
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID, X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
-  MqttOrderChannel, MqttOrderSource, MqttReportSink, MqttReportTooLarge, MqttUnavailable, signReport, type OrderDelivery, type RefusedMessage,
+  loadDeviceIdentity, MqttOrderChannel, MqttOrderSource, MqttReportSink, MqttReportTooLarge, MqttUnavailable, signReport, writeDeviceFolder, type OrderDelivery, type RefusedMessage,
 } from '../../src/agent/index.js';
+import { createDeviceCsr } from '../../src/crypto/index.js';
 import { encodeOrderMessage } from '../../src/devices/index.js';
 import { describeWithMosquitto } from '../support/mosquitto.js';
 import { startMqttPlant, type MqttPlant } from '../support/mqtt-plant.js';
+import { tempFolder } from '../support/temp-folders.js';
 
 function delivery(number: string): OrderDelivery {
   return { orderId: randomUUID(), revision: 1, number, jws: `eyJhbGciOiJFZERTQSJ9.${Buffer.from(number).toString('base64url')}.c2ln` };
@@ -46,6 +49,30 @@ describeWithMosquitto('the agent\'s MQTT order channel against a real Mosquitto 
   afterAll(async () => {
     await server?.endAsync();
     await plant?.close();
+  });
+
+  it('connects again with a renewed certificate at once, and receives the orders published meanwhile', async () => {
+    const device = plant.secondMill;
+    const received: string[] = [];
+    const channel = await MqttOrderChannel.open({
+      url: plant.url, deviceDir: await plant.deviceDir(device), reconnectMinMs: 100, onOrder: (order) => { received.push(order.number); return Promise.resolve(); },
+      topics: { orders: plant.orders.mill, reports: plant.reports(device) },
+    });
+    channels.push(channel);
+    await channel.whenConnected();
+    expect(channel.presentedCertificateSerial).toBe(new X509Certificate(device.certificatePem).serialNumber);
+
+    const request = await createDeviceCsr(device.id);
+    const renewed = await plant.services.devices.renew(device.certificatePem, { csr: request.csrPem }, '127.0.0.1');
+    const renewedDir = join(tempFolder('forgeline-mqtt-renewed-'), 'device');
+    await writeDeviceFolder(renewedDir, { keyPem: request.privateKeyPem, chainPem: renewed.chainPem, caPem: renewed.caPem });
+    const renewedIdentity = await loadDeviceIdentity(renewedDir);
+    channel.useIdentity(renewedIdentity);
+    // Published while the channel reconnects: the persistent session keeps it for the device.
+    await server.publishAsync(plant.orders.mill, encodeOrderMessage(delivery('PO-RENEWED-1')), { qos: 1 });
+    await expect.poll(() => channel.presentedCertificateSerial, { timeout: 10_000 }).toBe(new X509Certificate(renewed.certificatePem).serialNumber);
+    await expect.poll(() => received, { timeout: 5_000 }).toContain('PO-RENEWED-1');
+    expect(() => channel.useIdentity({ ...renewedIdentity, deviceId: plant.press.id })).toThrow(/same device/);
   });
 
   it('acknowledges an order only after onOrder resolved: one that failed is delivered again, one handled is not', async () => {
