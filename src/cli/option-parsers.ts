@@ -16,9 +16,9 @@ export function parseInteger(value: string, min = 1): number {
 
 /** A TCP port; 0 (any free port) only where `allowAny`. */
 export function parsePort(value: string, allowAny = false): number {
-  const port = parseInteger(value, allowAny ? 0 : 1);
-  if (port > 65_535) throw new InvalidArgumentError(`must be a TCP port from ${allowAny ? 0 : 1} to 65535`);
-  return port;
+  const lowest = allowAny ? 0 : 1;
+  if (!/^\d{1,5}$/.test(value) || Number(value) < lowest || Number(value) > 65_535) throw new InvalidArgumentError(`must be a TCP port from ${lowest} to 65535`);
+  return Number(value);
 }
 
 /** A positive whole number (versions, sequence numbers, limits). */
@@ -102,4 +102,16 @@ export function parseExpiresInDays(value: string): number {
   const days = match ? Number(match[1]) : Number.NaN;
   if (!(days >= 1 && days <= 365)) throw new InvalidArgumentError('must be a number of days from 1 to 365, e.g. 90d');
   return days;
+}
+
+/** `--mqtt-url`: a broker reached over TLS only (server and agents present their client certificates). */
+export function parseMqttUrl(value: string): string {
+  let protocol: string;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as mqtts://broker.plant.local:8883');
+  }
+  if (protocol !== 'mqtts:') throw new InvalidArgumentError('must use mqtts:// (MQTT over TLS)');
+  return value;
 }

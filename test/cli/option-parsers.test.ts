@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseDecimal, parseLot, parsePositiveInt, parseRole, parseState, parseTime } from '../../src/cli/option-parsers.js';
+import { parseDecimal, parseLot, parseMqttUrl, parsePort, parsePositiveInt, parseRole, parseState, parseTime } from '../../src/cli/option-parsers.js';
 
 describe('option parsers', () => {
   it('parses --lot LINE:LOT:QTY into a lot consumption', () => {
@@ -40,5 +40,19 @@ describe('option parsers', () => {
     expect(parseTime('2025-01-31')).toBe('2025-01-31T00:00:00.000Z');
     expect(parseTime('2025-01-31T08:00:00+01:00')).toBe('2025-01-31T07:00:00.000Z');
     expect(() => parseTime('yesterday')).toThrow(InvalidArgumentError);
+  });
+
+  it('parses ports, any free port only where allowed', () => {
+    expect(parsePort('8443')).toBe(8443);
+    expect(() => parsePort('0')).toThrow(/from 1 to 65535/);
+    expect(parsePort('0', true)).toBe(0);
+    expect(() => parsePort('65536', true)).toThrow(/from 0 to 65535/);
+  });
+
+  it('takes an MQTT broker over TLS only', () => {
+    expect(parseMqttUrl('mqtts://broker.plant.local:8883')).toBe('mqtts://broker.plant.local:8883');
+    expect(() => parseMqttUrl('mqtt://broker.plant.local:1883')).toThrow(/mqtts:\/\//);
+    expect(() => parseMqttUrl('broker:8883')).toThrow(InvalidArgumentError);
+    expect(() => parseMqttUrl('not a url')).toThrow(/such as mqtts:/);
   });
 });

@@ -1,10 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { resolveConnection, type ConnectionFlags } from '../connection.js';
 import { CliError, usageError } from '../cli-error.js';
-import { parsePort } from '../option-parsers.js';
+import { parseMqttUrl, parsePort } from '../option-parsers.js';
 import { waitForStopSignal } from '../stop-signal.js';
 
 /** The options of `agent run`, as commander parses them. */
@@ -30,12 +31,11 @@ export function registerAgentCommands(program: Command, context: CliContext): vo
     .description('run the agent until SIGINT or SIGTERM, with the device folder `forgeline device enrol` wrote (the server: --server or FORGELINE_SERVER)')
     .requiredOption('--dir <dir>', 'the device folder: device-key.pem, device-cert.pem, ca.pem; the agent keeps its journals there too')
     .option('--transport <kind>', 'how orders arrive: https (server-sent events, mutual TLS) or mqtt', parseTransport, 'https')
-    .option('--mqtt-url <url>', 'the broker, e.g. mqtts://broker.plant.local:8883 (with --transport mqtt)')
+    .option('--mqtt-url <url>', 'the broker, e.g. mqtts://broker.plant.local:8883 (with --transport mqtt)', parseMqttUrl)
     .option('--opcua-port <n>', 'serve the job to the machine\'s controller over OPC UA on this port (0: any free port); without it orders are accepted and reported only', (value: string) => parsePort(value, true))
     .option('--opcua-host <host>', 'the address and host name of the OPC UA endpoint (default: all interfaces, this machine\'s name)')
     .action(async (options: AgentRunOptions, command: Command) => {
       if (options.transport === 'mqtt' && options.mqttUrl === undefined) throw usageError('--transport mqtt needs --mqtt-url');
-      if (options.mqttUrl !== undefined && !/^mqtts:\/\/[^/\s]+$/.test(options.mqttUrl)) throw usageError('--mqtt-url must be mqtts://host:port (TLS only)');
       const stopSignal = waitForStopSignal();
       const flags = command.optsWithGlobals<ConnectionFlags>();
       const { baseUrl } = resolveConnection(context.config, flags, null);
@@ -89,5 +89,9 @@ async function readCertificateFile(path: string): Promise<string> {
   });
   const text = bytes.toString('utf8');
   if (text.includes('-----BEGIN CERTIFICATE-----')) return text;
-  return `-----BEGIN CERTIFICATE-----\n${bytes.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+  try {
+    return new X509Certificate(bytes).toString();
+  } catch {
+    throw new CliError('invalid-file', `${path}: not a certificate (PEM or DER)`);
+  }
 }

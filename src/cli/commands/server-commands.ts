@@ -5,7 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { TlsMinVersion } from '../../server/index.js';
 import type { CliContext } from '../cli-context.js';
 import { usageError } from '../cli-error.js';
-import { parseInteger, parsePort } from '../option-parsers.js';
+import { parseInteger, parseMqttUrl, parsePort } from '../option-parsers.js';
 import { waitForStopSignal } from '../stop-signal.js';
 
 /** The options `init`, `serve` and `start` share. */
@@ -57,18 +57,6 @@ function parseProxy(value: string, all: string[] = []): string[] {
 /** `--tls-min-version`: 1.3 (the default) or 1.2; older versions are never offered. */
 function parseTlsMinVersion(value: string): TlsMinVersion {
   if (value !== '1.2' && value !== '1.3') throw new InvalidArgumentError('must be 1.2 or 1.3');
-  return value;
-}
-
-/** `--mqtt-url`: a broker reached over TLS only (the server presents its client certificate). */
-function parseMqttUrl(value: string): string {
-  let protocol: string;
-  try {
-    protocol = new URL(value).protocol;
-  } catch {
-    throw new InvalidArgumentError('must be a URL such as mqtts://broker.plant.local:8883');
-  }
-  if (protocol !== 'mqtts:') throw new InvalidArgumentError('must use mqtts:// (MQTT over TLS)');
   return value;
 }
 
