@@ -1,19 +1,6 @@
 /** Helpers shared by the access tests: expected refusals and the audit entries of a kind. */
-import { expect } from 'vitest';
-import type { ErrorCode } from '../../src/domain/index.js';
 import type { Store } from '../../src/store/index.js';
-
-/** Asserts that `promise` is refused with the stable error `code`; returns the error for further checks. */
-export async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<{ code: ErrorCode; message: string; extensions: Record<string, unknown> }> {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected the refusal ${code}, but it succeeded`);
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toMatchObject({ name: 'ForgelineError', code });
-  return error as { code: ErrorCode; message: string; extensions: Record<string, unknown> };
-}
+export { expectCode } from '../support/expect-code.js';
 
 /** One audit entry as the access tests read it: who, what, how it ended, and the parsed detail. */
 export interface AuditLine {

@@ -1,15 +1,11 @@
 import { beforeEach, expect, it } from 'vitest';
 import { LAST_USE_INTERVAL_MS, type Actor, type Subject } from '../../src/access/index.js';
 import { sha256Hex } from '../../src/crypto/index.js';
-import type { ErrorCode } from '../../src/domain/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createWorld, type TestWorld } from '../support/factories.js';
+import { expectCode } from '../support/expect-code.js';
 
 const DAY_MS = 86_400_000;
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  await expect(promise).rejects.toMatchObject({ name: 'ForgelineError', code });
-}
 
 describeEachEngine('API token service', (engine) => {
   let world: TestWorld;

@@ -1,15 +1,9 @@
 import { beforeEach, expect, it } from 'vitest';
 import type { Actor } from '../../src/access/index.js';
-import { ForgelineError, type ErrorCode, type OrderDetail } from '../../src/domain/index.js';
+import type { OrderDetail } from '../../src/domain/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { applyTestZones, createWorld, TEST_PASSWORD, TEST_ZONES, type TestWorld } from '../support/factories.js';
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<ForgelineError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ForgelineError);
-  expect((error as ForgelineError).code).toBe(code);
-  return error as ForgelineError;
-}
+import { expectCode } from '../support/expect-code.js';
 
 describeEachEngine('dispatch through zones and conduits', (engine) => {
   let world: TestWorld;

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, expect, it } from 'vitest';
 import { totpAt, type Actor } from '../../src/access/index.js';
-import type { ErrorCode, OrderDetail } from '../../src/domain/index.js';
-import { ForgelineError } from '../../src/domain/index.js';
+import type { OrderDetail } from '../../src/domain/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createWorld, SETUP_ADMIN, TEST_PASSWORD, type TestWorld } from '../support/factories.js';
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<ForgelineError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ForgelineError);
-  expect((error as ForgelineError).code).toBe(code);
-  return error as ForgelineError;
-}
+import { expectCode } from '../support/expect-code.js';
 
 // An RFC 6238 secret the approver "scanned"; the tests compute its codes on the world's clock.
 const SECRET = Buffer.from('3132333435363738393031323334353637383930', 'hex');

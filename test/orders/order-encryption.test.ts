@@ -1,17 +1,10 @@
 import { beforeEach, expect, it } from 'vitest';
 import type { Actor } from '../../src/access/index.js';
-import { ForgelineError, type ErrorCode } from '../../src/domain/index.js';
 import { ephemeralKeyring } from '../../src/keys/index.js';
 import { createServices } from '../../src/server/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createWorld, type TestWorld } from '../support/factories.js';
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<ForgelineError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ForgelineError);
-  expect((error as ForgelineError).code).toBe(code);
-  return error as ForgelineError;
-}
+import { expectCode } from '../support/expect-code.js';
 
 describeEachEngine('confidential fields encrypted at rest', (engine) => {
   let world: TestWorld;

@@ -2,16 +2,10 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { beforeEach, expect, it } from 'vitest';
 import type { Actor } from '../../src/access/index.js';
 import { contentHash } from '../../src/crypto/index.js';
-import { ForgelineError, type ErrorCode, type OrderDetail } from '../../src/domain/index.js';
+import type { OrderDetail } from '../../src/domain/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createWorld, SETUP_ADMIN, TEST_PASSWORD, type TestWorld } from '../support/factories.js';
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<ForgelineError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ForgelineError);
-  expect((error as ForgelineError).code).toBe(code);
-  return error as ForgelineError;
-}
+import { expectCode } from '../support/expect-code.js';
 
 const DAY_MS = 86_400_000;
 

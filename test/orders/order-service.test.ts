@@ -1,13 +1,10 @@
 import { sql } from 'kysely';
 import { beforeEach, expect, it } from 'vitest';
 import type { Actor } from '../../src/access/index.js';
-import type { ErrorCode, OrderDetail } from '../../src/domain/index.js';
+import type { OrderDetail } from '../../src/domain/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createWorld, TEST_PASSWORD, type TestWorld } from '../support/factories.js';
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  await expect(promise).rejects.toMatchObject({ name: 'ForgelineError', code });
-}
+import { expectCode } from '../support/expect-code.js';
 
 describeEachEngine('order service', (engine) => {
   let world: TestWorld;

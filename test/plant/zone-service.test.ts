@@ -1,17 +1,10 @@
 import { beforeEach, expect, it } from 'vitest';
 import type { Actor } from '../../src/access/index.js';
 import { contentHash } from '../../src/crypto/index.js';
-import { ForgelineError, type ErrorCode } from '../../src/domain/index.js';
 import { ZoneService } from '../../src/plant/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createWorld, SETUP_ADMIN, TEST_ZONES, type TestWorld } from '../support/factories.js';
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<ForgelineError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ForgelineError);
-  expect((error as ForgelineError).code).toBe(code);
-  return error as ForgelineError;
-}
+import { expectCode } from '../support/expect-code.js';
 
 /** Berlin's area is one zone, but the lathe is a cell of its own with only an MQTT conduit carrying reports; Lyon is in no zone. */
 const CELL_ZONES = {
