@@ -2,12 +2,18 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The browser globals the app uses (TypeScript checks the rest; listed so plain rules know them too).
+const BROWSER_GLOBALS = Object.fromEntries(
+  ['window', 'document', 'navigator', 'location', 'history', 'fetch', 'Response', 'Request', 'Headers', 'URL', 'Event', 'TextEncoder', 'btoa', 'atob', 'console', 'HTMLElement', 'HTMLInputElement', 'HTMLButtonElement', 'HTMLHeadingElement', 'HTMLAnchorElement']
+    .map((name) => [name, 'readonly']),
+);
+
 export default tseslint.config(
   { ignores: ['vitest.config.ts', 'dist/**', 'node_modules/**', 'web/dist/**', 'test-results/**', 'forgeline-data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -28,6 +34,11 @@ export default tseslint.config(
         }],
       }],
     },
+  },
+  {
+    // The browser app: typed by web/tsconfig.json (found by projectService), run in a browser.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: { globals: BROWSER_GLOBALS },
   },
   { files: ['**/*.js'], languageOptions: { globals: { console: 'readonly', process: 'readonly' } } },
 );

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   'separation-of-duties': { status: 403, title: 'Separation of duties forbids this' },
   'password-change-required': { status: 403, title: 'Change your one-time password first' },
   'mfa-enrollment-required': { status: 403, title: 'Enrol a second factor (TOTP) first' },
+  'csrf-failed': { status: 403, title: 'The request lacks the CSRF token of its browser session, or comes from another site' },
   'not-found': { status: 404, title: 'Not found' },
   'route-not-found': { status: 404, title: 'No such endpoint' },
   'illegal-transition': { status: 409, title: 'The order is not in a state that allows this' },
@@ -47,6 +48,7 @@ export const ERROR_CODES = {
   'audit-integrity': { status: 500, title: 'The stored audit log no longer matches its signed checkpoints' },
   'decryption-failed': { status: 500, title: 'Stored encrypted data could not be decrypted with the keyring' },
   'keyring-unavailable': { status: 503, title: 'The key-encryption key is not available' },
+  'ui-not-built': { status: 503, title: 'The web UI is not built' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

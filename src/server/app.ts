@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
 import { accessRoutes } from './access-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { browserSessionRoutes } from './browser-session-routes.js';
 import { registerHttpEdge, resolveRateLimits, type RateLimitSettings } from './http-edge.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { buildOpenApi } from './openapi.js';
@@ -20,6 +21,7 @@ import { keyRoutes } from './key-routes.js';
 import { witnessRoutes } from './witness-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import { zoneRoutes } from './zone-routes.js';
+import { defaultWebRoot, isUiRequest, serveWebApp } from './web-app.js';
 import { DeviceConnections, deviceChannelRoutes, type DeviceChannelOptions } from './device-channel-routes.js';
 
 /** Largest request body accepted; an order with 200 operations and 1,000 BOM lines fits well inside. */
@@ -40,11 +42,13 @@ export interface AppOptions {
   readonly clock?: Clock;
   /** How often a device's order stream carries a heartbeat and checks its certificate again (default 15 s; shorter in tests). */
   readonly deviceHeartbeatMs?: number | undefined;
+  /** The folder of the built web UI (Vite output, index.html and assets/); default `dist/web` under the package root. */
+  readonly webRoot?: string | undefined;
 }
 
 /** Every API route, in one list (registration and OpenAPI both read it). */
 export function apiRoutes(services: Services, deviceChannel: DeviceChannelOptions = { connections: new DeviceConnections() }): RouteSpec[] {
-  return [...sessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services), ...deviceRoutes(services), ...zoneRoutes(services), ...deviceChannelRoutes(services, deviceChannel)];
+  return [...sessionRoutes(services), ...browserSessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services), ...deviceRoutes(services), ...zoneRoutes(services), ...deviceChannelRoutes(services, deviceChannel)];
 }
 
 /** Builds the Fastify application: the HTTP edge of Forgeline. */
@@ -61,8 +65,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // JSON is the only body the API reads (anything else is 415); prototype-poisoning keys are refused.
   registerJsonBodyParser(app);
   app.setErrorHandler(handleError);
+  const webRoot = options.webRoot ?? defaultWebRoot();
+  // What no route answers: a GET outside /api/ is the web UI's (a file, or a route of the app); the rest is problem+json.
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).type(PROBLEM_JSON).send(toProblem(new ForgelineError('route-not-found', `No endpoint ${request.method} ${request.url.split('?')[0]}`))),
+    isUiRequest(request)
+      ? serveWebApp(webRoot, request, reply)
+      : reply.code(404).type(PROBLEM_JSON).send(toProblem(new ForgelineError('route-not-found', `No endpoint ${request.method} ${request.url.split('?')[0]}`))),
   );
   registerHttpEdge(app, { https: options.https !== undefined, rateLimits: resolveRateLimits(options.rateLimits), clock: options.clock ?? systemClock });
 

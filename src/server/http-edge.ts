@@ -1,14 +1,14 @@
 /**
  * The HTTP edge (issue 4 point 8): security headers on every response, and rate
- * limits per source address before any route runs. The API carries sessions only
- * in the `Authorization` header and never sets a cookie, so a browser cannot be
- * made to send a credential cross-site and CSRF has nothing to ride on; a web UI
- * that keeps a session in a cookie must add CSRF protection (SameSite=Strict plus
- * a synchronizer token or Origin check) before it does.
+ * limits per source address before any route runs. The CLI and integrations carry
+ * their credential in the `Authorization` header; the web UI's session cookie
+ * (issue 7, browser-session.ts) is SameSite=Strict and every state-changing request
+ * it authenticates must also carry the session's CSRF token and no foreign Origin.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../audit/index.js';
 import { ForgelineError } from '../domain/index.js';
+import { BROWSER_SESSION_URL, carriesSessionCookie } from './browser-session.js';
 import { handleError } from './problem.js';
 import { FixedWindowLimiter, type LimitDecision } from './rate-limiter.js';
 
@@ -18,7 +18,7 @@ export interface RateLimitSettings {
   readonly perSource: number;
   /** Attempts per source per window on {@link CREDENTIAL_ROUTES}: each costs an argon2 verification. */
   readonly signIn: number;
-  /** Failed bearer authentications per source per window; past it, requests carrying a token are refused until the window ends. */
+  /** Failed authentications (bearer token or session cookie) per source per window; past it, requests carrying one are refused until the window ends. */
   readonly authFailures: number;
   readonly windowMs: number;
 }
@@ -46,7 +46,17 @@ export function resolveRateLimits(overrides: Partial<RateLimitSettings> = {}): R
 }
 
 /** The routes that check a password or a one-time credential (a device enrolment token), as `METHOD /path` (Fastify syntax): limited by {@link RateLimitSettings.signIn}. */
-export const CREDENTIAL_ROUTES: readonly string[] = ['POST /api/v1/sessions', 'POST /api/v1/users/me/password', 'POST /api/v1/pki/enrol'];
+export const CREDENTIAL_ROUTES: readonly string[] = ['POST /api/v1/sessions', `POST ${BROWSER_SESSION_URL}`, 'POST /api/v1/users/me/password', 'POST /api/v1/pki/enrol'];
+
+/**
+ * True when the request carries a credential the edge authenticates: a bearer token, or
+ * the session cookie. The browser also sends its (perhaps stale) cookie with a sign-in,
+ * which checks a password (limited as a credential route), not the cookie: not counted there.
+ */
+function carriesCredential(request: FastifyRequest): boolean {
+  if (request.headers.authorization !== undefined) return true;
+  return `${request.method} ${request.routeOptions.url ?? ''}` !== `POST ${BROWSER_SESSION_URL}` && carriesSessionCookie(request.headers.cookie);
+}
 
 /**
  * Headers every API response carries, errors and 404s included (OWASP Secure Headers
@@ -97,16 +107,16 @@ export function registerHttpEdge(app: FastifyInstance, options: HttpEdgeOptions)
       const attempt = signIn.hit(source, now);
       if (!attempt.allowed) return refuse(request, reply, attempt, `Too many sign-in attempts from your address: at most ${rateLimits.signIn} ${minutes}`);
     }
-    if (request.headers.authorization !== undefined) {
+    if (carriesCredential(request)) {
       const failures = authFailures.peek(source, now);
-      if (!failures.allowed) return refuse(request, reply, failures, `Too many requests with an unknown, expired or revoked token from your address: at most ${rateLimits.authFailures} ${minutes}`);
+      if (!failures.allowed) return refuse(request, reply, failures, `Too many requests with an unknown, expired or revoked token or session cookie from your address: at most ${rateLimits.authFailures} ${minutes}`);
     }
     return undefined;
   });
 
   // A 401 to a request that carried a credential is a failed authentication: count it against its source.
   app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 401 && request.headers.authorization !== undefined) authFailures.hit(request.ip, clock.now().getTime());
+    if (reply.statusCode === 401 && carriesCredential(request)) authFailures.hit(request.ip, clock.now().getTime());
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -8,3 +8,5 @@ export { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS, SECURITY_HEADERS, type RateLimitSe
 export * from './server-tls.js';
 export { TLS_CIPHERS, TLS_MIN_VERSIONS, type TlsMinVersion } from './tls-options.js';
 export { mqttUrlProblem, type MqttServeOptions } from './mqtt-serve.js';
+export { CSRF_HEADER, SESSION_COOKIE, csrfTokenFor } from './browser-session.js';
+export { UI_SECURITY_HEADERS } from './web-app.js';

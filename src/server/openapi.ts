@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../domain/index.js';
+import { CSRF_HEADER, SESSION_COOKIE } from './browser-session.js';
 import type { RouteSpec } from './route.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -55,10 +56,13 @@ export function buildOpenApi(routes: readonly RouteSpec[], version: string): Jso
     openapi: '3.1.0',
     info: { title: 'Forgeline API', version, description: 'Production orders from planning to the machine: signed, audited, zero-trust.' },
     servers: [{ url: '/' }],
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { browserSession: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/v1/sessions' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/v1/sessions' },
+        browserSession: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: `The web UI's session, set by POST /api/v1/browser/session; used only without an Authorization header, and every method but GET, HEAD and OPTIONS also needs the ${CSRF_HEADER} header` },
+      },
       schemas: { Problem: problemSchema },
     },
   };

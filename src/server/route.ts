@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { assertAccountReady, isApiTokenSecret, type Actor, type Subject } from '../access/index.js';
 import { ForgelineError } from '../domain/index.js';
+import { assertCsrf, carriesSessionCookie, csrfTokenFor, sessionCookieFrom } from './browser-session.js';
 
 /** What a route handler gets: the authenticated actor (when the route needs one) and the raw request parts. */
 export interface RouteContext {
@@ -11,6 +12,8 @@ export interface RouteContext {
   readonly params: Record<string, string>;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
+  /** Present when the request was authenticated by the browser session cookie: the session's CSRF token, for the app to send back. */
+  readonly browserSession?: { readonly csrfToken: string } | undefined;
 }
 
 /**
@@ -60,12 +63,38 @@ export interface BearerAuthenticators {
 
 const ANONYMOUS: Actor = { subject: { userId: '', username: 'anonymous', roles: [], passwordMustChange: false }, source: null };
 
+/** Who is asking, and, when they came with the session cookie, its CSRF token. */
+interface Authenticated {
+  readonly actor: Actor;
+  readonly browserSession?: { readonly csrfToken: string };
+}
+
+/**
+ * Resolves the browser session cookie (issue 7): sessions only, never an API token, and for
+ * a state-changing method only with the session's CSRF token and no foreign Origin.
+ */
+async function authenticateCookie(authenticators: BearerAuthenticators, request: FastifyRequest, token: string): Promise<Authenticated> {
+  // An integration's token belongs in the Authorization header; in a cookie it is a mistake or a plant.
+  if (isApiTokenSecret(token)) throw new ForgelineError('unauthenticated', 'The session cookie holds an API token; send API tokens as Authorization: Bearer');
+  const subject = await authenticators.sessions.authenticate(token, request.ip);
+  if (!subject) throw new ForgelineError('unauthenticated', 'The browser session is unknown, expired or revoked; sign in again');
+  assertCsrf(request, token);
+  return { actor: { subject, source: request.ip }, browserSession: { csrfToken: csrfTokenFor(token) } };
+}
+
 /**
  * Reads `Authorization: Bearer <token>` and resolves it as an API token (by its prefix)
- * or a session token, or throws `unauthenticated`: the one place requests are authenticated.
+ * or a session token; without that header, the browser session cookie; else throws
+ * `unauthenticated`: the one place requests are authenticated.
  */
-async function authenticate(authenticators: BearerAuthenticators, request: FastifyRequest): Promise<Actor> {
+async function authenticate(authenticators: BearerAuthenticators, request: FastifyRequest): Promise<Authenticated> {
   const header = request.headers.authorization;
+  if (header === undefined) {
+    // A bearer request ignores cookies entirely: the CLI and integrations behave as before.
+    const cookie = sessionCookieFrom(request.headers.cookie);
+    if (cookie !== undefined) return authenticateCookie(authenticators, request, cookie);
+    if (carriesSessionCookie(request.headers.cookie)) throw new ForgelineError('unauthenticated', 'The session cookie is malformed; sign in again');
+  }
   const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header) : null;
   const token = match?.[1];
   if (!token) throw new ForgelineError('unauthenticated', 'Send Authorization: Bearer <token> from POST /api/v1/sessions (or an API token)');
@@ -73,11 +102,11 @@ async function authenticate(authenticators: BearerAuthenticators, request: Fasti
     const subject = await authenticators.apiTokens.authenticate(token, request.ip);
     if (!subject) throw new ForgelineError('unauthenticated', 'The API token is unknown, expired or revoked');
     // The audit log names the token beside the address, so every entry a token caused can be traced to it.
-    return { subject, source: `${request.ip} via API token ${subject.restriction?.tokenId ?? ''}` };
+    return { actor: { subject, source: `${request.ip} via API token ${subject.restriction?.tokenId ?? ''}` } };
   }
   const subject = await authenticators.sessions.authenticate(token, request.ip);
   if (!subject) throw new ForgelineError('unauthenticated', 'The session token is unknown, expired or revoked; sign in again');
-  return { subject, source: request.ip };
+  return { actor: { subject, source: request.ip } };
 }
 
 /** Registers routes as pipelines: authenticate, then the handler (which validates, authorizes via the service, and presents). */
@@ -87,7 +116,7 @@ export function registerRoutes(app: FastifyInstance, authenticators: BearerAuthe
       method: route.method,
       url: route.url,
       handler: async (request, reply) => {
-        const actor = route.authenticated ? await authenticate(authenticators, request) : { ...ANONYMOUS, source: request.ip };
+        const { actor, browserSession } = route.authenticated ? await authenticate(authenticators, request) : { actor: { ...ANONYMOUS, source: request.ip }, browserSession: undefined };
         if (route.personOnly && actor.subject.restriction !== undefined) {
           throw new ForgelineError('forbidden', 'API tokens cannot use this endpoint; sign in as a person');
         }
@@ -99,6 +128,7 @@ export function registerRoutes(app: FastifyInstance, authenticators: BearerAuthe
           params: (request.params ?? {}) as Record<string, string>,
           request,
           reply,
+          browserSession,
         });
         reply.code(route.status ?? 200);
         if (route.status === 204) return reply.send();

@@ -20,6 +20,7 @@ describe('error codes', () => {
       'separation-of-duties': 403,
       'password-change-required': 403,
       'mfa-enrollment-required': 403,
+      'csrf-failed': 403,
       'not-found': 404,
       'route-not-found': 404,
       'illegal-transition': 409,
@@ -48,6 +49,7 @@ describe('error codes', () => {
       'audit-integrity': 500,
       'decryption-failed': 500,
       'keyring-unavailable': 503,
+      'ui-not-built': 503,
       internal: 500,
     });
   });

@@ -105,11 +105,15 @@ describeEachEngine('the HTTP edge', (engine) => {
     const app = buildApp({ services: api.world.services, https: { key: certificate.privateKeyPem, cert: certificate.chainPem }, logger: false });
     extraApps.push(app);
     await app.ready();
-    for (const url of ['/healthz', '/nothing', '/api/v1/orders']) {
+    for (const url of ['/healthz', '/api/v1/nothing', '/api/v1/orders']) {
       const response = await app.inject({ method: 'GET', url });
       expect(response.headers['strict-transport-security'], url).toBe('max-age=31536000');
       expect(response.headers['content-security-policy'], url).toBe("default-src 'none'; frame-ancestors 'none'");
     }
+    // A path outside the API is the web UI's (built or not): HSTS too, under the UI's own policy.
+    const ui = await app.inject({ method: 'GET', url: '/nothing' });
+    expect(ui.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(ui.headers['content-security-policy']).toMatch(/^default-src 'self'; /);
   });
 
   it('refuses requests carrying a token from an address that sent too many bad tokens', async () => {
@@ -128,12 +132,15 @@ describeEachEngine('the HTTP edge', (engine) => {
 });
 
 describe('cookies', () => {
-  it('are never set by the server: sessions travel only in the Authorization header, so CSRF has nothing to ride on', async () => {
+  it('are set only by the browser session routes: the CLI and integrations carry their credential in the Authorization header', async () => {
     const folder = fileURLToPath(new URL('../../src/server/', import.meta.url));
+    const setters: string[] = [];
     for (const file of await readdir(folder)) {
       if (!file.endsWith('.ts')) continue;
       const source = await readFile(join(folder, file), 'utf8');
-      expect(source, file).not.toMatch(/set-cookie|setCookie|@fastify\/cookie/i);
+      expect(source, file).not.toMatch(/setCookie|@fastify\/cookie/i);
+      if (/header\(\s*'set-cookie'/i.test(source)) setters.push(file);
     }
+    expect(setters).toEqual(['browser-session-routes.ts']);
   });
 });

@@ -1,0 +1,21 @@
+/** The app's screens in the navigation, each open to all signed-in users or to some roles only. */
+import type { OwnUser, Role } from './types';
+
+/** A navigation entry; without `roles`, every signed-in user sees it. */
+export interface NavItem {
+  readonly path: string;
+  readonly label: string;
+  readonly roles?: readonly Role[];
+}
+
+/** Every screen there is, in navigation order. Screens for the roles' work join this list as they are built. */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { path: '/', label: 'Home' },
+  { path: '/account', label: 'Account' },
+];
+
+/** The entries `user` may see: those for everyone and those for a role they hold (in any scope). */
+export function navItemsFor(user: OwnUser): readonly NavItem[] {
+  const held = new Set(user.roles.map((assignment) => assignment.role));
+  return NAV_ITEMS.filter((item) => item.roles === undefined || item.roles.some((role) => held.has(role)));
+}
