@@ -92,6 +92,11 @@ export class TestAuthenticator {
     readonly recoveryCodes: readonly string[],
   ) {}
 
+  /** The same authenticator with the recovery codes its enrolment answered. */
+  withRecoveryCodes(recoveryCodes: readonly string[]): TestAuthenticator {
+    return new TestAuthenticator(this.secret, this.lastStep, recoveryCodes);
+  }
+
   /** A code for a step after every one given before, within the server's window of now. */
   async nextCode(): Promise<string> {
     for (;;) {
