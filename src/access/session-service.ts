@@ -142,9 +142,10 @@ export class SessionService {
   /**
    * Resolves a bearer token to its subject, or null when it is unknown, revoked,
    * past its absolute or idle expiry, or its user disabled. Records the use at
-   * most once a minute (the idle expiry counts from it).
+   * most once a minute (the idle expiry counts from it), unless `activity` is false
+   * (a long-lived stream re-checking its caller, which is not the person's doing).
    */
-  async authenticate(token: string, _source?: string | null): Promise<Subject | null> {
+  async authenticate(token: string, _source?: string | null, options: { readonly activity?: boolean } = {}): Promise<Subject | null> {
     // One round trip per request: the session, its user and the user's roles (a row per role).
     const rows = await this.deps.store.db
       .selectFrom('sessions')
@@ -162,7 +163,8 @@ export class SessionService {
     const now = this.deps.clock.now().getTime();
     const policy = await this.deps.policy.current();
     if (sessionEnd(row, policy) <= now || sessionIdleEnd(row, policy) <= now) return null;
-    if (now - Date.parse(row.last_seen_at ?? row.created_at) >= LAST_SEEN_INTERVAL_MS) await this.touch(row.sessionId, new Date(now).toISOString());
+    // A stream re-checking its caller is not activity: only requests the person made keep the session from idling out.
+    if (options.activity !== false && now - Date.parse(row.last_seen_at ?? row.created_at) >= LAST_SEEN_INTERVAL_MS) await this.touch(row.sessionId, new Date(now).toISOString());
     const roles = rows.flatMap((r) => (r.role !== null && isRole(r.role) ? [{ role: r.role, scopeNodeId: r.scope_node_id }] : []));
     return {
       userId: row.userId,

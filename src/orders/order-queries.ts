@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditActorOf, can, mayAsk, ROLE_PERMISSIONS, visibleConfidentialFields, type Actor } from '../access/index.js';
+import { assertCan, auditActorOf, can, mayAsk, ROLE_PERMISSIONS, visibleConfidentialFields, type Actor } from '../access/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import {
   CONFIDENTIAL_FIELDS,
@@ -8,6 +8,7 @@ import {
   code,
   idSchema,
   parseOrThrow,
+  timestampSchema,
   type ConfidentialField,
   type OrderContent,
   type OrderDetail,
@@ -16,6 +17,7 @@ import {
 } from '../domain/index.js';
 import type { OrderRow, Store } from '../store/index.js';
 import { loadContent, loadOrderContext, loadPublicContent, orderResource } from './order-context.js';
+import { loadOrderHistory, type OrderHistoryEvent } from './order-history.js';
 import type { OrderSecrets } from './order-secrets.js';
 import { pathIds, publicContent, toOrderRecord } from './order-rows.js';
 import { isJwsRefusal, storedJws, verifyStoredJws, type OrderSigner } from './order-signing.js';
@@ -26,6 +28,10 @@ export const orderListQuerySchema = z.strictObject({
   workCenterId: idSchema.optional(),
   siteId: idSchema.optional(),
   number: code(64).optional(),
+  /** Orders due (their due window's end) at or after this instant. */
+  dueFrom: timestampSchema.optional(),
+  /** Orders due at or before this instant. */
+  dueTo: timestampSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor returned by a previous page').optional(),
 });
@@ -72,6 +78,15 @@ export interface OrderPage {
   readonly nextCursor: string | null;
 }
 
+/**
+ * An instant as RFC 3339 UTC without zero milliseconds ("2026-12-03T18:00:00Z"), the form due ends
+ * are compared in: they are stored as written, so a due end written with another offset compares
+ * by its text and may land up to that offset away from the bound.
+ */
+function utcSeconds(timestamp: string): string {
+  return new Date(timestamp).toISOString().replace('.000Z', 'Z');
+}
+
 function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(`${createdAt}|${id}`).toString('base64url');
 }
@@ -82,6 +97,12 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
     throw new ForgelineError('validation-failed', 'Invalid cursor: it must be one returned by a previous page', { problems: [{ path: 'cursor', message: 'not a cursor' }] });
   }
   return { createdAt, id };
+}
+
+/** A stored revision with its content (confidential fields only those the reader may see). */
+export interface OrderRevisionDetail extends OrderRevisionRecord {
+  readonly content: Partial<OrderContent>;
+  readonly confidentialFields: readonly ConfidentialField[];
 }
 
 /** Options of {@link OrderQueries.get}. */
@@ -209,6 +230,43 @@ export class OrderQueries {
     return rows.map((row) => ({ revision: row.revision, contentHash: row.content_hash, createdBy: row.created_by, createdAt: row.created_at }));
   }
 
+  /**
+   * One revision of an order with its content, for comparing revisions. Authorized as a read of the
+   * order; confidential fields only when asked and the reader's roles may see them (audited as {@link get}).
+   */
+  async revision(actor: Actor, id: string, revision: number, options: { includeConfidential?: boolean } = {}): Promise<OrderRevisionDetail> {
+    const current = await this.get(actor, id, { includeConfidential: options.includeConfidential ?? false, audit: options.includeConfidential ?? false });
+    const db = this.deps.store.db;
+    const row = await db.selectFrom('order_revisions').select(['revision', 'content_hash', 'created_by', 'created_at']).where('order_id', '=', id).where('revision', '=', revision).executeTakeFirst();
+    if (!row) throw new ForgelineError('not-found', `order ${current.number} has no revision ${revision}`);
+    const fields = current.confidentialFields;
+    const content = fields.length > 0 ? await loadContent(db, id, revision, this.deps.secrets) : ((await loadPublicContent(db, id, revision)) as OrderContent);
+    return {
+      revision: row.revision, contentHash: row.content_hash, createdBy: row.created_by, createdAt: row.created_at,
+      content: withConfidential(publicContent(content), content, fields), confidentialFields: fields,
+    };
+  }
+
+  /**
+   * Checks that `actor` may read the orders of work center `workCenterId` (to follow their changes
+   * live): `unknown-reference` for an id that is no work center, `forbidden` outside the reader's scope.
+   */
+  async assertMayWatch(actor: Actor, workCenterId: string): Promise<void> {
+    const node = idSchema.safeParse(workCenterId).success
+      ? await this.deps.store.db.selectFrom('plant_nodes').select(['kind', 'path']).where('id', '=', workCenterId).executeTakeFirst()
+      : undefined;
+    if (node === undefined || node.kind !== 'work-center') {
+      throw new ForgelineError('unknown-reference', `${workCenterId} is not a work center`, { problems: [{ path: 'workCenterId', message: 'no such work center' }] });
+    }
+    assertCan(actor.subject, 'order.read', { kind: 'order-scope', scopePath: pathIds(node.path) });
+  }
+
+  /** The accepted changes of an order with their reasons and notes, for anyone who may read it. */
+  async history(actor: Actor, id: string): Promise<OrderHistoryEvent[]> {
+    await this.get(actor, id, { audit: false });
+    return loadOrderHistory(this.deps.store, id);
+  }
+
   /** Resolves a reader's role scopes to the sites and work centers they cover (the plant is a small table). */
   private async readScope(scopeNodeIds: readonly (string | null)[]): Promise<ReadScope> {
     if (scopeNodeIds.includes(null)) return { everywhere: true };
@@ -261,6 +319,8 @@ export class OrderQueries {
     }
     if (query.state) select = select.where('state', '=', query.state);
     if (query.number) select = select.where('number', '=', query.number);
+    if (query.dueFrom) select = select.where('due_end', '>=', utcSeconds(query.dueFrom));
+    if (query.dueTo) select = select.where('due_end', '<=', utcSeconds(query.dueTo));
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       // A row-value comparison, so both engines walk the (created_at, id) index from the cursor.

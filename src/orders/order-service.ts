@@ -30,6 +30,7 @@ import {
 import { isUniqueViolation, withWriteTransaction, type Database, type OrderDataKeysTable, type OrderRow, type Store } from '../store/index.js';
 import { loadContent, loadOrderContext, loadPublicContent, orderResource, type OrderContext } from './order-context.js';
 import type { DispatchSignal } from './dispatch-signal.js';
+import type { OrderChange, OrderChangeSignal } from './order-change-signal.js';
 import type { OrderSecrets } from './order-secrets.js';
 import { draftDetail, pathIds } from './order-rows.js';
 import { OrderQueries } from './order-queries.js';
@@ -49,6 +50,8 @@ export interface OrderServiceDeps {
   readonly keyring?: Keyring;
   /** Told of each committed dispatch, for the shop-floor transports. */
   readonly dispatches?: DispatchSignal;
+  /** Told of each committed change of an order (creation included), for the people's live views. */
+  readonly changes?: OrderChangeSignal;
   /** The zone check (the ZoneService): without it dispatch asks no zone (tools and tests that do not care). */
   readonly conduits?: ConduitCheck;
 }
@@ -156,6 +159,7 @@ export class OrderService {
       if (isUniqueViolation(error)) throw new ForgelineError('conflict', `order number ${content.number} is taken`);
       throw error;
     }
+    this.deps.changes?.announce({ orderId: id, workCenterId: row.work_center_id, state: 'draft', version: 1 });
     // Everything the new draft holds is known here: answer without reading it back.
     return { order: draftDetail(row, content), replayed: false };
   }
@@ -409,7 +413,10 @@ export class OrderService {
   ): Promise<void> {
     const id = context.row.id;
     const now = this.deps.clock.now().toISOString();
+    // What the live views hear once the transaction committed (a retried transaction sets it again).
+    let committed: OrderChange[] = [];
     await withWriteTransaction(this.deps.store, async (trx) => {
+      committed = [];
       const row = await trx.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       if (row.version !== expectedVersion) {
         throw new ForgelineError('stale-version', `the order is at version ${row.version}, your change was made against ${expectedVersion}; reload and try again`, { extensions: { currentVersion: row.version } });
@@ -443,7 +450,12 @@ export class OrderService {
         hashAfter: result.hashAfter ?? row.content_hash,
         detail: { ...result.detail, from, to: next.to, version: row.version + 1 },
       });
+      const workCenterId = result.set?.work_center_id ?? row.work_center_id;
+      committed = [{ orderId: id, workCenterId, state: next.to, version: row.version + 1 }];
+      // An edit that moved a draft to another work center: the old one's views hear it left.
+      if (workCenterId !== row.work_center_id) committed.push({ orderId: id, workCenterId: row.work_center_id, state: next.to, version: row.version + 1 });
     });
+    for (const change of committed) this.deps.changes?.announce(change);
   }
 }
 

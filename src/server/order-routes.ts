@@ -6,6 +6,7 @@ import type { RouteSpec } from './route.js';
 import type { Services } from './services.js';
 
 const orderQuerySchema = z.strictObject({ include: z.enum(['confidential']).optional() });
+const revisionNumberSchema = z.string().regex(/^[1-9][0-9]{0,8}$/).transform(Number);
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function readIdempotencyKey(header: string | string[] | undefined): string | undefined {
@@ -87,6 +88,24 @@ export function orderRoutes(services: Services): RouteSpec[] {
       method: 'GET', url: '/api/v1/orders/:id/revisions', tag: 'orders', authenticated: true,
       summary: 'The revisions of an order with their content hashes',
       handler: async ({ actor, params }) => ({ items: await orders.queries.revisions(actor, params.id ?? '') }),
+    },
+    {
+      method: 'GET', url: '/api/v1/orders/:id/history', tag: 'orders', authenticated: true,
+      summary: 'The accepted changes of an order, oldest first: action, time, person, revision, and the reason or note given (a hold\'s reason)',
+      handler: async ({ actor, params }) => ({
+        items: (await orders.queries.history(actor, params.id ?? '')).map((event) => ({ at: event.at, actor: event.actor, action: event.action, revision: event.revision, reason: event.reason, note: event.note })),
+      }),
+    },
+    {
+      method: 'GET', url: '/api/v1/orders/:id/revisions/:revision', tag: 'orders', authenticated: true, query: orderQuerySchema,
+      summary: 'One revision with its content, for comparing revisions; include=confidential as for the order (audited)',
+      handler: async ({ actor, params, query }) => {
+        const revision = revisionNumberSchema.safeParse(params.revision);
+        if (!revision.success) throw new ForgelineError('not-found', `no revision ${params.revision ?? ''}`);
+        const found = await orders.queries.revision(actor, params.id ?? '', revision.data, readOrderQuery(query));
+        // The content was built field by field for this reader (confidential ones only when included).
+        return { revision: found.revision, contentHash: found.contentHash, createdBy: found.createdBy, createdAt: found.createdAt, content: found.content, confidentialFields: [...found.confidentialFields] };
+      },
     },
     ...commandRoutes,
   ];

@@ -57,7 +57,8 @@ export interface RouteSpec {
  * The services object satisfies it.
  */
 export interface BearerAuthenticators {
-  readonly sessions: { authenticate(token: string, source: string | null): Promise<Subject | null> };
+  /** `activity: false` checks the session without counting it as the person's activity (the idle timeout keeps running). */
+  readonly sessions: { authenticate(token: string, source: string | null, options?: { readonly activity?: boolean }): Promise<Subject | null> };
   readonly apiTokens: { authenticate(token: string, source: string | null): Promise<Subject | null> };
 }
 
@@ -73,10 +74,10 @@ interface Authenticated {
  * Resolves the browser session cookie (issue 7): sessions only, never an API token, and for
  * a state-changing method only with the session's CSRF token and no foreign Origin.
  */
-async function authenticateCookie(authenticators: BearerAuthenticators, request: FastifyRequest, token: string): Promise<Authenticated> {
+async function authenticateCookie(authenticators: BearerAuthenticators, request: FastifyRequest, token: string, activity: boolean): Promise<Authenticated> {
   // An integration's token belongs in the Authorization header; in a cookie it is a mistake or a plant.
   if (isApiTokenSecret(token)) throw new ForgelineError('unauthenticated', 'The session cookie holds an API token; send API tokens as Authorization: Bearer');
-  const subject = await authenticators.sessions.authenticate(token, request.ip);
+  const subject = await authenticators.sessions.authenticate(token, request.ip, { activity });
   if (!subject) throw new ForgelineError('unauthenticated', 'The browser session is unknown, expired or revoked; sign in again');
   assertCsrf(request, token);
   return { actor: { subject, source: request.ip }, browserSession: { csrfToken: csrfTokenFor(token) } };
@@ -87,12 +88,12 @@ async function authenticateCookie(authenticators: BearerAuthenticators, request:
  * or a session token; without that header, the browser session cookie; else throws
  * `unauthenticated`: the one place requests are authenticated.
  */
-async function authenticate(authenticators: BearerAuthenticators, request: FastifyRequest): Promise<Authenticated> {
+async function authenticate(authenticators: BearerAuthenticators, request: FastifyRequest, activity = true): Promise<Authenticated> {
   const header = request.headers.authorization;
   if (header === undefined) {
     // A bearer request ignores cookies entirely: the CLI and integrations behave as before.
     const cookie = sessionCookieFrom(request.headers.cookie);
-    if (cookie !== undefined) return authenticateCookie(authenticators, request, cookie);
+    if (cookie !== undefined) return authenticateCookie(authenticators, request, cookie, activity);
     if (carriesSessionCookie(request.headers.cookie)) throw new ForgelineError('unauthenticated', 'The session cookie is malformed; sign in again');
   }
   const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header) : null;
@@ -104,9 +105,20 @@ async function authenticate(authenticators: BearerAuthenticators, request: Fasti
     // The audit log names the token beside the address, so every entry a token caused can be traced to it.
     return { actor: { subject, source: `${request.ip} via API token ${subject.restriction?.tokenId ?? ''}` } };
   }
-  const subject = await authenticators.sessions.authenticate(token, request.ip);
+  const subject = await authenticators.sessions.authenticate(token, request.ip, { activity });
   if (!subject) throw new ForgelineError('unauthenticated', 'The session token is unknown, expired or revoked; sign in again');
   return { actor: { subject, source: request.ip } };
+}
+
+/**
+ * Authenticates `request` again as the pipeline did, account readiness included: for a long-lived
+ * stream that re-checks, now and then, that its caller may still listen (a revoked session ends it).
+ * The re-check is not the person's activity: a board left open still ends at the idle timeout.
+ */
+export async function reauthenticate(authenticators: BearerAuthenticators, request: FastifyRequest): Promise<Actor> {
+  const { actor } = await authenticate(authenticators, request, false);
+  assertAccountReady(actor.subject);
+  return actor;
 }
 
 /** Registers routes as pipelines: authenticate, then the handler (which validates, authorizes via the service, and presents). */

@@ -4,7 +4,7 @@ import { ForgelineError } from '../domain/index.js';
 import { createCertificateAuthority, type CertificateAuthority, type Keyring } from '../crypto/index.js';
 import { DeviceReportService, DeviceService, OrderFeed } from '../devices/index.js';
 import { ephemeralKeyring, KekRotation, SigningKeyService, SwappableKeyring, type KeyringFileRotation } from '../keys/index.js';
-import { DispatchSignal, OrderSecrets, OrderService, type OrderSigner } from '../orders/index.js';
+import { DispatchSignal, OrderChangeSignal, OrderSecrets, OrderService, type OrderSigner } from '../orders/index.js';
 import { ItemService, PlantService, ZoneService } from '../plant/index.js';
 import type { Store } from '../store/index.js';
 
@@ -40,6 +40,8 @@ export interface Services {
   readonly devices: DeviceService;
   /** Announces each committed dispatch to the shop-floor transports (HTTPS stream, MQTT). */
   readonly dispatches: DispatchSignal;
+  /** Announces each committed change of an order to the people's live views (the order event stream). */
+  readonly orderChanges: OrderChangeSignal;
   /** IEC 62443 zones and conduits, and the check every dispatch, device connection and report asks. */
   readonly zones: ZoneService;
   /** Devices' signed reports on their orders: checked, applied as the device, stored once per idempotency key. */
@@ -81,8 +83,9 @@ export function createServices(options: ServiceOptions): Services {
     verificationKeys: () => signingKeys.verificationKeys(),
   };
   const dispatches = new DispatchSignal();
+  const orderChanges = new OrderChangeSignal();
   const zones = new ZoneService(deps);
-  const orders = new OrderService({ ...deps, policy, signer, secrets: new OrderSecrets(keyring), keyring, dispatches, conduits: zones });
+  const orders = new OrderService({ ...deps, policy, signer, secrets: new OrderSecrets(keyring), keyring, dispatches, changes: orderChanges, conduits: zones });
   return {
     store: options.store,
     clock: options.clock,
@@ -111,6 +114,7 @@ export function createServices(options: ServiceOptions): Services {
       ca: options.deviceCa ?? (() => createCertificateAuthority({ commonName: 'Forgeline throw-away device CA', validityDays: 3650, now: new Date(options.clock.now().getTime() - 86_400_000) })),
     }),
     dispatches,
+    orderChanges,
     zones,
     reports: new DeviceReportService({ ...deps, orders, zones }),
     orderFeed: new OrderFeed({ ...deps, zones, dispatches }),

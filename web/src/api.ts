@@ -50,6 +50,8 @@ export interface RequestOptions {
   readonly body?: unknown;
   /** Leave a 401 to the caller instead of telling the listeners (the session probe and sign-in). */
   readonly quietUnauthenticated?: boolean;
+  /** Answer the body as text (text/plain, application/jose) instead of JSON. */
+  readonly text?: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     throw error;
   }
   if (response.status === 204) return undefined as T;
+  if (options.text) return (await response.text()) as T;
   return (await response.json()) as T;
 }
 

@@ -1,5 +1,11 @@
 /** The app: the screen that fits the session, and inside it the page for the path. */
+import { AdminPage, isAdminPath } from './admin/admin-page';
+import { AuditPage } from './audit/audit-page';
 import { PageLayout } from './components/page-layout';
+import { MaterialsPage } from './floor/materials-page';
+import { QualityPage } from './floor/quality-page';
+import { WorkCenterPage } from './floor/work-center-page';
+import { orderScreen } from './orders/order-routes';
 import { AccountPage } from './pages/account-page';
 import { HomePage } from './pages/home-page';
 import { MfaRequiredPage } from './pages/mfa-required-page';
@@ -60,7 +66,17 @@ function Page() {
       return <HomePage />;
     case '/account':
       return <AccountPage />;
+    case '/work-center':
+      return <WorkCenterPage />;
+    case '/quality':
+      return <QualityPage />;
+    case '/materials':
+      return <MaterialsPage />;
+    case '/audit':
+      return <AuditPage />;
     default:
+      if (orderScreen(path) !== undefined) return orderScreen(path);
+      if (isAdminPath(path)) return <AdminPage path={path} />;
       return <NotFoundPage />;
   }
 }

@@ -12,6 +12,13 @@ export interface NavItem {
 export const NAV_ITEMS: readonly NavItem[] = [
   { path: '/', label: 'Home' },
   { path: '/account', label: 'Account' },
+  { path: '/work-center', label: 'Work center', roles: ['operator'] },
+  { path: '/quality', label: 'Quality', roles: ['quality'] },
+  { path: '/materials', label: 'Materials', roles: ['logistics'] },
+  { path: '/orders', label: 'Orders', roles: ['planner', 'approver', 'quality'] },
+  { path: '/approvals', label: 'Approvals', roles: ['approver'] },
+  { path: '/admin', label: 'Admin', roles: ['admin'] },
+  { path: '/audit', label: 'Audit', roles: ['auditor', 'admin'] },
 ];
 
 /** The entries `user` may see: those for everyone and those for a role they hold (in any scope). */

@@ -24,7 +24,7 @@ export function AppHeader(props: { readonly user: OwnUser; readonly navigation: 
           <ul>
             {navItemsFor(props.user).map((item) => (
               <li key={item.path}>
-                <Link to={item.path} className="nav-link" current={item.path === path}>
+                <Link to={item.path} className="nav-link" current={item.path === path || (item.path !== '/' && path.startsWith(`${item.path}/`))}>
                   {item.label}
                 </Link>
               </li>

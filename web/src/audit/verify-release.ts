@@ -1,0 +1,144 @@
+/**
+ * Checks, in the browser, a released order's signature: the compact JWS of
+ * `GET /api/v1/orders/:id/jws` (RFC 7515, EdDSA with Ed25519, RFC 8037) against the order-signing
+ * JWKS of `GET /api/v1/keys`, pinned as the server's src/crypto/order-jws.ts pins it: the
+ * algorithm never comes from the input, the kid must be its key's RFC 7638 thumbprint, and the
+ * content must hash (SHA-256 over RFC 8785 JSON) to the content hash that was signed.
+ */
+import { canonicalJson } from './verify-canonical-json.js';
+import { decodeBase64url, ed25519Verify, encodeBase64url, sha256, toHex, utf8, type Bytes } from './verify-bytes.js';
+
+/** The steps of the check, in the order they run. */
+export const RELEASE_CHECK_STEPS = ['form', 'header', 'key', 'signature', 'payload', 'revocation', 'content'] as const;
+
+/** One of {@link RELEASE_CHECK_STEPS}. */
+export type ReleaseCheckStep = (typeof RELEASE_CHECK_STEPS)[number];
+
+/** The `typ` of a signed order. */
+const ORDER_JWS_TYPE = 'forgeline-order+jws';
+
+/** An approver's electronic signature carried in the JWS. */
+export interface ReleaseSignature {
+  readonly signer: string;
+  readonly meaning: string;
+  readonly signedAt: string;
+  readonly action: string;
+}
+
+/** A verified release: the key, the order revision and content hash it covers, and who signed. */
+export interface ReleaseVerified {
+  readonly ok: true;
+  readonly kid: string;
+  readonly orderId: string;
+  readonly orderNumber: string;
+  readonly revision: number;
+  readonly contentHash: string;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  readonly workCenterId: string;
+  readonly signatures: readonly ReleaseSignature[];
+}
+
+/** A failed check: the step, a message safe to show, and the kid and content hash when they were read. */
+export interface ReleaseFailed {
+  readonly ok: false;
+  readonly step: ReleaseCheckStep;
+  readonly message: string;
+  readonly kid?: string;
+  readonly contentHash?: string;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parseSegment(segment: string): unknown {
+  const bytes = decodeBase64url(segment);
+  if (bytes === undefined) return undefined;
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** RFC 7638 thumbprint of an OKP key: SHA-256 over {"crv","kty","x"} in canonical JSON, base64url. */
+export async function jwkThumbprint(jwk: { readonly crv: string; readonly kty: string; readonly x: string }): Promise<string> {
+  return encodeBase64url(await sha256(utf8(canonicalJson({ crv: jwk.crv, kty: jwk.kty, x: jwk.x }))));
+}
+
+/** Verifies `jws` for the order `orderId` with the keys of `jwks`; the first failing step ends the check. */
+export async function verifyRelease(jws: string, jwks: unknown, orderId: string): Promise<ReleaseVerified | ReleaseFailed> {
+  const failed = (step: ReleaseCheckStep, message: string, extra: { kid?: string; contentHash?: string } = {}): ReleaseFailed => ({ ok: false, step, message, ...extra });
+
+  const parts = jws.trim().split('.');
+  if (parts.length !== 3 || parts.some((part) => decodeBase64url(part) === undefined)) return failed('form', 'The signed order is not three base64url parts separated by dots.');
+  const [headerSegment = '', payloadSegment = '', signatureSegment = ''] = parts;
+
+  const header = parseSegment(headerSegment);
+  if (!isObject(header)) return failed('header', 'The JWS header is not a JSON object.');
+  // RFC 8725 §3.1: the verifier fixes the algorithm; the header only has to agree.
+  if (header.alg !== 'EdDSA') return failed('header', `The JWS header names the algorithm ${JSON.stringify(header.alg)}; only EdDSA is accepted.`);
+  if (header.typ !== ORDER_JWS_TYPE) return failed('header', `The JWS header's type is ${JSON.stringify(header.typ)}, not ${ORDER_JWS_TYPE}.`);
+  if (typeof header.kid !== 'string' || header.kid === '') return failed('header', 'The JWS header names no key (kid).');
+  const kid = header.kid;
+  // Byte-exact with what the server signs: no extra members (crit included), no other spelling.
+  if (canonicalJson({ alg: 'EdDSA', kid, typ: ORDER_JWS_TYPE }) !== new TextDecoder().decode(decodeBase64url(headerSegment))) {
+    return failed('header', 'The JWS header is not in the exact form Forgeline signs.', { kid });
+  }
+
+  const keys = isObject(jwks) && Array.isArray(jwks.keys) ? (jwks.keys as unknown[]) : undefined;
+  if (keys === undefined) return failed('key', 'The signing keys (JWKS) hold no "keys" list.', { kid });
+  const jwk = keys.find((candidate): candidate is Json => isObject(candidate) && candidate.kid === kid);
+  if (jwk === undefined) return failed('key', `No order-signing key has the kid ${kid}.`, { kid });
+  const publicKey = typeof jwk.x === 'string' ? decodeBase64url(jwk.x) : undefined;
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || publicKey?.length !== 32 || Object.hasOwn(jwk, 'd')) {
+    return failed('key', `The key ${kid} is not a public Ed25519 key.`, { kid });
+  }
+  const thumbprint = await jwkThumbprint({ crv: 'Ed25519', kty: 'OKP', x: jwk.x as string });
+  if (thumbprint !== kid) return failed('key', `The key named ${kid} is not that key: its thumbprint is ${thumbprint}.`, { kid });
+
+  const signature = decodeBase64url(signatureSegment) as Bytes;
+  // RFC 7515 §5.2: the signature is over ASCII(header segment '.' payload segment).
+  if (!(await ed25519Verify(publicKey, signature, utf8(`${headerSegment}.${payloadSegment}`)))) {
+    return failed('signature', `The signature does not verify with the key ${kid}.`, { kid });
+  }
+
+  const payload = parseSegment(payloadSegment);
+  const order = isObject(payload) ? payload.order : undefined;
+  if (!isObject(payload) || !isObject(order) || typeof order.contentHash !== 'string' || typeof payload.iat !== 'number' || typeof payload.exp !== 'number') {
+    return failed('payload', 'The signed payload is not a Forgeline order.', { kid });
+  }
+  const contentHash = order.contentHash;
+  if (payload.sub !== orderId || order.id !== orderId) {
+    return failed('payload', `The signature is for order ${String(order.id)}, not this one (${orderId}).`, { kid, contentHash });
+  }
+
+  const revokedSince = typeof jwk.revokedSince === 'string' ? Date.parse(jwk.revokedSince) : undefined;
+  // iat has one-second resolution: a signature in the revocation's second counts as after it; an unreadable time fails closed.
+  if (revokedSince !== undefined && (Number.isNaN(revokedSince) || payload.iat >= Math.floor(revokedSince / 1000))) {
+    return failed('revocation', `The key ${kid} was revoked from ${String(jwk.revokedSince)}, and this order was signed at ${new Date(payload.iat * 1000).toISOString()}.`, { kid, contentHash });
+  }
+
+  let actual: string;
+  try {
+    actual = toHex(await sha256(utf8(canonicalJson(order.content))));
+  } catch {
+    actual = '(none: the content has no canonical form)';
+  }
+  if (actual !== contentHash) return failed('content', `The signed content hashes to ${actual}, not to its content hash ${contentHash}.`, { kid, contentHash });
+
+  const signatures = Array.isArray(payload.signatures) ? payload.signatures.filter(isObject) : [];
+  return {
+    ok: true,
+    kid,
+    orderId,
+    orderNumber: String(order.number),
+    revision: Number(order.revision),
+    contentHash,
+    issuedAt: new Date(payload.iat * 1000).toISOString(),
+    expiresAt: new Date(payload.exp * 1000).toISOString(),
+    workCenterId: String(payload.aud),
+    signatures: signatures.map((s) => ({ signer: String(s.signer), meaning: String(s.meaning), signedAt: String(s.signedAt), action: String(s.action) })),
+  };
+}

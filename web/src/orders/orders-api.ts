@@ -1,0 +1,69 @@
+/** The order routes the planner and approver screens call. */
+import { apiRequest } from '../api';
+import type { OwnUser } from '../types';
+import type { HistoryEvent, OrderDetail, OrderPage, OrderState, RevisionDetail, RevisionSummary, WorkCenter } from './order-types';
+
+/** The list's filters, as GET /api/v1/orders takes them (all server-side). */
+export interface OrderFilter {
+  readonly number?: string;
+  readonly state?: OrderState;
+  readonly workCenterId?: string;
+  readonly dueFrom?: string;
+  readonly dueTo?: string;
+}
+
+/** Orders newest first, one page of `limit`, after `cursor`. */
+export function listOrders(filter: OrderFilter, cursor: string | undefined, limit = 25): Promise<OrderPage> {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) if (typeof value === 'string' && value !== '') query.set(key, value);
+  query.set('limit', String(limit));
+  if (cursor !== undefined) query.set('cursor', cursor);
+  return apiRequest<OrderPage>(`/api/v1/orders?${query.toString()}`);
+}
+
+/** Whether the user's roles may see recipes and customers (planner, approver, quality), so the app asks for them. */
+export function readsConfidential(user: OwnUser): boolean {
+  return user.roles.some((assignment) => ['planner', 'approver', 'quality'].includes(assignment.role));
+}
+
+const orderPath = (id: string): string => `/api/v1/orders/${encodeURIComponent(id)}`;
+
+/** One order; `confidential` asks for recipe and customer (audited by the server). */
+export function fetchOrder(id: string, confidential: boolean): Promise<OrderDetail> {
+  return apiRequest<OrderDetail>(`${orderPath(id)}${confidential ? '?include=confidential' : ''}`);
+}
+
+/** Creates a draft from the editor's body. */
+export function createOrder(body: unknown): Promise<OrderDetail> {
+  return apiRequest<OrderDetail>('/api/v1/orders', { method: 'POST', body });
+}
+
+/** Saves a draft as a new revision, against the version it was loaded at (409 when stale). */
+export function saveOrder(id: string, version: number, body: Record<string, unknown>): Promise<OrderDetail> {
+  return apiRequest<OrderDetail>(orderPath(id), { method: 'PATCH', body: { ...body, version } });
+}
+
+/** Runs a lifecycle command (submit, release, hold, cancel, …) with its body. */
+export function orderCommand(id: string, command: string, body: Record<string, unknown>): Promise<OrderDetail> {
+  return apiRequest<OrderDetail>(`${orderPath(id)}/${command}`, { method: 'POST', body });
+}
+
+/** The revisions of an order, oldest first. */
+export async function listRevisions(id: string): Promise<readonly RevisionSummary[]> {
+  return (await apiRequest<{ items: RevisionSummary[] }>(`${orderPath(id)}/revisions`)).items;
+}
+
+/** One revision with its content. */
+export function fetchRevision(id: string, revision: number, confidential: boolean): Promise<RevisionDetail> {
+  return apiRequest<RevisionDetail>(`${orderPath(id)}/revisions/${revision}${confidential ? '?include=confidential' : ''}`);
+}
+
+/** The accepted changes of an order with their reasons, oldest first. */
+export async function fetchHistory(id: string): Promise<readonly HistoryEvent[]> {
+  return (await apiRequest<{ items: HistoryEvent[] }>(`${orderPath(id)}/history`)).items;
+}
+
+/** The plant's work centers. */
+export async function listWorkCenters(): Promise<readonly WorkCenter[]> {
+  return (await apiRequest<{ items: WorkCenter[] }>('/api/v1/plant?kind=work-center')).items;
+}
