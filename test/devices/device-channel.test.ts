@@ -22,15 +22,6 @@ interface OpenStream {
   close(): void;
 }
 
-/** Waits until `check` holds, polling; fails after `ms`. */
-async function eventually(check: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describeEachEngine('the device channel over mutual TLS', (engine) => {
   let world: TestWorld;
   let crew: OrderCrew;
@@ -102,7 +93,7 @@ describeEachEngine('the device channel over mutual TLS', (engine) => {
     const lathe = await enrolDevice(world, services, 'wc-lathe');
     const millStream = await openStream(mill);
     const latheStream = await openStream(lathe);
-    await eventually(() => millStream.events.length === 1);
+    await expect.poll(() => millStream.events.length === 1, { timeout: 5_000 }).toBe(true);
     const [first] = millStream.events;
     expect(first).toMatchObject({ event: 'order', id: `${pending.id}:1` });
     expect(JSON.parse(first?.data ?? '{}')).toEqual({ orderId: pending.id, revision: 1, number: pending.number, jws: await world.services.orders.queries.jws(crew.planner, pending.id) });
@@ -110,10 +101,10 @@ describeEachEngine('the device channel over mutual TLS', (engine) => {
     const released = await releasedOrder(world, crew);
     expect(millStream.events).toHaveLength(1);
     await world.services.orders.perform(crew.planner, released.id, 'dispatch', { version: released.version });
-    await eventually(() => millStream.events.length === 2);
+    await expect.poll(() => millStream.events.length === 2, { timeout: 5_000 }).toBe(true);
     expect(orderIds(millStream)).toEqual([pending.id, released.id]);
     // Heartbeats keep flowing, and neither order went to the lathe.
-    await eventually(() => millStream.comments() >= 2 && latheStream.comments() >= 2);
+    await expect.poll(() => millStream.comments() >= 2 && latheStream.comments() >= 2, { timeout: 5_000 }).toBe(true);
     expect(latheStream.events).toEqual([]);
     const connects = await engine.store().db.selectFrom('audit_entries').select(['outcome', 'actor']).where('kind', '=', 'device.connect').execute();
     expect(connects).toEqual(expect.arrayContaining([{ outcome: 'ok', actor: `device:${mill.id}` }, { outcome: 'ok', actor: `device:${lathe.id}` }]));
@@ -126,7 +117,7 @@ describeEachEngine('the device channel over mutual TLS', (engine) => {
     const other = await createWorldTwin();
     const released = await releasedOrder(world, crew);
     await other.orders.perform(crew.planner, released.id, 'dispatch', { version: released.version });
-    await eventually(() => stream.events.length === 1, 4_000);
+    await expect.poll(() => stream.events.length === 1, { timeout: 4_000 }).toBe(true);
     expect(orderIds(stream)).toEqual([released.id]);
     stream.close();
   });
@@ -139,7 +130,7 @@ describeEachEngine('the device channel over mutual TLS', (engine) => {
 
   it('ends a revoked device\'s stream within a heartbeat and refuses its next connection', async () => {
     const stream = await openStream(mill);
-    await eventually(() => stream.comments() >= 1);
+    await expect.poll(() => stream.comments() >= 1, { timeout: 5_000 }).toBe(true);
     await services.devices.revokeDevice(SETUP_ADMIN, mill.id, { reason: 'stolen' });
     await Promise.race([stream.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('the stream was not ended')), 3_000))]);
     await dispatchedOrder(world, crew);
@@ -190,7 +181,7 @@ describeEachEngine('the device channel over mutual TLS', (engine) => {
       if (tries > 200) throw new Error('the long poll was never admitted');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await eventually(() => stream.comments() >= 1);
+    await expect.poll(() => stream.comments() >= 1, { timeout: 5_000 }).toBe(true);
     // Closing ends the stream and answers the 30 s long poll at once: waiting it out would overrun this test's 10 s.
     await app.close();
     await stream.ended;

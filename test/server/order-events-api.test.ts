@@ -19,15 +19,6 @@ interface OpenStream {
   close(): void;
 }
 
-/** Waits until `check` holds, polling; fails after `ms`. */
-async function eventually(check: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describeEachEngine('the order event stream of a work center', (engine) => {
   let world: TestWorld;
   let crew: OrderCrew;
@@ -100,7 +91,7 @@ describeEachEngine('the order event stream of a work center', (engine) => {
     const lathe = await openStream(latheOperator, 'wc-lathe');
     const released = await releasedOrder(world, crew);
     const dispatched = await world.services.orders.perform(crew.planner, released.id, 'dispatch', { version: released.version });
-    await eventually(() => changes(mill).length === 4);
+    await expect.poll(() => changes(mill).length === 4, { timeout: 5_000 }).toBe(true);
     // Created, submitted, released, dispatched: each once, in order, with the version it made.
     expect(changes(mill)).toEqual([
       { id: released.id, state: 'draft', version: 1 },
@@ -112,7 +103,7 @@ describeEachEngine('the order event stream of a work center', (engine) => {
     expect(mill.events.every((event) => Object.keys(JSON.parse(event.data) as object).sort().join() === 'id,state,version')).toBe(true);
     // A refused change tells nothing.
     await expect(world.services.orders.perform(crew.planner, released.id, 'dispatch', { version: dispatched.version })).rejects.toMatchObject({ code: 'illegal-transition' });
-    await eventually(() => mill.comments() >= 3 && lathe.comments() >= 3);
+    await expect.poll(() => mill.comments() >= 3 && lathe.comments() >= 3, { timeout: 5_000 }).toBe(true);
     expect(changes(mill)).toHaveLength(4);
     expect(lathe.events).toEqual([]);
     mill.close();
@@ -121,7 +112,7 @@ describeEachEngine('the order event stream of a work center', (engine) => {
 
   it('tells of changes committed through another server instance on the same database, from the audit log, each once and in order', async () => {
     const stream = await openStream(millOperator, 'wc-mill');
-    await eventually(() => stream.comments() >= 1);
+    await expect.poll(() => stream.comments() >= 1, { timeout: 5_000 }).toBe(true);
     // A second instance: its own services (and its own in-process signal) over the same database.
     const other = createServices({ store: await engine.openStore(), clock: world.clock });
     const draft = await other.orders.create(crew.planner, world.orderInput());
@@ -129,7 +120,7 @@ describeEachEngine('the order event stream of a work center', (engine) => {
     // A refused change (a stale version) tells nothing.
     await expect(other.orders.perform(crew.planner, draft.id, 'submit', { version: draft.version })).rejects.toMatchObject({ code: 'stale-version' });
     const cancelled = await other.orders.perform(crew.planner, draft.id, 'cancel', { version: submitted.version, reason: 'planned twice' });
-    await eventually(() => changes(stream).length === 3, 5_000);
+    await expect.poll(() => changes(stream).length === 3, { timeout: 5_000 }).toBe(true);
     expect(changes(stream)).toEqual([
       { id: draft.id, state: 'draft', version: 1 },
       { id: draft.id, state: 'submitted', version: submitted.version },
@@ -151,25 +142,25 @@ describeEachEngine('the order event stream of a work center', (engine) => {
 
   it('ends the stream within a heartbeat once its session is signed out', async () => {
     const stream = await openStream(millOperator, 'wc-mill');
-    await eventually(() => stream.comments() >= 2);
+    await expect.poll(() => stream.comments() >= 2, { timeout: 5_000 }).toBe(true);
     const signedOut = await request(`${baseUrl}/api/v1/sessions/current`, { method: 'DELETE', dispatcher: agent, headers: { authorization: `Bearer ${millOperator}` } });
     await signedOut.body.dump();
     expect(signedOut.statusCode).toBe(204);
-    await eventually(() => stream.ended());
+    await expect.poll(() => stream.ended(), { timeout: 5_000 }).toBe(true);
     await releasedOrder(world, crew);
     expect(stream.events).toEqual([]);
   });
 
   it('re-checks its session without keeping it alive: an open stream ends at the idle timeout like any session left alone', async () => {
     const stream = await openStream(millOperator, 'wc-mill');
-    await eventually(() => stream.comments() >= 2);
+    await expect.poll(() => stream.comments() >= 2, { timeout: 5_000 }).toBe(true);
     world.clock.advance(20 * 60_000);
     const comments = stream.comments();
-    await eventually(() => stream.comments() >= comments + 2);
+    await expect.poll(() => stream.comments() >= comments + 2, { timeout: 5_000 }).toBe(true);
     expect(stream.ended()).toBe(false);
     // 31 minutes since the person last did anything, whatever the heartbeats checked in between.
     world.clock.advance(11 * 60_000);
-    await eventually(() => stream.ended());
+    await expect.poll(() => stream.ended(), { timeout: 5_000 }).toBe(true);
     expect((await get('/api/v1/users/me', millOperator)).status).toBe(401);
   });
 
@@ -182,8 +173,8 @@ describeEachEngine('the order event stream of a work center', (engine) => {
 
   it('ends every open stream when the server closes', async () => {
     const stream = await openStream(millOperator, 'wc-mill');
-    await eventually(() => stream.comments() >= 1);
+    await expect.poll(() => stream.comments() >= 1, { timeout: 5_000 }).toBe(true);
     await app.close();
-    await eventually(() => stream.ended());
+    await expect.poll(() => stream.ended(), { timeout: 5_000 }).toBe(true);
   });
 });
