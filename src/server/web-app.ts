@@ -21,6 +21,8 @@ export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.free
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
+  // A window the app opens (or that opens it) gets no handle on it: no cross-window scripting of a signed-in page.
+  'cross-origin-opener-policy': 'same-origin',
 });
 
 /** Vite names every file under `assets/` by its content hash: a changed file gets a new name, so a copy never goes stale. */

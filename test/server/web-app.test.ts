@@ -22,6 +22,7 @@ function expectUiHeaders(answer: Answer, what: string): void {
   expect(answer.headers['x-content-type-options'], what).toBe('nosniff');
   expect(answer.headers['referrer-policy'], what).toBe('no-referrer');
   expect(answer.headers['x-frame-options'], what).toBe('DENY');
+  expect(answer.headers['cross-origin-opener-policy'], what).toBe('same-origin');
 }
 
 describe('the web UI', () => {
