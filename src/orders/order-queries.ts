@@ -17,7 +17,7 @@ import {
 } from '../domain/index.js';
 import type { OrderRow, Store } from '../store/index.js';
 import { loadContent, loadOrderContext, loadPublicContent, orderResource } from './order-context.js';
-import { loadOrderHistory, type OrderHistoryEvent } from './order-history.js';
+import { loadOrderHistory, orderHistoryQuerySchema, type OrderHistoryPage } from './order-history.js';
 import type { OrderSecrets } from './order-secrets.js';
 import { pathIds, publicContent, toOrderRecord } from './order-rows.js';
 import { isJwsRefusal, storedJws, verifyStoredJws, type OrderSigner } from './order-signing.js';
@@ -79,12 +79,15 @@ export interface OrderPage {
 }
 
 /**
- * An instant as RFC 3339 UTC without zero milliseconds ("2026-12-03T18:00:00Z"), the form due ends
- * are compared in: they are stored as written, so a due end written with another offset compares
- * by its text and may land up to that offset away from the bound.
+ * An instant as the orders table stores a due end and the list compares it: RFC 3339 UTC to the
+ * second ("2026-12-03T18:00:00Z"), so text order is time order on both engines. A fraction of a
+ * second is cut (`floor`, how due ends are stored) or rounded up (`ceil`, for a lower bound, so a
+ * bound of 18:00:00.5 does not take in an order due at 18:00:00).
  */
-function utcSeconds(timestamp: string): string {
-  return new Date(timestamp).toISOString().replace('.000Z', 'Z');
+export function dueInstant(timestamp: string, rounding: 'floor' | 'ceil' = 'floor'): string {
+  const ms = Date.parse(timestamp);
+  const second = rounding === 'ceil' ? Math.ceil(ms / 1000) * 1000 : Math.floor(ms / 1000) * 1000;
+  return `${new Date(second).toISOString().slice(0, 19)}Z`;
 }
 
 function encodeCursor(createdAt: string, id: string): string {
@@ -232,15 +235,40 @@ export class OrderQueries {
 
   /**
    * One revision of an order with its content, for comparing revisions. Authorized as a read of the
-   * order; confidential fields only when asked and the reader's roles may see them (audited as {@link get}).
+   * order; confidential fields only when asked and the reader's roles may see them in that revision,
+   * and that revision's read is what is audited. Only the current revision ever left the draft state
+   * (a draft alone is edited), so an earlier one is judged as the draft it was: an operator, who sees
+   * parameters of orders on the floor, sees them of the released revision only.
    */
   async revision(actor: Actor, id: string, revision: number, options: { includeConfidential?: boolean } = {}): Promise<OrderRevisionDetail> {
-    const current = await this.get(actor, id, { includeConfidential: options.includeConfidential ?? false, audit: options.includeConfidential ?? false });
+    if (!idSchema.safeParse(id).success) throw new ForgelineError('not-found', `no order ${id}`);
     const db = this.deps.store.db;
+    const context = await loadOrderContext(db, id);
+    const orderAsItIs = orderResource(context);
+    if (!can(actor.subject, 'order.read', orderAsItIs).allowed) throw new ForgelineError('not-found', `no order ${id}`);
     const row = await db.selectFrom('order_revisions').select(['revision', 'content_hash', 'created_by', 'created_at']).where('order_id', '=', id).where('revision', '=', revision).executeTakeFirst();
-    if (!row) throw new ForgelineError('not-found', `order ${current.number} has no revision ${revision}`);
-    const fields = current.confidentialFields;
-    const content = fields.length > 0 ? await loadContent(db, id, revision, this.deps.secrets) : ((await loadPublicContent(db, id, revision)) as OrderContent);
+    if (!row) throw new ForgelineError('not-found', `order ${context.row.number} has no revision ${revision}`);
+    const resource = orderAsItIs.kind === 'order' && revision !== context.row.revision ? { ...orderAsItIs, state: 'draft' as const } : orderAsItIs;
+    let fields: readonly ConfidentialField[] = [];
+    const record = (outcome: 'ok' | 'denied', detail: Record<string, unknown>) =>
+      this.audit.recordAlone({ kind: 'order.read-confidential', outcome, actor: auditActorOf(actor), orderId: id, revision, detail });
+    if (options.includeConfidential) {
+      const decision = can(actor.subject, 'order.read-confidential', resource);
+      fields = resource.kind === 'order' ? visibleConfidentialFields(actor.subject, resource) : [];
+      if (!decision.allowed || fields.length === 0) {
+        const reason = decision.allowed ? `no confidential field of revision ${revision} of a ${context.row.state} order is visible to your roles` : decision.reason;
+        await record('denied', { reason });
+        throw new ForgelineError(decision.allowed ? 'forbidden' : decision.code, decision.allowed ? reason : 'your role may not see this order\'s recipe and customer');
+      }
+    }
+    // Decrypt first: a read the keyring refuses is audited as refused, as in get().
+    const content = fields.length > 0
+      ? await loadContent(db, id, revision, this.deps.secrets).catch(async (error: unknown) => {
+        if (error instanceof ForgelineError && (error.code === 'decryption-failed' || error.code === 'keyring-unavailable')) await record('denied', { reason: error.message, code: error.code });
+        throw error;
+      })
+      : ((await loadPublicContent(db, id, revision)) as OrderContent);
+    if (fields.length > 0) await record('ok', { fields: [...fields] });
     return {
       revision: row.revision, contentHash: row.content_hash, createdBy: row.created_by, createdAt: row.created_at,
       content: withConfidential(publicContent(content), content, fields), confidentialFields: fields,
@@ -249,22 +277,28 @@ export class OrderQueries {
 
   /**
    * Checks that `actor` may read the orders of work center `workCenterId` (to follow their changes
-   * live): `unknown-reference` for an id that is no work center, `forbidden` outside the reader's scope.
+   * live): `forbidden` outside the reader's scope; `unknown-reference` for an id that is no work
+   * center only to a reader of the whole enterprise, while any other reader gets the out-of-scope
+   * refusal for it, so the plant's ids cannot be probed.
    */
   async assertMayWatch(actor: Actor, workCenterId: string): Promise<void> {
+    const db = this.deps.store.db;
     const node = idSchema.safeParse(workCenterId).success
-      ? await this.deps.store.db.selectFrom('plant_nodes').select(['kind', 'path']).where('id', '=', workCenterId).executeTakeFirst()
+      ? await db.selectFrom('plant_nodes').select(['kind', 'path']).where('id', '=', workCenterId).executeTakeFirst()
       : undefined;
     if (node === undefined || node.kind !== 'work-center') {
+      const enterprises = await db.selectFrom('plant_nodes').select('id').where('kind', '=', 'enterprise').execute();
+      assertCan(actor.subject, 'order.read', { kind: 'order-scope', scopePath: enterprises.map((enterprise) => enterprise.id) });
       throw new ForgelineError('unknown-reference', `${workCenterId} is not a work center`, { problems: [{ path: 'workCenterId', message: 'no such work center' }] });
     }
     assertCan(actor.subject, 'order.read', { kind: 'order-scope', scopePath: pathIds(node.path) });
   }
 
-  /** The accepted changes of an order with their reasons and notes, for anyone who may read it. */
-  async history(actor: Actor, id: string): Promise<OrderHistoryEvent[]> {
+  /** A page of the accepted changes of an order with their reasons and notes, for anyone who may read it. */
+  async history(actor: Actor, id: string, input: unknown = {}): Promise<OrderHistoryPage> {
+    const query = parseOrThrow(orderHistoryQuerySchema, input, 'order history query');
     await this.get(actor, id, { audit: false });
-    return loadOrderHistory(this.deps.store, id);
+    return loadOrderHistory(this.deps.store, id, query);
   }
 
   /** Resolves a reader's role scopes to the sites and work centers they cover (the plant is a small table). */
@@ -319,8 +353,8 @@ export class OrderQueries {
     }
     if (query.state) select = select.where('state', '=', query.state);
     if (query.number) select = select.where('number', '=', query.number);
-    if (query.dueFrom) select = select.where('due_end', '>=', utcSeconds(query.dueFrom));
-    if (query.dueTo) select = select.where('due_end', '<=', utcSeconds(query.dueTo));
+    if (query.dueFrom) select = select.where('due_end', '>=', dueInstant(query.dueFrom, 'ceil'));
+    if (query.dueTo) select = select.where('due_end', '<=', dueInstant(query.dueTo));
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       // A row-value comparison, so both engines walk the (created_at, id) index from the cursor.

@@ -33,7 +33,7 @@ import type { DispatchSignal } from './dispatch-signal.js';
 import type { OrderChange, OrderChangeSignal } from './order-change-signal.js';
 import type { OrderSecrets } from './order-secrets.js';
 import { draftDetail, pathIds } from './order-rows.js';
-import { OrderQueries } from './order-queries.js';
+import { dueInstant, OrderQueries } from './order-queries.js';
 import { isJwsRefusal, signRelease, storedJws, verifyStoredJws, type IssuedJws, type OrderSigner } from './order-signing.js';
 
 /** What the order service needs from the world. */
@@ -133,7 +133,7 @@ export class OrderService {
     const now = this.deps.clock.now().toISOString();
     const row: OrderRow = {
       id: randomUUID(), number: content.number, site_id: siteId, work_center_id: content.workCenterId, state: 'draft', held_from: null,
-      revision: 1, version: 1, content_hash: hash, priority: content.priority, due_end: content.dueWindow.end,
+      revision: 1, version: 1, content_hash: hash, priority: content.priority, due_end: dueInstant(content.dueWindow.end),
       created_by: actor.subject.userId, created_at: now, updated_at: now, good_quantity: '0', scrap_quantity: '0', unit: content.quantity.unit,
     };
     const id = row.id;
@@ -233,7 +233,7 @@ export class OrderService {
       if (sealing.newRow !== null) await trx.insertInto('order_data_keys').values(sealing.newRow).execute();
       await this.insertRevision(trx, id, revision, content, hash, actor, now, sealing.key);
       return {
-        set: { revision, content_hash: hash, site_id: siteId, work_center_id: content.workCenterId, priority: content.priority, due_end: content.dueWindow.end, unit: content.quantity.unit },
+        set: { revision, content_hash: hash, site_id: siteId, work_center_id: content.workCenterId, priority: content.priority, due_end: dueInstant(content.dueWindow.end), unit: content.quantity.unit },
         hashAfter: hash,
         revision,
         detail: { fields: Object.keys(changes).sort() },

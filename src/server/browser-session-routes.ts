@@ -1,6 +1,6 @@
 import { ForgelineError, parseOrThrow } from '../domain/index.js';
 import { presentOwnUser } from './access-presenters.js';
-import { assertSameOrigin, BROWSER_SESSION_URL, clearedSessionCookie, csrfTokenFor, sessionCookie } from './browser-session.js';
+import { assertSameOrigin, BROWSER_SESSION_URL, clearedSessionCookie, csrfTokenFor, sessionCookie, sessionCookieFrom } from './browser-session.js';
 import type { RouteContext, RouteSpec } from './route.js';
 import type { Services } from './services.js';
 import { loginSchema } from './session-routes.js';
@@ -25,7 +25,13 @@ export function browserSessionRoutes(services: Services): RouteSpec[] {
         // A sign-in posted from another site would sign the browser into the attacker's account (login CSRF).
         assertSameOrigin(request);
         const { username, password, totp } = parseOrThrow(loginSchema, body, 'sign-in');
+        const previous = sessionCookieFrom(request.headers.cookie);
         const session = await services.sessions.login({ username, password, totp, source: actor.source });
+        if (previous !== undefined) {
+          // The new cookie replaces the browser's old one, whose session would live on unseen (a shared terminal): it ends, as a sign-out.
+          const subject = await services.sessions.authenticate(previous, actor.source, { activity: false });
+          if (subject !== null) await services.sessions.revoke({ subject, source: actor.source });
+        }
         const secondsLeft = (Date.parse(session.expiresAt) - services.clock.now().getTime()) / 1000;
         reply.header('set-cookie', sessionCookie(session.token, secondsLeft));
         return { csrfToken: csrfTokenFor(session.token), expiresAt: session.expiresAt, passwordChangeRequired: session.passwordChangeRequired, mfaEnrollmentRequired: session.mfaEnrollmentRequired };

@@ -5,7 +5,7 @@
  * and the authentication at the HTTP edge call it.
  */
 import { createHmac } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { constantTimeEqual } from '../crypto/index.js';
 import { ForgelineError } from '../domain/index.js';
 
@@ -64,6 +64,16 @@ export function clearedSessionCookie(): string {
 }
 
 /**
+ * When `error` refuses a request the session cookie was to authenticate (no bearer header; the
+ * cookie unknown, expired, revoked or malformed), makes the answer clear the cookie: a browser
+ * that kept sending a stale cookie would otherwise fail every request until it is removed by hand.
+ */
+export function clearRefusedSessionCookie(request: FastifyRequest, reply: FastifyReply, error: unknown): void {
+  const cookieRefused = error instanceof ForgelineError && error.code === 'unauthenticated' && request.headers.authorization === undefined;
+  if (cookieRefused && carriesSessionCookie(request.headers.cookie) && !reply.sent) reply.header('set-cookie', clearedSessionCookie());
+}
+
+/**
  * The CSRF token of a session: base64url(HMAC-SHA256(key = session token, "forgeline csrf v1")).
  * Derived, never stored: only the holder of the session token can compute it, and a
  * cross-site page can neither read the cookie nor the answers that carry the token.
@@ -84,7 +94,9 @@ function ownOrigin(request: FastifyRequest): string | undefined {
 /**
  * Refuses with `csrf-failed` a request whose `Origin` header is present and is not
  * the server's own origin (defence in depth beside SameSite=Strict; `Origin: null`
- * is refused too).
+ * is refused too). The server's origin is its scheme and Host as it receives them; behind
+ * a TLS-terminating proxy only `--trust-proxy` makes them X-Forwarded-Proto and -Host, so the
+ * refusal names both origins: a proxy set up without it shows as https sent, http expected.
  */
 export function assertSameOrigin(request: FastifyRequest): void {
   const origin = request.headers.origin;
@@ -95,8 +107,10 @@ export function assertSameOrigin(request: FastifyRequest): void {
   } catch {
     sent = undefined;
   }
-  if (sent === undefined || sent === 'null' || sent !== ownOrigin(request)) {
-    throw new ForgelineError('csrf-failed', 'The request comes from another site (its Origin is not this server)');
+  const own = ownOrigin(request);
+  if (sent === undefined || sent === 'null' || sent !== own) {
+    const named = sent === undefined ? 'an Origin that is no URL' : `Origin ${sent.slice(0, 200)}`;
+    throw new ForgelineError('csrf-failed', `The request comes from another site: it sent ${named}, and this server's origin is ${own ?? 'unknown'} (behind a TLS-terminating proxy, start the server with --trust-proxy)`);
   }
 }
 

@@ -50,10 +50,13 @@ export const CREDENTIAL_ROUTES: readonly string[] = ['POST /api/v1/sessions', `P
 
 /**
  * True when the request carries a credential the edge authenticates: a bearer token, or
- * the session cookie. The browser also sends its (perhaps stale) cookie with a sign-in,
- * which checks a password (limited as a credential route), not the cookie: not counted there.
+ * the session cookie, to the API. The browser sends its (perhaps stale) cookie with every
+ * request: with the web UI's files, which authenticate nothing (so a stale cookie never locks
+ * the sign-in page out), and with a sign-in, which checks a password (limited as a credential
+ * route), not the cookie: not counted there.
  */
 function carriesCredential(request: FastifyRequest): boolean {
+  if (!(request.routeOptions.url ?? '').startsWith('/api/')) return false;
   if (request.headers.authorization !== undefined) return true;
   return `${request.method} ${request.routeOptions.url ?? ''}` !== `POST ${BROWSER_SESSION_URL}` && carriesSessionCookie(request.headers.cookie);
 }

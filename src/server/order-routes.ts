@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForgelineError, ORDER_COMMANDS, actionInputSchemas, orderDraftInputSchema, orderEditSchema, type OrderCommand } from '../domain/index.js';
-import { orderListQuerySchema } from '../orders/index.js';
+import { orderHistoryQuerySchema, orderListQuerySchema } from '../orders/index.js';
 import { presentOrder, presentOrderDetail } from './presenters.js';
 import type { RouteSpec } from './route.js';
 import type { Services } from './services.js';
@@ -90,11 +90,15 @@ export function orderRoutes(services: Services): RouteSpec[] {
       handler: async ({ actor, params }) => ({ items: await orders.queries.revisions(actor, params.id ?? '') }),
     },
     {
-      method: 'GET', url: '/api/v1/orders/:id/history', tag: 'orders', authenticated: true,
-      summary: 'The accepted changes of an order, oldest first: action, time, person, revision, and the reason or note given (a hold\'s reason)',
-      handler: async ({ actor, params }) => ({
-        items: (await orders.queries.history(actor, params.id ?? '')).map((event) => ({ at: event.at, actor: event.actor, action: event.action, revision: event.revision, reason: event.reason, note: event.note })),
-      }),
+      method: 'GET', url: '/api/v1/orders/:id/history', tag: 'orders', authenticated: true, query: orderHistoryQuerySchema,
+      summary: 'A page of the accepted changes of an order (progress reports included), oldest first unless order=newest-first: action, time, person, revision, and the reason or note given (a hold\'s reason); limit 1-500 (default 100), cursor from nextCursor',
+      handler: async ({ actor, params, query }) => {
+        const page = await orders.queries.history(actor, params.id ?? '', query);
+        return {
+          items: page.items.map((event) => ({ at: event.at, actor: event.actor, action: event.action, revision: event.revision, reason: event.reason, note: event.note })),
+          nextCursor: page.nextCursor,
+        };
+      },
     },
     {
       method: 'GET', url: '/api/v1/orders/:id/revisions/:revision', tag: 'orders', authenticated: true, query: orderQuerySchema,

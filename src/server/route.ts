@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { assertAccountReady, isApiTokenSecret, type Actor, type Subject } from '../access/index.js';
 import { ForgelineError } from '../domain/index.js';
-import { assertCsrf, carriesSessionCookie, csrfTokenFor, sessionCookieFrom } from './browser-session.js';
+import { assertCsrf, carriesSessionCookie, clearRefusedSessionCookie, csrfTokenFor, sessionCookieFrom } from './browser-session.js';
 
 /** What a route handler gets: the authenticated actor (when the route needs one) and the raw request parts. */
 export interface RouteContext {
@@ -128,24 +128,34 @@ export function registerRoutes(app: FastifyInstance, authenticators: BearerAuthe
       method: route.method,
       url: route.url,
       handler: async (request, reply) => {
-        const { actor, browserSession } = route.authenticated ? await authenticate(authenticators, request) : { actor: { ...ANONYMOUS, source: request.ip }, browserSession: undefined };
-        if (route.personOnly && actor.subject.restriction !== undefined) {
-          throw new ForgelineError('forbidden', 'API tokens cannot use this endpoint; sign in as a person');
+        try {
+          return await runRoute(authenticators, route, request, reply);
+        } catch (error) {
+          clearRefusedSessionCookie(request, reply, error);
+          throw error;
         }
-        if (route.authenticated && route.accountSetup !== true) assertAccountReady(actor.subject);
-        const result = await route.handler({
-          actor,
-          body: request.body,
-          query: (request.query ?? {}) as Record<string, unknown>,
-          params: (request.params ?? {}) as Record<string, string>,
-          request,
-          reply,
-          browserSession,
-        });
-        reply.code(route.status ?? 200);
-        if (route.status === 204) return reply.send();
-        return result;
       },
     });
   }
+}
+
+/** One route's pipeline for one request: authenticate, check the account, call the handler, set the status. */
+async function runRoute(authenticators: BearerAuthenticators, route: RouteSpec, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const { actor, browserSession } = route.authenticated ? await authenticate(authenticators, request) : { actor: { ...ANONYMOUS, source: request.ip }, browserSession: undefined };
+  if (route.personOnly && actor.subject.restriction !== undefined) {
+    throw new ForgelineError('forbidden', 'API tokens cannot use this endpoint; sign in as a person');
+  }
+  if (route.authenticated && route.accountSetup !== true) assertAccountReady(actor.subject);
+  const result = await route.handler({
+    actor,
+    body: request.body,
+    query: (request.query ?? {}) as Record<string, unknown>,
+    params: (request.params ?? {}) as Record<string, string>,
+    request,
+    reply,
+    browserSession,
+  });
+  reply.code(route.status ?? 200);
+  if (route.status === 204) return reply.send();
+  return result;
 }

@@ -14,6 +14,7 @@ import { orderKeysMigration } from './migration-0008-order-keys.js';
 import { devicesMigration } from './migration-0009-devices.js';
 import { zonesMigration } from './migration-0010-zones.js';
 import { deviceReportsMigration } from './migration-0011-device-reports.js';
+import { dueEndUtcMigration } from './migration-0012-due-end-utc.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -31,6 +32,7 @@ export function storeMigrations(kind: StoreKind): Record<string, Migration> {
     '0009_devices': devicesMigration(),
     '0010_zones': zonesMigration(),
     '0011_device_reports': deviceReportsMigration(),
+    '0012_due_end_utc': dueEndUtcMigration(),
   };
 }
 

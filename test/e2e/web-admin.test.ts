@@ -1,8 +1,9 @@
 /**
  * The web UI's administration in a real browser (Debian's chromium) against the real server: an
- * admin creates a user with a scoped role, changes it, disables the user after a confirmation
- * (cancelled once first), registers a device and mints its enrolment token, applies zones (a
- * refused description first) and rotates the signing key. What the server then holds is read
+ * admin creates a user with a scoped role, changes it after a confirmation listing the roles
+ * added and removed, disables the user after a confirmation (each cancelled once first),
+ * registers a device and mints its enrolment token, applies zones (a refused description first),
+ * rotates the signing key and the key-encryption key (its new passphrase typed twice). What the server then holds is read
  * through the admin's own API session.
  */
 import type { Locator, Page } from 'playwright-core';
@@ -64,13 +65,35 @@ describeWithBrowser('the web UI: the admin\'s users, devices, zones and keys in 
     });
   });
 
-  it('changes the user\'s role and scope', async () => {
+  it('changes the user\'s role and scope after a confirmation listing what is added and removed; cancelling changes nothing', async () => {
     const listed = item('Users', `${USER.displayName} (${USER.username})`);
     await listed.getByRole('button', { name: 'Change roles' }).click();
     const form = listed.getByRole('form', { name: `Change the roles of ${USER.username}` });
+    // A role added starts with neither role nor scope chosen, and the form is not sent until both are.
+    await form.getByRole('button', { name: 'Add a role' }).click();
+    expect(await form.getByLabel('Role', { exact: true }).nth(1).inputValue()).toBe('');
+    expect(await form.getByLabel('Scope', { exact: true }).nth(1).inputValue()).toBe('');
+    await form.getByRole('button', { name: 'Save roles' }).click();
+    expect(await form.getByLabel('Role', { exact: true }).nth(1).evaluate((select) => (select as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing)).toBe(true);
+    expect(await listed.getByRole('group', { name: /^Change the roles of/ }).count()).toBe(0);
+    await form.getByRole('button', { name: 'Remove role 2' }).click();
+
     await form.getByLabel('Role', { exact: true }).selectOption({ label: 'Planner' });
     await form.getByLabel('Scope', { exact: true }).selectOption({ label: 'Machining (area)' });
     await form.getByRole('button', { name: 'Save roles' }).click();
+    const confirmation = listed.getByRole('group', { name: new RegExp(`^Change the roles of ${USER.username.replace('.', '\\.')}\\?`) });
+    expect(await confirmation.textContent()).toContain('Every session of theirs ends now');
+    expect(await confirmation.getByRole('list', { name: `Roles added to ${USER.username}` }).textContent()).toBe('Planner in Machining');
+    expect(await confirmation.getByRole('list', { name: `Roles removed from ${USER.username}` }).textContent()).toBe('Operator in Milling');
+    // Focus is on the question: an Enter pressed once more does not save.
+    await page.keyboard.press('Enter');
+    await confirmation.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor();
+    expect((await serverUser(USER.username))?.roles).toEqual([{ role: 'operator', scopeNodeId: plant.nodes['wc-mill']?.id }]);
+    expect(await listed.getByRole('list', { name: `Roles of ${USER.username}` }).textContent()).toBe('Operator in Milling');
+
+    await form.getByRole('button', { name: 'Save roles' }).click();
+    await confirmation.getByRole('button', { name: `Yes, change ${USER.username}'s roles` }).click();
     await expect.poll(() => page.getByRole('status').allTextContents()).toContainEqual(expect.stringContaining(`Saved the roles of ${USER.username}`));
     await expect.poll(() => listed.getByRole('list', { name: `Roles of ${USER.username}` }).textContent()).toBe('Planner in Machining');
     expect((await serverUser(USER.username))?.roles).toEqual([{ role: 'planner', scopeNodeId: plant.nodes.machining?.id }]);
@@ -82,6 +105,9 @@ describeWithBrowser('the web UI: the admin\'s users, devices, zones and keys in 
     await listed.getByRole('button', { name: 'Disable' }).click();
     const confirmation = listed.getByRole('group', { name: new RegExp(`^Disable ${USER.username.replace('.', '\\.')}\\?`) });
     expect(await confirmation.textContent()).toContain('every session of theirs ends now');
+    // Focus lands on the question, not on the button: a repeated Enter does not disable anyone.
+    await page.keyboard.press('Enter');
+    expect(await confirmation.count()).toBe(1);
     await confirmation.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => confirmation.count()).toBe(0);
     expect((await serverUser(USER.username))?.disabled).toBe(false);
@@ -236,11 +262,27 @@ describeWithBrowser('the web UI: the admin\'s users, devices, zones and keys in 
   });
 
   it('rotates the key-encryption key after a confirmation; signing still works with the re-wrapped keys', async () => {
+    const rotations: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/api/v1/keys/rotate-kek')) rotations.push(request.method());
+    });
     await page.getByRole('button', { name: 'Rotate key-encryption key' }).click();
     const confirmation = page.getByRole('group', { name: /^Replace the key-encryption key\?/ });
     expect(await confirmation.textContent()).toContain('a copy of the old keyring file no longer opens anything');
+    // The new passphrase is typed twice, kept from password managers, and two that differ never reach the server.
+    const first = confirmation.getByLabel('New passphrase (passphrase keyrings only)');
+    const again = confirmation.getByLabel('New passphrase again');
+    for (const field of [first, again]) expect(await field.getAttribute('autocomplete')).toBe('off');
+    await first.fill('granite rivers fold slowly');
+    await again.fill('granite rivers fold slowy');
+    await confirmation.getByRole('button', { name: 'Yes, rotate the key-encryption key' }).click();
+    await expect.poll(() => confirmation.getByRole('alert').textContent()).toContain('The two passphrases differ');
+    expect(rotations).toEqual([]);
+    await first.fill('');
+    await again.fill('');
     await confirmation.getByRole('button', { name: 'Yes, rotate the key-encryption key' }).click();
     await expect.poll(() => page.getByRole('region', { name: 'Key-encryption key' }).getByRole('status').textContent()).toMatch(/^The key-encryption key is now \S+ \(was \S+\): re-wrapped \d+ data keys, [1-9]\d* signing keys/);
+    expect(rotations).toEqual(['POST']);
     // The keyring serves on with the new KEK: a new signing key is wrapped with it.
     expect((await plant.admin.api('POST', '/api/v1/keys/rotate')).status).toBe(201);
   });

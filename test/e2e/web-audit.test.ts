@@ -19,6 +19,9 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
   let page: Page;
   let order: { id: string; number: string; contentHash: string };
   let releaseIndex: number;
+  let createIndex: number;
+  /** A checkpoint signed before the order existed: a genuine, smaller tree to roll the page back to. */
+  let older: string;
 
   beforeAll(async () => {
     plant = await startWebPlant();
@@ -26,6 +29,8 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
     const approver = await plant.person('alan.approver', ['approver']);
     // A quality auditor: the auditor role reads the log; quality may read a release's recipe and customer, which its JWS carries.
     auditor = await plant.person('ada.auditor', ['auditor', 'quality']);
+    // A checkpoint signed before the order exists (the answer is a note, not JSON: the harness's parse of it fails, the signing does not).
+    await auditor.api('POST', '/api/v1/audit/checkpoint').catch(() => undefined);
     const created = await planner.api('POST', '/api/v1/orders', {
       number: 'PO-AUDIT-1',
       item: { code: 'GEAR-12', revision: 'A' },
@@ -49,8 +54,11 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
     expect((await planner.api('GET', '/api/v1/audit/entries')).status).toBe(403);
     const listed = await auditor.api('GET', `/api/v1/audit/entries?kind=order.release&orderId=${order.id}`);
     releaseIndex = listed.json.items[0].index as number;
+    createIndex = (await auditor.api('GET', `/api/v1/audit/entries?kind=order.create&orderId=${order.id}`)).json.items[0].index as number;
     session = await plant.signIn(auditor, '/');
     page = session.page;
+    older = await page.evaluate(async () => (await fetch('/api/v1/audit/checkpoint')).text());
+    expect(older).toMatch(/^[^\n]+\n\d+\n/);
     await mkdir(SCREENSHOTS, { recursive: true });
   }, 120_000);
 
@@ -115,6 +123,12 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
     await expect.poll(() => verified.textContent()).toMatch(/^Verified/);
     const size = Number((await verified.textContent())?.match(/Tree size(\d+) entries/)?.[1]);
     expect(size).toBeGreaterThan(releaseIndex);
+    // What was checked, said as it is: consistent with the key this server publishes, shown whole for comparing out of band.
+    const keyLine = await page.evaluate(async () => (await fetch('/api/v1/audit/key')).text());
+    expect(await verified.textContent()).toContain('Consistent with the log key this server publishes; witness cosignatures not checked.');
+    expect(await entryCheck().getByLabel('Log key line').textContent()).toBe(keyLine.trim());
+    expect(await verified.textContent()).toMatch(/Key fingerprint \(SHA-256\)[0-9a-f]{64}/);
+    await entryCheck().getByRole('button', { name: 'Copy key line' }).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/web-auditor-verified.png`, fullPage: true });
   });
 
@@ -128,6 +142,41 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
     expect(text).toContain(`Key ID (kid)${keys.json.keys[0].kid as string}`);
     expect(text).toContain(`Content hash${order.contentHash}`);
     expect(text).toContain('alan.approver (release): “approved for production”');
+  });
+
+  it('checks the release this entry records, not whatever the order holds now, and offers it only on release entries', async () => {
+    const otherHash = 'f'.repeat(64);
+    // The entry as listed names another content hash (the entry's own proof then fails too): the release check must say the JWS is not that one.
+    await page.route('**/api/v1/audit/entries**', async (route) => {
+      const response = await route.fetch();
+      const listed = (await response.json()) as { items: { kind: string; hashAfter: string | null }[] };
+      await route.fulfill({ response, json: { ...listed, items: listed.items.map((item) => (item.kind === 'order.release' ? { ...item, hashAfter: otherHash } : item)) } });
+    });
+    try {
+      await page.getByRole('button', { name: 'Close entry' }).click();
+      await page.getByLabel('Kind').selectOption('order.release');
+      await Promise.all([page.waitForResponse('**/api/v1/audit/entries**'), page.getByRole('button', { name: 'Apply filters' }).click()]);
+      await page.getByRole('button', { name: `Open entry ${releaseIndex}` }).click();
+      const region = page.getByRole('region', { name: 'The order\'s release signature' });
+      await region.getByRole('button', { name: 'Check release signature' }).click();
+      await expect.poll(() => region.getByRole('alert').textContent()).toContain(
+        `The release this entry records failed: The order's signed release covers the content hash ${order.contentHash}, not ${otherHash} that this audit entry records.`,
+      );
+    } finally {
+      await page.unroute('**/api/v1/audit/entries**');
+    }
+    // The order's creation is no release: no release check to run on it.
+    await page.getByRole('button', { name: 'Close entry' }).click();
+    await page.getByLabel('Kind').selectOption('order.create');
+    await Promise.all([page.waitForResponse('**/api/v1/audit/entries**'), page.getByRole('button', { name: 'Apply filters' }).click()]);
+    await page.getByRole('button', { name: `Open entry ${createIndex}` }).click();
+    await page.getByRole('heading', { name: `Entry ${createIndex}` }).waitFor();
+    expect(await page.getByRole('region', { name: 'The order\'s release signature' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Close entry' }).click();
+    await page.getByLabel('Kind').selectOption('order.release');
+    await Promise.all([page.waitForResponse('**/api/v1/audit/entries**'), page.getByRole('button', { name: 'Apply filters' }).click()]);
+    await page.getByRole('button', { name: `Open entry ${releaseIndex}` }).click();
+    await page.getByRole('heading', { name: `Entry ${releaseIndex}` }).waitFor();
   });
 
   it('shows the exact failure when the inclusion proof was tampered with on its way', async () => {
@@ -150,6 +199,21 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
     // Untouched, the same entry verifies again.
     await entryCheck().getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => entryCheck().getByRole('status').textContent()).toMatch(/^Verified/);
+  });
+
+  it('refuses a checkpoint smaller than the first this page saw, though genuinely signed', async () => {
+    await page.route('**/api/v1/audit/checkpoint', (route) => route.fulfill({ status: 200, contentType: 'text/plain; charset=utf-8', body: older }));
+    try {
+      await page.getByRole('button', { name: 'Close entry' }).click();
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      await page.getByRole('button', { name: 'Open entry 0' }).click();
+      await entryCheck().getByRole('button', { name: 'Verify' }).click();
+      await expect.poll(() => entryCheck().getByRole('alert').textContent()).toMatch(
+        /^Not verifiedThe checkpoint failed: The checkpoint signs a tree of \d+ entries, smaller than the \d+ this page saw first: the log was rolled back\.$/,
+      );
+    } finally {
+      await page.unroute('**/api/v1/audit/checkpoint');
+    }
   });
 
   it('tells an auditor who may not read recipes why the release signature cannot be fetched, and still verifies the entry', async () => {

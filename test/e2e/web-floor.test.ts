@@ -1,7 +1,8 @@
 /**
  * The floor screens in a real browser (Debian's chromium) against `forgeline serve`: the
  * operator's work-center board on a tablet (start, progress with lots, complete, live updates
- * over server-sent events to a second tablet, the server's refusal of bad input), quality's hold
+ * over server-sent events to a second tablet costing one request per change, a stream refused
+ * for good left alone, the server's refusal of bad input), quality's hold
  * and its signed release, and logistics' material needs without any recipe.
  */
 import { mkdir } from 'node:fs/promises';
@@ -73,10 +74,11 @@ describeWithBrowser('the floor screens: operator board, quality and materials in
   };
 
   /** Signs `person` in on a tablet-sized browser profile of their own (a recovery code as the second factor, sparing the TOTP steps for signatures). */
-  const signInOnTablet = async (person: WebPerson, path: string): Promise<Page> => {
+  const signInOnTablet = async (person: WebPerson, path: string, prepare?: (page: Page) => Promise<void>): Promise<Page> => {
     const context = await plant.browser.newContext({ ignoreHTTPSErrors: true, viewport: TABLET });
     const page = await context.newPage();
     sessions.push({ context, page });
+    await prepare?.(page);
     await page.goto(`${plant.url}${path}`);
     await page.getByLabel('Username').fill(person.username);
     await page.getByLabel('Password', { exact: true }).fill(person.password);
@@ -94,22 +96,40 @@ describeWithBrowser('the floor screens: operator board, quality and materials in
   const stored = async (id: string) => (await operator.api('GET', `/api/v1/orders/${id}`)).json;
   const liveOn = (page: Page) => page.getByRole('status').filter({ hasText: 'Live: changes show as they happen.' }).waitFor();
 
+  /** The order API requests `page` makes from now on, as "GET /api/v1/orders?state=running&…" (the event stream left out). */
+  const orderRequests = (page: Page): string[] => {
+    const seen: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/v1/orders') && url.pathname !== '/api/v1/orders/events') seen.push(`${request.method()} ${url.pathname}${url.search}`);
+    });
+    return seen;
+  };
+
   it('lets an operator on a tablet start an order, report progress with a lot and complete it, while a second tablet follows live', async () => {
     const order = await dispatchedOrder();
     const board = await signInOnTablet(operator, '/work-center');
-    const second = await signInOnTablet(operator, '/work-center');
+    let secondRequests: string[] = [];
+    const second = await signInOnTablet(operator, '/work-center', async (page) => {
+      secondRequests = orderRequests(page);
+    });
     for (const page of [board, second]) {
       await page.getByRole('heading', { level: 1, name: 'Work center Milling' }).waitFor();
       await orderCard(page, order.number).getByText('Ready to start').waitFor();
       await liveOn(page);
     }
     expect(await board.getByRole('link', { name: 'Work center' }).getAttribute('aria-current')).toBe('page');
+    // Opening the board loads it once: one list per state it shows, then the order.
+    expect(secondRequests.filter((request) => request.startsWith('GET /api/v1/orders?'))).toHaveLength(4);
+    expect(secondRequests.filter((request) => request === `GET /api/v1/orders/${order.id}`)).toHaveLength(1);
+    secondRequests.length = 0;
 
     const card = orderCard(board, order.number);
     await card.getByRole('button', { name: 'Start' }).click();
     await card.getByText('Running', { exact: true }).waitFor();
-    // The other tablet hears the start over the event stream, without a reload.
+    // The other tablet hears the start over the event stream, without a reload, and fetches only that order.
     await orderCard(second, order.number).getByText('Running', { exact: true }).waitFor();
+    expect(secondRequests).toEqual([`GET /api/v1/orders/${order.id}`]);
 
     // The setpoints the operator's role may see of an order on the floor; never the customer.
     await card.getByRole('button', { name: 'Show setpoints' }).click();
@@ -196,6 +216,25 @@ describeWithBrowser('the floor screens: operator board, quality and materials in
     expect(released).toMatchObject({ state: 'dispatched', heldFrom: null });
     expect(released.signatures).toContainEqual(expect.objectContaining({ action: 'unhold', meaning: 'released from hold', signer: quality.username, contentHash }));
     await orderCard(board, order.number).getByText('Ready to start').waitFor();
+  }, 60_000);
+
+  it('stops asking for live updates the server refuses for good, says so, and still shows the board once', async () => {
+    const streams: string[] = [];
+    let requests: string[] = [];
+    const page = await signInOnTablet(operator, '/work-center', async (tablet) => {
+      requests = orderRequests(tablet);
+      // As the server answers an operator whose role here was taken away while the page was open.
+      await tablet.route('**/api/v1/orders/events?*', async (route) => {
+        streams.push(route.request().resourceType());
+        await route.fulfill({ status: 403, contentType: 'application/problem+json', body: JSON.stringify({ status: 403, code: 'forbidden', title: 'You may not do this' }) });
+      });
+    });
+    await page.getByRole('status').filter({ hasText: 'Live updates are refused: You may not do this.' }).waitFor();
+    await orderCard(page, 'PO-FLOOR-2').waitFor();
+    // The stream and the one look at its status, then nothing more, even after the retry delay.
+    await page.waitForTimeout(6_000);
+    expect(streams).toEqual(['eventsource', 'fetch']);
+    expect(requests.filter((request) => request.startsWith('GET /api/v1/orders?'))).toHaveLength(4);
   }, 60_000);
 
   it('shows logistics the material needs and completions without any recipe, setpoint or customer', async () => {

@@ -117,6 +117,18 @@ describeWithBrowser('the web UI: planner and approver work with orders in a real
     await expect.poll(() => changed.textContent()).toContain('120');
     expect(await changed.textContent()).toContain('150');
     expect(await diff.getByRole('row').count()).toBe(2); // the header and the one changed field
+    // Each revision is read (and its confidential read audited) once for the page's life, not again on each selection.
+    const reads: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().includes('/revisions/')) reads.push(request.url());
+    };
+    page.on('request', onRequest);
+    await page.getByLabel('Left revision').selectOption('2');
+    await page.getByRole('status').filter({ hasText: 'No field differs.' }).waitFor();
+    await page.getByLabel('Left revision').selectOption('1');
+    await diff.waitFor();
+    page.off('request', onRequest);
+    expect(reads).toEqual([]);
     await page.screenshot({ path: 'test-results/web-orders-planner.png', fullPage: true });
   });
 
@@ -175,4 +187,53 @@ describeWithBrowser('the web UI: planner and approver work with orders in a real
     expect(width).toBeLessThanOrEqual(360);
     await page.screenshot({ path: 'test-results/web-orders-held-360.png', fullPage: true });
   });
+
+  it('never shows one person\'s unsaved form to the next on the same page, and refuses a restored form over a change saved meanwhile', async () => {
+    const body = {
+      item: { code: 'GEAR-12', revision: 'A' }, quantity: { value: '50', unit: 'pcs' },
+      dueWindow: { start: '2026-12-05T06:00:00.000Z', end: '2026-12-06T18:00:00.000Z' }, priority: 'normal', workCenterId: plant.nodes['wc-mill']?.id,
+      operations: [{ seq: 10, code: 'MILL', description: 'Mill teeth' }], materials: [], notes: null,
+    };
+    const created = await planner.api('POST', '/api/v1/orders', { number: 'PO-WEB-2', ...body });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const id = created.json.id as string;
+    const peter = await plant.person('peter.planner', ['planner']);
+
+    const session = await plant.signIn(planner, `/orders/${id}/edit`);
+    page = session.page;
+    const quantity = page.getByRole('region', { name: 'Header' }).getByLabel('Quantity');
+    await expect.poll(() => quantity.inputValue()).toBe('50');
+    await quantity.fill('777');
+    // Paula signs out without saving; Peter signs in on the same page (no reload: the page's memory is what is at stake).
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in to Forgeline' }).waitFor();
+    await page.getByLabel('Username').fill(peter.username);
+    await page.getByLabel('Password', { exact: true }).fill(peter.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
+    await page.getByRole('link', { name: 'PO-WEB-2' }).click();
+    await page.getByRole('link', { name: 'Edit draft' }).click();
+    await expect.poll(() => quantity.inputValue()).toBe('50');
+    expect(await page.getByText('Your unsaved changes from before are restored').count()).toBe(0);
+
+    // Peter's session ends mid-edit; Paula saves meanwhile; Peter's restored form is refused, not saved over hers.
+    await quantity.fill('888');
+    await session.context.clearCookies();
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Forgeline' }).waitFor();
+    expect((await planner.api('PATCH', `/api/v1/orders/${id}`, { ...body, quantity: { value: '999', unit: 'pcs' }, version: 1 })).status).toBe(200);
+    await page.getByLabel('Username').fill(peter.username);
+    await page.getByLabel('Password', { exact: true }).fill(peter.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('status').filter({ hasText: 'the order was saved since, so saving them will be refused' }).waitFor();
+    expect(await quantity.inputValue()).toBe('888');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('This order was saved after you started editing it').waitFor();
+    expect(await page.getByRole('alert').first().textContent()).toMatch(/version/);
+    const saved = (await planner.api('GET', `/api/v1/orders/${id}`)).json;
+    expect(saved).toMatchObject({ revision: 2, content: { quantity: { value: '999' } } });
+    await page.getByRole('button', { name: 'Discard my changes' }).click();
+    await expect.poll(() => quantity.inputValue()).toBe('999');
+  }, 60_000);
 });

@@ -110,6 +110,24 @@ describeEachEngine('browser sessions: cookie and CSRF', (engine) => {
     expect(foreign.headers['set-cookie']).toBeUndefined();
   });
 
+  it('takes its own origin from a trusted TLS-terminating proxy, and names both origins when they differ', async () => {
+    const proxied = { origin: 'https://forgeline.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'forgeline.example' };
+    const signIn = { username: 'planner.one', password: TEST_PASSWORD };
+    const direct = await api.call('POST', BROWSER, { body: signIn, headers: proxied });
+    expect(direct).toMatchObject({ status: 403, json: { code: 'csrf-failed' } });
+    expect(direct.json.detail).toContain('Origin https://forgeline.example');
+    expect(direct.json.detail).toContain('origin is http://localhost');
+    expect(direct.json.detail).toContain('--trust-proxy');
+    const behindProxy = buildApp({ services: api.world.services, logger: false, rateLimits: {}, trustProxy: ['127.0.0.1'], clock: api.world.clock });
+    extraApps.push(behindProxy);
+    await behindProxy.ready();
+    const post = (remoteAddress: string) =>
+      behindProxy.inject({ method: 'POST', url: BROWSER, remoteAddress, headers: { ...proxied, 'content-type': 'application/json' }, payload: JSON.stringify(signIn) });
+    expect((await post('127.0.0.1')).statusCode).toBe(201);
+    // The forwarded headers count only from the proxy named.
+    expect((await post('10.9.9.9')).statusCode).toBe(403);
+  });
+
   it('lets bearer requests ignore any cookie: no CSRF token needed, and the cookie never stands in for a bad token', async () => {
     const { call, tokens, world } = api;
     const { cookie } = await browserSignIn('admin.one', api.mfa.admin?.code(1));
@@ -135,6 +153,21 @@ describeEachEngine('browser sessions: cookie and CSRF', (engine) => {
     const audit = await call('GET', '/api/v1/audit/entries?kind=session.revoke', { token: api.tokens.auditor });
     expect(audit.status).toBe(200);
     expect(JSON.stringify(audit.json.items)).toContain('sign-out');
+  });
+
+  it('ends the session of the cookie a browser sign-in replaces, audited as a sign-out, and keeps it when the sign-in fails', async () => {
+    const { call } = api;
+    const first = await browserSignIn('planner.one');
+    const failed = await call('POST', BROWSER, { body: { username: 'logistics.one', password: 'not the password' }, headers: { cookie: first.cookie } });
+    expect(failed.status).toBe(401);
+    expect((await call('GET', BROWSER, { headers: { cookie: first.cookie } })).status).toBe(200);
+    const second = await call('POST', BROWSER, { body: { username: 'logistics.one', password: TEST_PASSWORD }, headers: { cookie: first.cookie } });
+    expect(second.status, JSON.stringify(second.json)).toBe(201);
+    expect((await call('GET', BROWSER, { headers: { cookie: first.cookie } })).status).toBe(401);
+    const next = `${SESSION_COOKIE}=${parseSetCookie(second.headers['set-cookie']).value}`;
+    expect((await call('GET', BROWSER, { headers: { cookie: next } })).json.user.username).toBe('logistics.one');
+    const audit = await call('GET', '/api/v1/audit/entries?kind=session.revoke', { token: api.tokens.auditor });
+    expect(audit.json.items.map((entry: { actor: string; detail: { reason?: string } }) => [entry.actor, entry.detail.reason])).toEqual([['planner.one', 'sign-out']]);
   });
 
   it('refuses an API token, an unknown token or a malformed value in the cookie', async () => {
@@ -211,5 +244,33 @@ describeEachEngine('browser sessions: cookie and CSRF', (engine) => {
     // A request without a credential is not held back, nor a browser sign-in that carries a stale cookie.
     expect((await failures('GET', '/healthz', {})).statusCode).toBe(200);
     expect((await failures('POST', BROWSER, stale, { username: 'planner.one', password: TEST_PASSWORD })).statusCode).toBe(201);
+    // The web UI's files authenticate nothing: a stale cookie does not lock the sign-in page out.
+    for (const url of ['/', '/orders', '/assets/missing.js']) expect((await failures('GET', url, stale)).statusCode, url).not.toBe(429);
+  });
+
+  it('clears a refused session cookie, so the browser stops sending it, and keeps a good one through other 401s', async () => {
+    const { call } = api;
+    const cleared = '__Host-forgeline-session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0';
+    for (const value of ['A'.repeat(43), 'garbage']) {
+      const refused = await call('GET', '/api/v1/orders', { headers: { cookie: `${SESSION_COOKIE}=${value}` } });
+      expect(refused).toMatchObject({ status: 401, json: { code: 'unauthenticated' } });
+      expect(refused.headers['set-cookie'], value).toBe(cleared);
+    }
+    const { cookie, csrfToken } = await browserSignIn('planner.one');
+    expect((await call('DELETE', BROWSER, { headers: { cookie, 'x-csrf-token': csrfToken } })).status).toBe(204);
+    const ended = await call('GET', BROWSER, { headers: { cookie } });
+    expect(ended.status).toBe(401);
+    expect(ended.headers['set-cookie']).toBe(cleared);
+    // A bearer request's 401 is no verdict on the cookie; nor is a wrong password given while signed in.
+    const second = await browserSignIn('planner.one');
+    const bearer = await call('GET', '/api/v1/orders', { token: 'a-session-token-that-never-was', headers: { cookie: second.cookie } });
+    expect(bearer.status).toBe(401);
+    expect(bearer.headers['set-cookie']).toBeUndefined();
+    const wrong = await call('POST', '/api/v1/users/me/password', {
+      headers: { cookie: second.cookie, 'x-csrf-token': second.csrfToken }, body: { currentPassword: 'not the password', newPassword: 'another long passphrase 42' },
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    expect((await call('GET', BROWSER, { headers: { cookie: second.cookie } })).status).toBe(200);
   });
 });

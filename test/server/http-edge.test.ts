@@ -141,6 +141,6 @@ describe('cookies', () => {
       expect(source, file).not.toMatch(/setCookie|@fastify\/cookie/i);
       if (/header\(\s*'set-cookie'/i.test(source)) setters.push(file);
     }
-    expect(setters).toEqual(['browser-session-routes.ts']);
+    expect(setters).toEqual(['browser-session-routes.ts', 'browser-session.ts']);
   });
 });

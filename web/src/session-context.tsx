@@ -3,9 +3,10 @@
  * since the cookie is invisible to scripts), sign-in, sign-out, and a short
  * notice to show on the next screen ("You have signed out.").
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { fetchBrowserSession, signIn as postSignIn, signOut as deleteSession } from './account-api';
 import { ApiError, isApiError, messageOf, onUnauthenticated, setCsrfToken } from './api';
+import { forgetAllDrafts } from './orders/draft-memory';
 import type { Credentials, OwnUser } from './types';
 
 /** Where the session stands. */
@@ -33,6 +34,14 @@ const SessionContext = createContext<SessionContextValue | undefined>(undefined)
 export function SessionProvider(props: { readonly children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
   const [notice, setNotice] = useState<string | undefined>();
+  const lastUserId = useRef<string | undefined>(undefined);
+
+  // Unsaved editor forms belong to the person who typed them: when someone else signs in on this page, they go.
+  useEffect(() => {
+    if (state.status !== 'signed-in') return;
+    if (lastUserId.current !== undefined && lastUserId.current !== state.user.id) forgetAllDrafts();
+    lastUserId.current = state.user.id;
+  }, [state]);
 
   const load = useCallback(async (): Promise<SessionState> => {
     let next: SessionState;
@@ -88,6 +97,7 @@ export function SessionProvider(props: { readonly children: ReactNode }) {
       if (!(isApiError(error) && error.status === 401)) throw error;
     }
     setCsrfToken(undefined);
+    forgetAllDrafts();
     setState({ status: 'signed-out' });
     setNotice('You have signed out.');
   }, []);

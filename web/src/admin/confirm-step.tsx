@@ -4,7 +4,8 @@ import { ErrorAlert } from '../components/error-alert';
 
 /**
  * A question naming the action and its consequences, optional inputs the action needs (a reason),
- * the server's refusal when there is one, and two buttons; focus moves to the confirm button.
+ * the server's refusal when there is one, and two buttons. Focus moves to the question, so a
+ * screen reader reads it first and an Enter pressed once more does not carry the action out.
  */
 export function ConfirmStep(props: {
   readonly question: string;
@@ -16,19 +17,17 @@ export function ConfirmStep(props: {
   readonly children?: ReactNode;
 }) {
   const questionId = useId();
-  const confirmButton = useRef<HTMLButtonElement>(null);
-  // Without inputs, the decision is the next thing to do: focus the button that carries it out.
-  const focusConfirm = props.children === undefined;
-  useEffect(() => {
-    if (focusConfirm) confirmButton.current?.focus();
-  }, [focusConfirm]);
+  const question = useRef<HTMLParagraphElement>(null);
+  useEffect(() => question.current?.focus(), []);
   return (
     <div className="confirm" role="group" aria-labelledby={questionId}>
-      <p id={questionId}>{props.question}</p>
+      <p id={questionId} ref={question} tabIndex={-1}>
+        {props.question}
+      </p>
       {props.children}
       <ErrorAlert error={props.error} />
       <div className="actions">
-        <button type="button" ref={confirmButton} className="button button-danger" disabled={props.busy} onClick={props.onConfirm}>
+        <button type="button" className="button button-danger" disabled={props.busy} onClick={props.onConfirm}>
           {props.confirmLabel}
         </button>
         <button type="button" className="button" onClick={props.onCancel}>

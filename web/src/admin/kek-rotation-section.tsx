@@ -1,25 +1,39 @@
 /** Rotating the keyring's key-encryption key while serving, confirmed with what it does. */
 import { useState } from 'react';
+import { ApiError } from '../api';
 import { StatusMessage } from '../components/error-alert';
 import { TextField } from '../components/text-field';
 import { rotateKek } from './admin-api';
 import { ConfirmStep } from './confirm-step';
 
-/** A button, then the confirmation with the new passphrase a passphrase keyring needs. */
+/** Refused before the server is asked: a passphrase mistyped once would lock every key at the next start. */
+const MISMATCH = new ApiError({ status: 0, code: 'passphrase-mismatch', title: 'The two passphrases differ: type the same new passphrase in both fields' });
+
+/** A button, then the confirmation with the new passphrase a passphrase keyring needs, typed twice. */
 export function KekRotationSection() {
   const [confirming, setConfirming] = useState(false);
   const [passphrase, setPassphrase] = useState('');
+  const [repeated, setRepeated] = useState('');
   const [error, setError] = useState<unknown>();
   const [message, setMessage] = useState<string>();
   const [busy, setBusy] = useState(false);
 
+  const forget = () => {
+    setPassphrase('');
+    setRepeated('');
+  };
+
   const rotate = async () => {
+    if (passphrase !== repeated) {
+      setError(MISMATCH);
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
       const result = await rotateKek(passphrase);
       setConfirming(false);
-      setPassphrase('');
+      forget();
       setMessage(
         `The key-encryption key is now ${result.to} (was ${result.from}): re-wrapped ${result.dataKeys} data keys, ${result.signingKeys} signing keys and ${result.totpSecrets} second-factor secrets${result.retired ? '; the old one is removed' : ''}.`,
       );
@@ -44,7 +58,7 @@ export function KekRotationSection() {
           onConfirm={() => void rotate()}
           onCancel={() => {
             setConfirming(false);
-            setPassphrase('');
+            forget();
           }}
         >
           <TextField
@@ -53,8 +67,10 @@ export function KekRotationSection() {
             type="password"
             value={passphrase}
             onValueChange={setPassphrase}
-            autoComplete="new-password"
+            // Not for a password manager to keep: this passphrase belongs with the server's operators.
+            autoComplete="off"
           />
+          <TextField label="New passphrase again" type="password" value={repeated} onValueChange={setRepeated} autoComplete="off" />
         </ConfirmStep>
       ) : (
         <button

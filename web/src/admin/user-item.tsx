@@ -1,13 +1,12 @@
 /** One user in the admin's list: their roles by scope, and what an admin may do to them (each dangerous step confirmed). */
 import { useState } from 'react';
-import { ErrorAlert } from '../components/error-alert';
 import { TextField } from '../components/text-field';
 import { formatDateTime } from '../format';
-import { disableUser, resetUserMfa, setUserRoles } from './admin-api';
+import { disableUser, resetUserMfa } from './admin-api';
 import type { UserEntry } from './admin-types';
 import { ConfirmStep } from './confirm-step';
-import { assignmentsOf, RoleEditor, roleRow, type RoleRow } from './role-editor';
 import type { PlantNames } from './use-plant';
+import { UserRolesForm } from './user-roles-form';
 import { UserSessions } from './user-sessions';
 
 type Mode = 'none' | 'roles' | 'sessions' | 'reset' | 'disable';
@@ -16,7 +15,6 @@ type Mode = 'none' | 'roles' | 'sessions' | 'reset' | 'disable';
 export function UserItem(props: { readonly user: UserEntry; readonly self: boolean; readonly plant: PlantNames; readonly onChanged: (message: string) => Promise<void> }) {
   const { user, plant } = props;
   const [mode, setMode] = useState<Mode>('none');
-  const [rows, setRows] = useState<readonly RoleRow[]>([]);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -25,7 +23,6 @@ export function UserItem(props: { readonly user: UserEntry; readonly self: boole
   const open = (next: Mode) => {
     setError(undefined);
     setReason('');
-    if (next === 'roles') setRows(user.roles.length > 0 ? user.roles.map((assignment) => roleRow(assignment)) : [roleRow()]);
     setMode(next);
   };
 
@@ -41,6 +38,11 @@ export function UserItem(props: { readonly user: UserEntry; readonly self: boole
     } finally {
       setBusy(false);
     }
+  };
+
+  const saved = async (message: string) => {
+    setMode('none');
+    await props.onChanged(message);
   };
 
   return (
@@ -91,31 +93,7 @@ export function UserItem(props: { readonly user: UserEntry; readonly self: boole
           )}
         </div>
       )}
-      {mode === 'roles' && (
-        <form
-          className="form admin-panel"
-          aria-label={`Change the roles of ${user.username}`}
-          onSubmit={(event) => {
-            event.preventDefault();
-            void act(async () => {
-              const changed = await setUserRoles(user.id, assignmentsOf(rows));
-              return `Saved the roles of ${changed.username}; their sessions ended, so they sign in again with the new roles.`;
-            });
-          }}
-        >
-          <RoleEditor rows={rows} nodes={plant.nodes} onChange={setRows} />
-          <p className="field-hint">Saving ends {user.username}&apos;s sessions: they sign in again with the new roles.</p>
-          <ErrorAlert error={error} />
-          <div className="actions">
-            <button type="submit" className="button button-primary" disabled={busy}>
-              Save roles
-            </button>
-            <button type="button" className="button" onClick={() => setMode('none')}>
-              Cancel
-            </button>
-          </div>
-        </form>
-      )}
+      {mode === 'roles' && <UserRolesForm user={user} plant={plant} onSaved={saved} onCancel={() => setMode('none')} />}
       {mode === 'sessions' && <UserSessions user={user} onClose={() => setMode('none')} />}
       {mode === 'reset' && (
         <ConfirmStep

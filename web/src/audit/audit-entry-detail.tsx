@@ -5,7 +5,10 @@ import type { AuditEntry } from './audit-types';
 import { EntryVerification } from './entry-verification';
 import { ReleaseVerification } from './release-verification';
 
-/** Every field of the entry, its detail as JSON text (never markup), "Verify", and for an order its release signature. */
+/**
+ * Every field of the entry, its detail as JSON text (never markup), "Verify", and for a release
+ * (`order.release`) the check of the release it records: that revision and content hash.
+ */
 export function AuditEntryDetail(props: { readonly entry: AuditEntry; readonly onClose: () => void }) {
   const { entry } = props;
   const heading = useRef<HTMLHeadingElement>(null);
@@ -68,7 +71,9 @@ export function AuditEntryDetail(props: { readonly entry: AuditEntry; readonly o
         {JSON.stringify(entry.detail, null, 2)}
       </pre>
       <EntryVerification key={`entry-${entry.index}`} entry={entry} />
-      {entry.orderId !== null && <ReleaseVerification key={`release-${entry.index}`} orderId={entry.orderId} />}
+      {entry.kind === 'order.release' && entry.outcome === 'ok' && entry.orderId !== null && entry.revision !== null && entry.hashAfter !== null && (
+        <ReleaseVerification key={`release-${entry.index}`} orderId={entry.orderId} revision={entry.revision} contentHash={entry.hashAfter} />
+      )}
     </section>
   );
 }

@@ -1,4 +1,8 @@
-/** A released order's signature checked in the browser: its JWS against the order-signing keys. */
+/**
+ * The release an `order.release` audit entry records, checked in the browser: the order's JWS
+ * against the order-signing keys this server publishes, and against the entry's revision and
+ * content hash. The keys come from the same server, so the page shows the kid to compare out of band.
+ */
 import { useState } from 'react';
 import { ErrorAlert } from '../components/error-alert';
 import { isApiError } from '../api';
@@ -21,16 +25,18 @@ const STEP_NAMES: Readonly<Record<ReleaseFailed['step'], string>> = {
   payload: 'The signed order',
   revocation: 'The key\'s revocation',
   content: 'The content hash',
+  entry: 'The release this entry records',
 };
 
-/** The button, then the kid, the content hash, and "Verified" or why not. */
-export function ReleaseVerification(props: { readonly orderId: string }) {
+/** The button, then the kid, the content hash, and "Verified" or why not, for the release of `revision` with `contentHash`. */
+export function ReleaseVerification(props: { readonly orderId: string; readonly revision: number; readonly contentHash: string }) {
   const [state, setState] = useState<State>({ status: 'idle' });
   const run = async () => {
     setState({ status: 'checking' });
     try {
       const [jws, jwks] = await Promise.all([fetchOrderJws(props.orderId), fetchSigningKeys()]);
-      setState({ status: 'done', result: await verifyRelease(jws, jwks, props.orderId) });
+      const expected = { orderId: props.orderId, revision: props.revision, contentHash: props.contentHash };
+      setState({ status: 'done', result: await verifyRelease(jws, jwks, expected, new Date()) });
     } catch (error) {
       setState({ status: 'error', error });
     }
@@ -38,7 +44,11 @@ export function ReleaseVerification(props: { readonly orderId: string }) {
   return (
     <section className="stack audit-check" aria-labelledby="release-verification-heading">
       <h3 id="release-verification-heading">The order&apos;s release signature</h3>
-      <p className="muted">Your browser fetches the order&apos;s signed release (JWS) and the signing keys, and checks the Ed25519 signature and the content hash itself.</p>
+      <p className="muted">
+        Your browser fetches the order&apos;s signed release (JWS) and the order-signing keys (JWKS) from this server, and checks itself that the Ed25519 signature, the content
+        hash, the work center and the e-signatures are consistent with the keys this server publishes, and that the release is revision {props.revision} with the content hash
+        this entry records. The keys come from the same server: compare the key ID (kid) below with the one you keep.
+      </p>
       <button type="button" className="button" disabled={state.status === 'checking'} onClick={() => void run()}>
         {state.status === 'checking' ? 'Checking…' : 'Check release signature'}
       </button>
@@ -75,8 +85,17 @@ function ReleaseResult(props: { readonly result: ReleaseVerified | ReleaseFailed
           </dd>
           <dt>Signed</dt>
           <dd>{formatDateTime(result.issuedAt)}</dd>
-          <dt>Valid until</dt>
-          <dd>{formatDateTime(result.expiresAt)}</dd>
+          {result.expired ? (
+            <>
+              <dt>Expired at</dt>
+              <dd>{formatDateTime(result.expiresAt)}: still the genuine signed release, but an agent would refuse it now.</dd>
+            </>
+          ) : (
+            <>
+              <dt>Valid until</dt>
+              <dd>{formatDateTime(result.expiresAt)}</dd>
+            </>
+          )}
           <dt>E-signatures</dt>
           <dd>
             <ul className="role-list">
@@ -104,7 +123,8 @@ function ReleaseResult(props: { readonly result: ReleaseVerified | ReleaseFailed
   }
   return (
     <div className="check-result check-verified" role="status">
-      <p className="badge badge-verified">Verified</p>
+      <p className="badge badge-verified">{result.expired ? 'Verified (expired)' : 'Verified'}</p>
+      <p>Consistent with the order-signing key {result.kid} this server publishes.</p>
       {facts}
     </div>
   );

@@ -6,7 +6,7 @@
  */
 import type { AuditEntry, InclusionProof } from './audit-types.js';
 import { canonicalJson } from './verify-canonical-json.js';
-import { decodeBase64, equalBytes, toHex, utf8, type Bytes } from './verify-bytes.js';
+import { decodeBase64, equalBytes, sha256, toHex, utf8, type Bytes } from './verify-bytes.js';
 import { inclusionProofLength, leafHash, rootFromInclusionProof } from './verify-merkle.js';
 import { keyIdHex, parseCheckpoint, parseVerifierKey, verifyNote } from './verify-note.js';
 
@@ -40,6 +40,12 @@ export interface EntryEvidence {
 export interface EntryVerified {
   readonly ok: true;
   readonly key: string;
+  /** The verifier key line as served, for an auditor to compare with theirs (`forgeline audit verify --key`). */
+  readonly keyLine: string;
+  /** The key's name (the log's origin). */
+  readonly keyName: string;
+  /** Hex SHA-256 of the raw Ed25519 public key: a fingerprint to compare out of band. */
+  readonly keyFingerprint: string;
   readonly origin: string;
   readonly treeSize: number;
   readonly rootHash: string;
@@ -122,5 +128,6 @@ export async function verifyEntry(evidence: EntryEvidence): Promise<EntryVerifie
   if (!equalBytes(root, checkpoint.value.rootHash)) {
     return failed('path', `The proof leads to the root ${toHex(root)}, not to the signed root ${toHex(checkpoint.value.rootHash)}.`);
   }
-  return { ok: true, key: label, origin: checkpoint.value.origin, treeSize: size, rootHash: toHex(root), leafHash: leafHex };
+  const keyFingerprint = toHex(await sha256(key.value.publicKey));
+  return { ok: true, key: label, keyLine: evidence.keyLine.trim(), keyName: key.value.name, keyFingerprint, origin: checkpoint.value.origin, treeSize: size, rootHash: toHex(root), leafHash: leafHex };
 }

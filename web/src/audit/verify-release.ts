@@ -3,19 +3,30 @@
  * `GET /api/v1/orders/:id/jws` (RFC 7515, EdDSA with Ed25519, RFC 8037) against the order-signing
  * JWKS of `GET /api/v1/keys`, pinned as the server's src/crypto/order-jws.ts pins it: the
  * algorithm never comes from the input, the kid must be its key's RFC 7638 thumbprint, and the
- * content must hash (SHA-256 over RFC 8785 JSON) to the content hash that was signed.
+ * content must hash (SHA-256 over RFC 8785 JSON) to the content hash that was signed. The audience
+ * must be the order's work center and every e-signature must be over the signed revision and hash.
+ * When an audit entry asks, the release must be the revision and content hash that entry records.
+ * The keys come from the same server as the JWS: a pass says the release is consistent with the
+ * keys that server publishes, which an auditor compares with the kid they keep.
  */
 import { canonicalJson } from './verify-canonical-json.js';
 import { decodeBase64url, ed25519Verify, encodeBase64url, sha256, toHex, utf8, type Bytes } from './verify-bytes.js';
 
 /** The steps of the check, in the order they run. */
-export const RELEASE_CHECK_STEPS = ['form', 'header', 'key', 'signature', 'payload', 'revocation', 'content'] as const;
+export const RELEASE_CHECK_STEPS = ['form', 'header', 'key', 'signature', 'payload', 'revocation', 'content', 'entry'] as const;
 
 /** One of {@link RELEASE_CHECK_STEPS}. */
 export type ReleaseCheckStep = (typeof RELEASE_CHECK_STEPS)[number];
 
 /** The `typ` of a signed order. */
 const ORDER_JWS_TYPE = 'forgeline-order+jws';
+
+/** What the release must be: always its order, and when an audit entry asks, that entry's revision and content hash. */
+export interface ExpectedRelease {
+  readonly orderId: string;
+  readonly revision?: number;
+  readonly contentHash?: string;
+}
 
 /** An approver's electronic signature carried in the JWS. */
 export interface ReleaseSignature {
@@ -35,6 +46,8 @@ export interface ReleaseVerified {
   readonly contentHash: string;
   readonly issuedAt: string;
   readonly expiresAt: string;
+  /** Past `exp` at the time of the check: still the genuine signed release, but an agent would refuse it now. */
+  readonly expired: boolean;
   readonly workCenterId: string;
   readonly signatures: readonly ReleaseSignature[];
 }
@@ -67,8 +80,9 @@ export async function jwkThumbprint(jwk: { readonly crv: string; readonly kty: s
   return encodeBase64url(await sha256(utf8(canonicalJson({ crv: jwk.crv, kty: jwk.kty, x: jwk.x }))));
 }
 
-/** Verifies `jws` for the order `orderId` with the keys of `jwks`; the first failing step ends the check. */
-export async function verifyRelease(jws: string, jwks: unknown, orderId: string): Promise<ReleaseVerified | ReleaseFailed> {
+/** Verifies `jws` as the release `expected` with the keys of `jwks` at `now`; the first failing step ends the check. */
+export async function verifyRelease(jws: string, jwks: unknown, expected: ExpectedRelease, now: Date = new Date()): Promise<ReleaseVerified | ReleaseFailed> {
+  const { orderId } = expected;
   const failed = (step: ReleaseCheckStep, message: string, extra: { kid?: string; contentHash?: string } = {}): ReleaseFailed => ({ ok: false, step, message, ...extra });
 
   const parts = jws.trim().split('.');
@@ -128,7 +142,25 @@ export async function verifyRelease(jws: string, jwks: unknown, orderId: string)
   }
   if (actual !== contentHash) return failed('content', `The signed content hashes to ${actual}, not to its content hash ${contentHash}.`, { kid, contentHash });
 
-  const signatures = Array.isArray(payload.signatures) ? payload.signatures.filter(isObject) : [];
+  const workCenterId = isObject(order.content) ? order.content.workCenterId : undefined;
+  // The audience is the work center whose agents may run the order (src/crypto/order-jws.ts); it must be the order's own.
+  if (typeof workCenterId !== 'string' || payload.aud !== workCenterId) {
+    return failed('payload', `The signature is addressed to work center ${JSON.stringify(payload.aud)}, not to the order's work center ${JSON.stringify(workCenterId)}.`, { kid, contentHash });
+  }
+  const signatures = Array.isArray(payload.signatures) ? payload.signatures : [];
+  for (const [i, s] of signatures.entries()) {
+    if (!isObject(s) || s.contentHash !== contentHash || s.revision !== order.revision) {
+      const over = isObject(s) ? `revision ${String(s.revision)} with content hash ${String(s.contentHash)}` : 'nothing readable';
+      return failed('payload', `E-signature ${i + 1} is over ${over}, not over the signed revision ${String(order.revision)} with content hash ${contentHash}.`, { kid, contentHash });
+    }
+  }
+
+  if (expected.revision !== undefined && order.revision !== expected.revision) {
+    return failed('entry', `The order's signed release is for revision ${String(order.revision)}, not for revision ${expected.revision} that this audit entry records: it was released again since, so this entry's release cannot be checked here.`, { kid, contentHash });
+  }
+  if (expected.contentHash !== undefined && contentHash !== expected.contentHash) {
+    return failed('entry', `The order's signed release covers the content hash ${contentHash}, not ${expected.contentHash} that this audit entry records.`, { kid, contentHash });
+  }
   return {
     ok: true,
     kid,
@@ -138,7 +170,9 @@ export async function verifyRelease(jws: string, jwks: unknown, orderId: string)
     contentHash,
     issuedAt: new Date(payload.iat * 1000).toISOString(),
     expiresAt: new Date(payload.exp * 1000).toISOString(),
-    workCenterId: String(payload.aud),
-    signatures: signatures.map((s) => ({ signer: String(s.signer), meaning: String(s.meaning), signedAt: String(s.signedAt), action: String(s.action) })),
+    // RFC 7519 §4.1.4: not accepted on or after exp.
+    expired: now.getTime() >= payload.exp * 1000,
+    workCenterId,
+    signatures: signatures.filter(isObject).map((s) => ({ signer: String(s.signer), meaning: String(s.meaning), signedAt: String(s.signedAt), action: String(s.action) })),
   };
 }

@@ -117,13 +117,14 @@ function SessionItem(props: { readonly session: SessionEntry; readonly busy: boo
 
 /** The confirmation step before every other session ends. */
 function ConfirmSignOutOthers(props: { readonly busy: boolean; readonly onConfirm: () => void; readonly onCancel: () => void }) {
-  const confirmButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirmButton.current?.focus(), []);
+  // The question, not the button: an Enter pressed once more must not sign everyone out.
+  const question = useRef<HTMLParagraphElement>(null);
+  useEffect(() => question.current?.focus(), []);
   return (
     <div className="confirm" role="group" aria-labelledby="confirm-sign-out-others">
-      <p id="confirm-sign-out-others">Sign out all your other sessions? Anyone using them, you included on other devices, must sign in again.</p>
+      <p id="confirm-sign-out-others" ref={question} tabIndex={-1}>Sign out all your other sessions? Anyone using them, you included on other devices, must sign in again.</p>
       <div className="actions">
-        <button type="button" ref={confirmButton} className="button button-danger" disabled={props.busy} onClick={props.onConfirm}>
+        <button type="button" className="button button-danger" disabled={props.busy} onClick={props.onConfirm}>
           Yes, sign out other sessions
         </button>
         <button type="button" className="button" onClick={props.onCancel}>

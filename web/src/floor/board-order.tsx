@@ -117,16 +117,17 @@ export function BoardOrder(props: { readonly order: OrderDetail; readonly onChan
 
 /** The step before completing: an order completed cannot run again. */
 function ConfirmComplete(props: { readonly order: OrderDetail; readonly busy: boolean; readonly onConfirm: () => void; readonly onCancel: () => void }) {
-  const confirm = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirm.current?.focus(), []);
+  // The question, not the button: a second tap or Enter must not complete the order unread.
+  const question = useRef<HTMLParagraphElement>(null);
+  useEffect(() => question.current?.focus(), []);
   const id = `confirm-complete-${props.order.id}`;
   return (
     <div className="confirm" role="group" aria-labelledby={id}>
-      <p id={id}>
+      <p id={id} ref={question} tabIndex={-1}>
         Complete {props.order.number} with {props.order.goodQuantity} {props.order.unit} good and {props.order.scrapQuantity} {props.order.unit} scrap? It cannot run again.
       </p>
       <div className="actions">
-        <button type="button" ref={confirm} className="button button-primary floor-button-large" disabled={props.busy} onClick={props.onConfirm}>
+        <button type="button" className="button button-primary floor-button-large" disabled={props.busy} onClick={props.onConfirm}>
           Yes, complete
         </button>
         <button type="button" className="button floor-button-large" onClick={props.onCancel}>

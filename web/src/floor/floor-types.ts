@@ -90,3 +90,10 @@ export interface PlantNode {
   readonly parentId: string | null;
   readonly path: readonly string[];
 }
+
+/** What a live order event tells (`GET /api/v1/orders/events`): which order, and where it now stands. */
+export interface OrderEvent {
+  readonly id: string;
+  readonly state: OrderState;
+  readonly version: number;
+}

@@ -1,68 +1,64 @@
 /**
  * The orders of one work center that are on the floor (ready, running, paused, on hold), kept up
- * to date live: every change the server announces reloads them, so a second tablet at the same
- * work center sees a start or a report without reloading the page.
+ * to date live: each change the server announces fetches that one order (see board-sync.ts), so a
+ * second tablet at the same work center sees a start or a report without reloading the page, and
+ * the whole board is listed again only when the stream (re)opens.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ErrorAlert } from '../components/error-alert';
-import { fetchOrders, listOrders } from './floor-api';
-import type { OrderDetail, OrderState } from './floor-types';
+import { BOARD_STATES } from './board-model';
+import { BoardSync } from './board-sync';
+import { fetchOrder, listOrders } from './floor-api';
+import type { OrderDetail } from './floor-types';
 import { BoardOrder } from './board-order';
-import { useOrderEvents, type LiveState } from './use-order-events';
+import { useOrderEvents, type LiveStatus } from './use-order-events';
 
-/** What the board shows, most urgent first: running, paused, ready, on hold. */
-const BOARD_STATES: readonly OrderState[] = ['running', 'paused', 'dispatched', 'held'];
-
-const LIVE_TEXT: Readonly<Record<LiveState, string>> = {
-  connecting: 'Connecting for live updates…',
-  live: 'Live: changes show as they happen.',
-  offline: 'Live updates are interrupted; retrying. Changes by others may not show.',
-};
-
-/** Running first, then by due date. */
-function boardOrder(a: OrderDetail, b: OrderDetail): number {
-  return BOARD_STATES.indexOf(a.state) - BOARD_STATES.indexOf(b.state) || a.dueEnd.localeCompare(b.dueEnd) || a.number.localeCompare(b.number);
+/** The line telling whether the board is live. */
+function liveText(live: LiveStatus): string {
+  switch (live.state) {
+    case 'connecting':
+      return 'Connecting for live updates…';
+    case 'live':
+      return 'Live: changes show as they happen.';
+    case 'offline':
+      return 'Live updates are interrupted; retrying. Changes by others may not show.';
+    case 'refused':
+      return `Live updates are refused: ${live.reason ?? 'the server said no'}. Changes by others do not show; reload the page once this is put right.`;
+  }
 }
 
 /** The board of work center `workCenterId`. */
 export function OrderBoard(props: { readonly workCenterId: string; readonly workCenterName: string }) {
   const [orders, setOrders] = useState<readonly OrderDetail[]>();
   const [error, setError] = useState<unknown>();
-  // Loads overlap when events come in bursts: only the latest one's answer is shown.
-  const loads = useRef(0);
-
-  const load = useCallback(async () => {
-    loads.current += 1;
-    const mine = loads.current;
-    try {
-      const listed = await listOrders(BOARD_STATES, props.workCenterId);
-      const details = await fetchOrders(listed.map((order) => order.id));
-      if (mine !== loads.current) return;
-      setOrders([...details].sort(boardOrder));
-      setError(undefined);
-    } catch (failure) {
-      if (mine === loads.current) setError(failure);
-    }
-  }, [props.workCenterId]);
+  const sync = useRef<BoardSync | undefined>(undefined);
 
   useEffect(() => {
+    const board = new BoardSync({
+      source: { list: () => listOrders(BOARD_STATES, props.workCenterId), fetch: (id) => fetchOrder(id) },
+      onBoard: setOrders,
+      onError: setError,
+    });
+    sync.current = board;
     setOrders(undefined);
-    void load();
-  }, [load]);
+    return () => board.close();
+  }, [props.workCenterId]);
 
-  const live = useOrderEvents(props.workCenterId, () => void load());
+  // The board loads when the stream opens (and again when it reopens); without a stream, once all the same.
+  const live = useOrderEvents(props.workCenterId, { onOpen: () => sync.current?.reload(), onEvent: (event) => sync.current?.heard(event) });
+  useEffect(() => {
+    if (live.state === 'offline' || live.state === 'refused') sync.current?.ensureLoaded();
+  }, [live.state]);
 
-  const replace = (changed: OrderDetail) => {
-    setOrders((current) => (current ?? []).map((order) => (order.id === changed.id && order.version <= changed.version ? changed : order)).filter((order) => BOARD_STATES.includes(order.state)));
-  };
+  const changed = (order: OrderDetail) => sync.current?.changed(order);
 
   return (
     <section className="stack" aria-labelledby="board-heading">
       <h2 id="board-heading" className="visually-hidden">
         Orders at {props.workCenterName}
       </h2>
-      <p className={`floor-live floor-live-${live}`} role="status">
-        {LIVE_TEXT[live]}
+      <p className={`floor-live floor-live-${live.state}`} role="status">
+        {liveText(live)}
       </p>
       <ErrorAlert error={error} />
       {orders === undefined && error === undefined && <p className="muted">Loading orders…</p>}
@@ -71,7 +67,7 @@ export function OrderBoard(props: { readonly workCenterId: string; readonly work
         <ul className="floor-board" aria-label={`Orders at ${props.workCenterName}`}>
           {orders.map((order) => (
             <li key={order.id}>
-              <BoardOrder order={order} onChanged={replace} onStale={() => void load()} />
+              <BoardOrder order={order} onChanged={changed} onStale={() => sync.current?.refresh(order)} />
             </li>
           ))}
         </ul>

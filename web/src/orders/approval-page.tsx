@@ -6,6 +6,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ErrorAlert, StatusMessage } from '../components/error-alert';
 import { usePageTitle } from '../page-title';
 import { Link } from '../router';
+import { useSignedInUser } from '../session-context';
 import { OrderActions } from './order-actions';
 import { OrderContentView } from './order-content-view';
 import { OrderHistory } from './order-history';
@@ -23,6 +24,7 @@ function lastReleased(order: OrderDetail): number | undefined {
 /** The review of order `id`. */
 export function ApprovalPage(props: { readonly id: string }) {
   const { nameOf } = useWorkCenters();
+  const reader = useSignedInUser().id;
   const [order, setOrder] = useState<OrderDetail>();
   const [baseline, setBaseline] = useState<RevisionDetail>();
   const [error, setError] = useState<unknown>();
@@ -32,15 +34,15 @@ export function ApprovalPage(props: { readonly id: string }) {
 
   const load = useCallback(async () => {
     try {
-      const loaded = await fetchOrder(props.id, true);
+      const loaded = await fetchOrder(props.id, true, reader);
       const released = lastReleased(loaded);
-      setBaseline(released === undefined ? undefined : await fetchRevision(props.id, released, true));
+      setBaseline(released === undefined ? undefined : await fetchRevision(props.id, released, true, reader));
       setOrder(loaded);
       setError(undefined);
     } catch (failure) {
       setError(failure);
     }
-  }, [props.id]);
+  }, [props.id, reader]);
 
   useEffect(() => {
     void load();

@@ -1,7 +1,8 @@
 /**
  * The draft editor: header, operations, materials and parameters. A new order is created with
- * POST; a draft is saved with PATCH against the version it was loaded at, so a change made
- * meanwhile is refused (409) and said, with the person's edits kept on screen.
+ * POST; a draft is saved with PATCH against the version its form was edited from (for a form kept
+ * from before a sign-in, that version, not the one loaded now), so a change made meanwhile is
+ * refused (409 stale-version) and said, with the person's edits kept on screen.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../api';
@@ -23,32 +24,38 @@ export function OrderEditorPage(props: { readonly id?: string }) {
   usePageTitle(editing ? 'Edit order' : 'New order');
   const user = useSignedInUser();
   const confidential = readsConfidential(user);
-  const key = draftKey(props.id);
-  const [restored, setRestored] = useState(() => keptDraft(key) !== undefined);
+  const key = draftKey(user.id, props.id);
+  const [kept] = useState(() => keptDraft(key));
+  const [restored, setRestored] = useState(kept !== undefined);
   const [loaded, setLoaded] = useState<OrderDetail>();
-  const [form, setFormState] = useState<OrderForm | undefined>(() => keptDraft(key) ?? (editing ? undefined : emptyForm()));
+  // The version the form on screen was edited from: a restored form keeps its own, not the one loaded now.
+  const [baseVersion, setBaseVersion] = useState(kept?.baseVersion);
+  const [form, setFormState] = useState<OrderForm | undefined>(() => kept?.form ?? (editing ? undefined : emptyForm()));
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const setForm = (next: OrderForm) => {
-    keepDraft(key, next);
+    keepDraft(key, { form: next, baseVersion });
     setFormState(next);
   };
 
   useEffect(() => {
     if (props.id === undefined) return;
-    fetchOrder(props.id, confidential).then(
+    fetchOrder(props.id, confidential, user.id).then(
       (order) => {
         setLoaded(order);
-        // Changes kept from before a sign-in win over the saved revision; they are saved against its version.
+        // Changes kept from before a sign-in win over the saved revision, and stay based on the version they were edited from.
+        setBaseVersion((current) => current ?? order.version);
         setFormState((current) => current ?? formOf(order.content));
       },
       setError,
     );
-  }, [props.id, confidential]);
+  }, [props.id, confidential, user.id]);
 
   const discard = () => {
     forgetDraft(key);
     setRestored(false);
+    setError(undefined);
+    setBaseVersion(loaded?.version);
     setFormState(loaded !== undefined ? formOf(loaded.content) : emptyForm());
   };
 
@@ -60,7 +67,7 @@ export function OrderEditorPage(props: { readonly id?: string }) {
     try {
       const saved = loaded === undefined
         ? await createOrder({ number: form.number.trim(), ...bodyOf(form, confidential) })
-        : await saveOrder(loaded.id, loaded.version, bodyOf(form, loaded.confidentialIncluded));
+        : await saveOrder(loaded.id, baseVersion ?? loaded.version, bodyOf(form, loaded.confidentialIncluded));
       forgetDraft(key);
       navigate(`/orders/${saved.id}`);
     } catch (failure) {
@@ -86,7 +93,9 @@ export function OrderEditorPage(props: { readonly id?: string }) {
       <h1 id="editor-heading">{heading}</h1>
       {restored && (
         <div className="notice">
-          <StatusMessage>Your unsaved changes from before are restored.</StatusMessage>
+          <StatusMessage>
+            {`Your unsaved changes from before are restored${loaded !== undefined && baseVersion !== undefined && baseVersion !== loaded.version ? '; the order was saved since, so saving them will be refused' : ''}.`}
+          </StatusMessage>
           <button type="button" className="button button-small" onClick={discard}>
             Discard my changes
           </button>
@@ -107,7 +116,10 @@ export function OrderEditorPage(props: { readonly id?: string }) {
       <TextField label="Notes" value={form.notes} onValueChange={(notes) => set({ notes })} autoComplete="off" />
       <ErrorAlert error={error} />
       {isApiError(error, 'stale-version') ? (
-        <p className="muted">Your changes are still here. Open the order again in another tab to see what changed, then save once more.</p>
+        <p className="muted">
+          This order was saved after you started editing it (version {baseVersion ?? '?'}; it is now at version {loaded?.version ?? '?'} or later), so your changes did not
+          overwrite it. Your changes are still here: open the order in another tab to see what changed, or discard your changes to start from the saved order.
+        </p>
       ) : null}
       <div className="actions">
         <button type="submit" className="button button-primary" disabled={busy}>

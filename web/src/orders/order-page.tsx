@@ -13,7 +13,8 @@ import { useWorkCenters } from './use-work-centers';
 
 /** The order `id`, reloaded after each action on it. */
 export function OrderPage(props: { readonly id: string }) {
-  const confidential = readsConfidential(useSignedInUser());
+  const user = useSignedInUser();
+  const confidential = readsConfidential(user);
   const { nameOf } = useWorkCenters();
   const [order, setOrder] = useState<OrderDetail>();
   const [error, setError] = useState<unknown>();
@@ -21,12 +22,12 @@ export function OrderPage(props: { readonly id: string }) {
 
   const load = useCallback(async () => {
     try {
-      setOrder(await fetchOrder(props.id, confidential));
+      setOrder(await fetchOrder(props.id, confidential, user.id));
       setError(undefined);
     } catch (failure) {
       setError(failure);
     }
-  }, [props.id, confidential]);
+  }, [props.id, confidential, user.id]);
 
   useEffect(() => {
     void load();

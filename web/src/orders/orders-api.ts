@@ -1,6 +1,7 @@
 /** The order routes the planner and approver screens call. */
-import { apiRequest } from '../api';
+import { apiRequest, isApiError } from '../api';
 import type { OwnUser } from '../types';
+import { ConfidentialReads } from './confidential-reads';
 import type { HistoryEvent, OrderDetail, OrderPage, OrderState, RevisionDetail, RevisionSummary, WorkCenter } from './order-types';
 
 /** The list's filters, as GET /api/v1/orders takes them (all server-side). */
@@ -28,9 +29,12 @@ export function readsConfidential(user: OwnUser): boolean {
 
 const orderPath = (id: string): string => `/api/v1/orders/${encodeURIComponent(id)}`;
 
-/** One order; `confidential` asks for recipe and customer (audited by the server). */
-export function fetchOrder(id: string, confidential: boolean): Promise<OrderDetail> {
-  return apiRequest<OrderDetail>(`${orderPath(id)}${confidential ? '?include=confidential' : ''}`);
+// Confidential reads refused for an order fall back to plain ones (see confidential-reads.ts).
+const reads = new ConfidentialReads({ request: apiRequest, isForbidden: (error) => isApiError(error, 'forbidden') });
+
+/** One order; `confidential` asks for recipe and customer (audited by the server) where `reader`'s roles allow it for this order. */
+export function fetchOrder(id: string, confidential: boolean, reader: string): Promise<OrderDetail> {
+  return reads.read<OrderDetail>(orderPath(id), id, confidential, reader);
 }
 
 /** Creates a draft from the editor's body. */
@@ -53,14 +57,15 @@ export async function listRevisions(id: string): Promise<readonly RevisionSummar
   return (await apiRequest<{ items: RevisionSummary[] }>(`${orderPath(id)}/revisions`)).items;
 }
 
-/** One revision with its content. */
-export function fetchRevision(id: string, revision: number, confidential: boolean): Promise<RevisionDetail> {
-  return apiRequest<RevisionDetail>(`${orderPath(id)}/revisions/${revision}${confidential ? '?include=confidential' : ''}`);
+/** One revision with its content, confidential fields as {@link fetchOrder} asks for them. */
+export function fetchRevision(id: string, revision: number, confidential: boolean, reader: string): Promise<RevisionDetail> {
+  return reads.read<RevisionDetail>(`${orderPath(id)}/revisions/${revision}`, id, confidential, reader);
 }
 
 /** The accepted changes of an order with their reasons, oldest first. */
 export async function fetchHistory(id: string): Promise<readonly HistoryEvent[]> {
-  return (await apiRequest<{ items: HistoryEvent[] }>(`${orderPath(id)}/history`)).items;
+  // The latest 500 changes (a long run reports progress often), shown oldest first.
+  return (await apiRequest<{ items: HistoryEvent[] }>(`${orderPath(id)}/history?order=newest-first&limit=500`)).items.reverse();
 }
 
 /** The plant's work centers. */

@@ -12,7 +12,10 @@ import { RevisionDiff } from './revision-diff';
 /** The history of order `id`. */
 export function RevisionsPage(props: { readonly id: string }) {
   usePageTitle('Revision history');
-  const confidential = readsConfidential(useSignedInUser());
+  const user = useSignedInUser();
+  const confidential = readsConfidential(user);
+  // Each revision read once for the page's life: a confidential read is audited, so a new selection must not repeat it.
+  const [cache] = useState(() => new Map<string, Promise<RevisionDetail>>());
   const [revisions, setRevisions] = useState<readonly RevisionSummary[]>();
   const [left, setLeft] = useState(0);
   const [right, setRight] = useState(0);
@@ -31,14 +34,24 @@ export function RevisionsPage(props: { readonly id: string }) {
   useEffect(() => {
     if (left === 0 || right === 0) return;
     let live = true;
-    Promise.all([fetchRevision(props.id, left, confidential), fetchRevision(props.id, right, confidential)]).then(
+    const read = (revision: number): Promise<RevisionDetail> => {
+      const key = JSON.stringify([props.id, revision, confidential, user.id]);
+      const cached = cache.get(key);
+      if (cached !== undefined) return cached;
+      const reading = fetchRevision(props.id, revision, confidential, user.id);
+      cache.set(key, reading);
+      // A failed read is not kept: the next selection tries again.
+      reading.catch(() => cache.delete(key));
+      return reading;
+    };
+    Promise.all([read(left), read(right)]).then(
       ([before, after]) => live && setPair({ left: before, right: after }),
       (failure: unknown) => live && setError(failure),
     );
     return () => {
       live = false;
     };
-  }, [props.id, left, right, confidential]);
+  }, [props.id, left, right, confidential, user.id, cache]);
 
   const number = pair?.right.content.number;
   return (
