@@ -115,12 +115,27 @@ export function assertSameOrigin(request: FastifyRequest): void {
 }
 
 /**
+ * Refuses a request that came with the session cookie from another site, as the browser says in
+ * `Sec-Fetch-Site`: SameSite=Strict keeps the cookie from other sites, but a sibling host of the
+ * same site (another subdomain) could still make the person's browser read orders, and reads of
+ * confidential fields are audited in their name. Only the app itself (`same-origin`) and what the
+ * person typed or bookmarked (`none`) may use the cookie; a client that sends no such header
+ * (not a current browser) is judged by the CSRF token alone.
+ */
+export function assertNotCrossSite(request: FastifyRequest): void {
+  const site = request.headers['sec-fetch-site'];
+  if (site === undefined || site === 'same-origin' || site === 'none') return;
+  throw new ForgelineError('csrf-failed', `A request from another site (Sec-Fetch-Site: ${String(site).slice(0, 20)}) cannot use the browser session; open Forgeline itself`);
+}
+
+/**
  * The checks a request authenticated by the session cookie must pass: for any method
  * but GET, HEAD and OPTIONS, the `X-CSRF-Token` header equal (in constant time) to the
  * session's CSRF token and no foreign `Origin`; otherwise `csrf-failed` (403), before
  * the handler runs, so nothing changes.
  */
 export function assertCsrf(request: FastifyRequest, sessionToken: string): void {
+  assertNotCrossSite(request);
   if (SAFE_METHODS.includes(request.method)) return;
   const sent = request.headers[CSRF_HEADER];
   if (typeof sent !== 'string' || !constantTimeEqual(sent, csrfTokenFor(sessionToken))) {

@@ -97,6 +97,19 @@ describeEachEngine('browser sessions: cookie and CSRF', (engine) => {
     expect(await call('GET', '/api/v1/users/me', { token: tokens.planner })).toMatchObject({ status: 401, json: { code: 'unauthenticated' } });
   });
 
+  it('refuses the cookie on any request another site (a sibling subdomain too) made the browser send, reads included', async () => {
+    const { call } = api;
+    const { cookie } = await browserSignIn('planner.one');
+    for (const site of ['same-site', 'cross-site']) {
+      expect(await call('GET', '/api/v1/orders', { headers: { cookie, 'sec-fetch-site': site } }), site).toMatchObject({ status: 403, json: { code: 'csrf-failed' } });
+    }
+    // The app itself, an address the person typed, and a client that sends no such header.
+    const allowed: Record<string, string>[] = [{ cookie, 'sec-fetch-site': 'same-origin' }, { cookie, 'sec-fetch-site': 'none' }, { cookie }];
+    for (const headers of allowed) {
+      expect((await call('GET', '/api/v1/orders', { headers })).status).toBe(200);
+    }
+  });
+
   it('refuses a cookie request from a foreign Origin even with the right CSRF token', async () => {
     const { call, tokens } = api;
     const { cookie, csrfToken } = await browserSignIn('planner.one');
