@@ -17,6 +17,19 @@ describeEachEngine('order list by due date, one revision with its content, and t
     return created.json.id as string;
   };
 
+  /** Order `id` moved through commands, each sent with the version the previous answer gave. */
+  const lifecycleOf = (id: string) => {
+    const order = {
+      version: 1,
+      async step(token: string, action: string, body: Record<string, unknown> = {}): Promise<void> {
+        const answer = await api.call('POST', `/api/v1/orders/${id}/${action}`, { token, body: { version: order.version, ...body } });
+        expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+        order.version = answer.json.version;
+      },
+    };
+    return order;
+  };
+
   it('filters the list by due end, bounds included', async () => {
     const early = await create('2026-12-03T18:00:00Z');
     const late = await create('2026-12-20T18:00:00Z');
@@ -69,18 +82,13 @@ describeEachEngine('order list by due date, one revision with its content, and t
   it('shows an operator the parameters of the dispatched revision only, and audits the revision read', async () => {
     const { call, tokens } = api;
     const id = await create('2026-12-03T18:00:00Z');
-    let version = 1;
-    const step = async (token: string, action: string, body: Record<string, unknown> = {}) => {
-      const answer = await call('POST', `/api/v1/orders/${id}/${action}`, { token, body: { version, ...body } });
-      expect(answer.status, JSON.stringify(answer.json)).toBe(200);
-      version = answer.json.version;
-    };
-    const edited = await call('PATCH', `/api/v1/orders/${id}`, { token: tokens.planner, body: { version, parameters: { recipe: 'DRAFT-RECIPE-NEVER-RELEASED', setpoints: [] } } });
+    const order = lifecycleOf(id);
+    const edited = await call('PATCH', `/api/v1/orders/${id}`, { token: tokens.planner, body: { version: order.version, parameters: { recipe: 'DRAFT-RECIPE-NEVER-RELEASED', setpoints: [] } } });
     expect(edited.status, JSON.stringify(edited.json)).toBe(200);
-    version = edited.json.version;
-    await step(tokens.planner, 'submit');
-    await step(tokens.approver, 'release', { password: TEST_PASSWORD, totp: api.mfa.approver?.code(1) });
-    await step(tokens.planner, 'dispatch');
+    order.version = edited.json.version;
+    await order.step(tokens.planner, 'submit');
+    await order.step(tokens.approver, 'release', { password: TEST_PASSWORD, totp: api.mfa.approver?.code(1) });
+    await order.step(tokens.planner, 'dispatch');
     const released = await call('GET', `/api/v1/orders/${id}/revisions/2?include=confidential`, { token: tokens.operator });
     expect(released.json, JSON.stringify(released.json)).toMatchObject({ revision: 2, content: { parameters: { recipe: 'DRAFT-RECIPE-NEVER-RELEASED' } }, confidentialFields: ['parameters'] });
     const draft = await call('GET', `/api/v1/orders/${id}/revisions/1?include=confidential`, { token: tokens.operator });
@@ -99,17 +107,12 @@ describeEachEngine('order list by due date, one revision with its content, and t
   it('lists an order\'s accepted changes with the reason of a hold, leaving out refusals and reads', async () => {
     const { call, tokens } = api;
     const id = await create('2026-12-03T18:00:00Z');
-    let version = 1;
-    const step = async (token: string, action: string, body: Record<string, unknown> = {}) => {
-      const answer = await call('POST', `/api/v1/orders/${id}/${action}`, { token, body: { version, ...body } });
-      expect(answer.status, JSON.stringify(answer.json)).toBe(200);
-      version = answer.json.version;
-    };
-    await step(tokens.planner, 'submit', { note: 'ready for review' });
-    const refused = await call('POST', `/api/v1/orders/${id}/release`, { token: tokens.approver, body: { version, password: 'wrong password here' } });
+    const order = lifecycleOf(id);
+    await order.step(tokens.planner, 'submit', { note: 'ready for review' });
+    const refused = await call('POST', `/api/v1/orders/${id}/release`, { token: tokens.approver, body: { version: order.version, password: 'wrong password here' } });
     expect(refused.json.code).toBe('signature-failed');
-    await step(tokens.approver, 'release', { password: TEST_PASSWORD, totp: api.mfa.approver?.code(1) });
-    await step(tokens.quality, 'hold', { reason: 'Coolant contamination suspected' });
+    await order.step(tokens.approver, 'release', { password: TEST_PASSWORD, totp: api.mfa.approver?.code(1) });
+    await order.step(tokens.quality, 'hold', { reason: 'Coolant contamination suspected' });
     await call('GET', `/api/v1/orders/${id}?include=confidential`, { token: tokens.planner });
     const history = await call('GET', `/api/v1/orders/${id}/history`, { token: tokens.logistics });
     expect(history.status).toBe(200);
@@ -123,19 +126,14 @@ describeEachEngine('order list by due date, one revision with its content, and t
   it('pages an order\'s history by entry index, both ways, with progress reports, and writes nothing to answer', async () => {
     const { call, tokens } = api;
     const id = await create('2026-12-03T18:00:00Z');
-    let version = 1;
-    const step = async (token: string, action: string, body: Record<string, unknown> = {}) => {
-      const answer = await call('POST', `/api/v1/orders/${id}/${action}`, { token, body: { version, ...body } });
-      expect(answer.status, JSON.stringify(answer.json)).toBe(200);
-      version = answer.json.version;
-    };
-    await step(tokens.planner, 'submit');
-    await step(tokens.approver, 'release', { password: TEST_PASSWORD, totp: api.mfa.approver?.code(1) });
+    const order = lifecycleOf(id);
+    await order.step(tokens.planner, 'submit');
+    await order.step(tokens.approver, 'release', { password: TEST_PASSWORD, totp: api.mfa.approver?.code(1) });
     // The auditor's read fills the lookup up to here: the pages below join its part and the log's tail.
     expect((await call('GET', `/api/v1/audit/entries?orderId=${id}`, { token: tokens.auditor })).status).toBe(200);
-    await step(tokens.planner, 'dispatch');
-    await step(tokens.operator, 'start');
-    for (let i = 0; i < 3; i++) await step(tokens.operator, 'progress', { operationSeq: 20, good: '10' });
+    await order.step(tokens.planner, 'dispatch');
+    await order.step(tokens.operator, 'start');
+    for (let i = 0; i < 3; i++) await order.step(tokens.operator, 'progress', { operationSeq: 20, good: '10' });
     const expected = ['create', 'submit', 'release', 'dispatch', 'start', 'progress', 'progress', 'progress'];
     const lookupRows = async () => Number((await api.world.services.store.db.selectFrom('audit_lookup').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const lookupBefore = await lookupRows();

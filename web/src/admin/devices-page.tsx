@@ -1,8 +1,9 @@
 /** The admin's devices: the registry, registering a device, enrolment tokens and revocation. */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { ErrorAlert, StatusMessage } from '../components/error-alert';
 import { TextField } from '../components/text-field';
 import { usePageTitle } from '../page-title';
+import { useLoaded } from '../use-loaded';
 import { listDevices, registerDevice } from './admin-api';
 import { AdminFrame } from './admin-nav';
 import type { DeviceEntry, PlantNode } from './admin-types';
@@ -14,22 +15,8 @@ import { nodeLabel, usePlant } from './use-plant';
 export function DevicesPage() {
   usePageTitle('Devices');
   const plant = usePlant();
-  const [devices, setDevices] = useState<readonly DeviceEntry[]>();
-  const [error, setError] = useState<unknown>();
+  const { value: devices, error, reload: load } = useLoaded<readonly DeviceEntry[]>(listDevices);
   const [message, setMessage] = useState<string>();
-
-  const load = useCallback(async () => {
-    try {
-      setDevices(await listDevices());
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const changed = async (text: string) => {
     setMessage(text);

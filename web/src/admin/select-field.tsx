@@ -1,5 +1,6 @@
 /** A labelled drop-down list, the select counterpart of TextField. */
-import { useId, type SelectHTMLAttributes } from 'react';
+import type { SelectHTMLAttributes } from 'react';
+import { FieldFrame } from '../components/field-frame';
 
 /** One choice of a {@link SelectField}. */
 export interface SelectOption {
@@ -18,23 +19,19 @@ export interface SelectFieldProps extends Omit<SelectHTMLAttributes<HTMLSelectEl
 
 /** A select whose label and hint are tied to it, so it is reachable by its label. */
 export function SelectField({ label, value, options, onValueChange, hint, ...select }: SelectFieldProps) {
-  const id = useId();
-  const hintId = `${id}-hint`;
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {hint !== undefined && (
-        <p className="field-hint" id={hintId}>
-          {hint}
-        </p>
+    <FieldFrame
+      label={label}
+      hint={hint}
+      control={(id, describedBy) => (
+        <select {...select} id={id} className="input" value={value} aria-describedby={describedBy} onChange={(event) => onValueChange(event.target.value)}>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
       )}
-      <select {...select} id={id} className="input" value={value} aria-describedby={hint !== undefined ? hintId : undefined} onChange={(event) => onValueChange(event.target.value)}>
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-    </div>
+    />
   );
 }

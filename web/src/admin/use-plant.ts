@@ -1,7 +1,8 @@
 /** The plant's nodes for the admin pages: scopes and work centers shown by name, not by id. */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { roleName } from '../format';
 import type { RoleAssignment } from '../types';
+import { useLoaded } from '../use-loaded';
 import { listPlant } from './admin-api';
 import type { PlantNode } from './admin-types';
 
@@ -17,25 +18,15 @@ export interface PlantNames {
 
 /** Loads the plant once per page. */
 export function usePlant(): PlantNames {
-  const [nodes, setNodes] = useState<readonly PlantNode[]>([]);
-  const [error, setError] = useState<unknown>();
-  const load = useCallback(async () => {
-    try {
-      setNodes(await listPlant());
-    } catch (failure) {
-      setError(failure);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { value, error } = useLoaded<readonly PlantNode[]>(listPlant);
   return useMemo(() => {
+    const nodes = value ?? [];
     const byId = new Map(nodes.map((node) => [node.id, node]));
     const nameOf = (id: string) => byId.get(id)?.name ?? id;
     const describe = (assignment: RoleAssignment) =>
       assignment.scopeNodeId === null ? `${roleName(assignment.role)}, enterprise-wide` : `${roleName(assignment.role)} in ${nameOf(assignment.scopeNodeId)}`;
     return { nodes, error, nameOf, describe };
-  }, [nodes, error]);
+  }, [value, error]);
 }
 
 /** A node as a choice in a list: its name and level ("Milling (work-center)"), in tree order. */

@@ -1,7 +1,8 @@
 /** The admin's users: everyone with their scoped roles, a new user, and the actions on each. */
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ErrorAlert, StatusMessage } from '../components/error-alert';
 import { usePageTitle } from '../page-title';
+import { useLoaded } from '../use-loaded';
 import { useSignedInUser } from '../session-context';
 import { listUsers } from './admin-api';
 import { AdminFrame } from './admin-nav';
@@ -15,22 +16,8 @@ export function UsersPage() {
   usePageTitle('Users');
   const me = useSignedInUser();
   const plant = usePlant();
-  const [users, setUsers] = useState<readonly UserEntry[]>();
-  const [error, setError] = useState<unknown>();
+  const { value: users, error, reload: load } = useLoaded<readonly UserEntry[]>(listUsers);
   const [message, setMessage] = useState<string>();
-
-  const load = useCallback(async () => {
-    try {
-      setUsers(await listUsers());
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const changed = async (text: string) => {
     setMessage(text);

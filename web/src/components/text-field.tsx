@@ -1,5 +1,6 @@
 /** A labelled text input with an optional hint, the building block of every form. */
-import { useId, type InputHTMLAttributes } from 'react';
+import type { InputHTMLAttributes } from 'react';
+import { FieldFrame } from './field-frame';
 
 /** Props of {@link TextField}: a visible label, the value, and the usual input attributes. */
 export interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id' | 'className'> {
@@ -13,24 +14,13 @@ export interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElemen
 
 /** An input whose label and hint are tied to it, so it is reachable by its label. */
 export function TextField({ label, value, onValueChange, hint, mono, ...input }: TextFieldProps) {
-  const id = useId();
-  const hintId = `${id}-hint`;
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {hint !== undefined && (
-        <p className="field-hint" id={hintId}>
-          {hint}
-        </p>
+    <FieldFrame
+      label={label}
+      hint={hint}
+      control={(id, describedBy) => (
+        <input {...input} id={id} className={mono ? 'input input-mono' : 'input'} value={value} aria-describedby={describedBy} onChange={(event) => onValueChange(event.target.value)} />
       )}
-      <input
-        {...input}
-        id={id}
-        className={mono ? 'input input-mono' : 'input'}
-        value={value}
-        aria-describedby={hint !== undefined ? hintId : undefined}
-        onChange={(event) => onValueChange(event.target.value)}
-      />
-    </div>
+    />
   );
 }
