@@ -24,6 +24,7 @@ import { zoneRoutes } from './zone-routes.js';
 import { defaultWebRoot, isUiRequest, serveWebApp } from './web-app.js';
 import { DeviceConnections, deviceChannelRoutes, type DeviceChannelOptions } from './device-channel-routes.js';
 import { orderEventRoutes } from './order-event-routes.js';
+import { endConnectionsOnClose } from './closing-connections.js';
 
 /** Largest request body accepted; an order with 200 operations and 1,000 BOM lines fits well inside. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -45,6 +46,8 @@ export interface AppOptions {
   readonly deviceHeartbeatMs?: number | undefined;
   /** The folder of the built web UI (Vite output, index.html and assets/); default `dist/web` under the package root. */
   readonly webRoot?: string | undefined;
+  /** How long a closing server lets requests in flight finish before it cuts their connections (default 10 s). */
+  readonly closeGraceMs?: number | undefined;
 }
 
 /** Every API route, in one list (registration and OpenAPI both read it). */
@@ -78,6 +81,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const deviceConnections = new DeviceConnections();
   // Devices' order streams and long polls do not end by themselves, and close waits for requests in flight: end them first.
   app.addHook('preClose', async () => deviceConnections.endAll());
+  endConnectionsOnClose(app, { https: options.https !== undefined, graceMs: options.closeGraceMs });
   const routes = apiRoutes(options.services, { connections: deviceConnections, heartbeatMs: options.deviceHeartbeatMs });
   const openApi = buildOpenApi(routes, options.version ?? '0.1.0');
   app.get('/openapi.json', async () => openApi);

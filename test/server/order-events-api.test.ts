@@ -178,6 +178,16 @@ describeEachEngine('the order event stream of a work center', (engine) => {
     expect(events.parameters).toEqual([expect.objectContaining({ name: 'workCenterId', in: 'query', required: true })]);
   });
 
+  it('does not keep a closing server waiting after a client aborted its stream and kept its connection pool', async () => {
+    const stream = await openStream(millOperator, 'wc-mill');
+    await expect.poll(() => stream.comments() >= 1, { timeout: 5_000 }).toBe(true);
+    stream.close();
+    await expect.poll(() => stream.ended(), { timeout: 5_000 }).toBe(true);
+    // The client's pool opened a connection it has not used yet; the close ends it rather than wait (within the test's timeout).
+    await app.close();
+    expect(app.server.listening).toBe(false);
+  });
+
   it('ends every open stream when the server closes', async () => {
     const stream = await openStream(millOperator, 'wc-mill');
     await expect.poll(() => stream.comments() >= 1, { timeout: 5_000 }).toBe(true);
