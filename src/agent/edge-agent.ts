@@ -11,7 +11,7 @@ import { AcceptedJobs, type TrackedJob } from './accepted-jobs.js';
 import type { DeviceIdentity } from './device-identity.js';
 import { JtiJournal } from './jti-journal.js';
 import { acceptOrder } from './order-acceptance.js';
-import { ReportJournal, type DeviceReport, type ReportKind, type SignedReport } from './report-journal.js';
+import { ReportJournal, type DeviceReport, type ReportKind, type ReportOutcome, type SignedReport } from './report-journal.js';
 import { TransientFailure, type OrderDelivery } from './server-link.js';
 
 /** Where orders come from (the HTTPS stream or MQTT); it reconnects by itself until stopped. */
@@ -27,6 +27,12 @@ export interface ReportSink {
   send(signed: SignedReport): Promise<void>;
   /** Whether a failure will repeat however often the report is sent (the server refused it). */
   isPermanent(error: unknown): boolean;
+  /**
+   * Sends several reports in one request (HTTPS) and answers one outcome per report, in order,
+   * fewer when the rest were not tried; rejects when the request as a whole was not taken.
+   * Absent (MQTT): reports go one at a time.
+   */
+  sendBatch?(signed: readonly SignedReport[]): Promise<readonly ReportOutcome[]>;
 }
 
 /** What the machine did with a job, as the OPC UA job control tells the agent. */
@@ -233,7 +239,7 @@ export class EdgeAgent {
         this.#drainAgain = false;
         const { reports } = this.#options;
         const before = this.#reports.pending().length;
-        const sent = await this.#reports.drain((signed) => reports.send(signed), (error) => reports.isPermanent(error));
+        const sent = await this.#reports.drain((signed) => reports.send(signed), (error) => reports.isPermanent(error), { sendBatch: reports.sendBatch?.bind(reports) });
         const all = sent === before;
         if (all) this.#retryDelay = 250;
         // Asked again meanwhile (a new report, a flush): go round once more before waiting.

@@ -4,7 +4,8 @@
  * it was taken; `drain` sends the waiting ones in order and moves a durable cursor past each one
  * the server confirmed. After a crash or while the server is away nothing is lost (the file holds
  * it) and nothing is doubled (a report resent after a crash between send and cursor carries the
- * same idempotency key, which the server answers once).
+ * same idempotency key, which the server answers once). Over HTTPS the reports go in batches of up
+ * to {@link REPORTS_PER_BATCH}, and the cursor moves (one fsync) once per batch.
  */
 import { randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
@@ -33,6 +34,25 @@ export interface SignedReport {
   readonly signature: string;
 }
 
+/** The most reports one batch carries to the server. */
+export const REPORTS_PER_BATCH = 50;
+
+/** What became of one report of a batch: taken by the server, or the failure it met. */
+export type ReportOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Sends reports in one request and answers one outcome per report, in order; fewer when the rest
+ * were not tried (they count as not sent). Rejects when the request as a whole was not taken.
+ */
+export type SendReportBatch = (signed: readonly SignedReport[]) => Promise<readonly ReportOutcome[]>;
+
+/** How {@link ReportJournal.drain} sends: one report at a time, or in batches when `sendBatch` is given. */
+export interface DrainOptions {
+  readonly sendBatch?: SendReportBatch | undefined;
+  /** Default {@link REPORTS_PER_BATCH}. */
+  readonly batchSize?: number;
+}
+
 /** The signature algorithm for a key: Ed25519 takes none, ECDSA P-256 SHA-256 (the device keys `device enrol` makes). */
 function digestFor(key: KeyObject): string | null {
   return key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
@@ -50,6 +70,17 @@ export function verifyReport(signed: SignedReport, publicKey: KeyObject): boolea
   } catch {
     return false;
   }
+}
+
+/** {@link verifyReport} on the libuv thread pool, leaving the caller's event loop free (a server taking many devices' reports). */
+export function verifyReportAsync(signed: SignedReport, publicKey: KeyObject): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      verify(digestFor(publicKey), Buffer.from(canonicalJson(signed.report), 'utf8'), publicKey, Buffer.from(signed.signature, 'base64url'), (error, valid) => resolve(error === null && valid));
+    } catch {
+      resolve(false);
+    }
+  });
 }
 
 /** The outbox: `reports.log` (JSON lines) and `reports.sent` (how many of them the server confirmed). */
@@ -112,9 +143,11 @@ export class ReportJournal {
   /**
    * Sends the waiting reports in order; each one the server confirms moves the cursor past it
    * (on disk) before the next is sent. Stops at the first failure (the server is away): the rest
-   * wait for the next drain. Answers how many were confirmed.
+   * wait for the next drain. Answers how many were confirmed (or set aside as refused for good).
+   * With `options.sendBatch` they go in batches instead, and the cursor moves once per batch.
    */
-  async drain(send: (report: SignedReport) => Promise<void>, isPermanent: (error: unknown) => boolean = () => false): Promise<number> {
+  async drain(send: (report: SignedReport) => Promise<void>, isPermanent: (error: unknown) => boolean = () => false, options: DrainOptions = {}): Promise<number> {
+    if (options.sendBatch !== undefined) return this.#drainInBatches(options.sendBatch, isPermanent, options.batchSize ?? REPORTS_PER_BATCH);
     let confirmed = 0;
     while (this.#sent < this.#entries.length) {
       const next = this.#entries[this.#sent] as SignedReport;
@@ -128,6 +161,40 @@ export class ReportJournal {
       }
       await this.#advance(this.#sent + 1);
       confirmed += 1;
+    }
+    return confirmed;
+  }
+
+  /**
+   * Sends the waiting reports a batch at a time and walks each batch's outcomes in order: a
+   * confirmed report is done, one refused for good is set aside and done, and the first transient
+   * failure (or a report not tried) stops the drain there. The cursor then moves once, past the
+   * done prefix only, so it never passes a report the server neither took nor refused for good.
+   */
+  async #drainInBatches(sendBatch: SendReportBatch, isPermanent: (error: unknown) => boolean, size: number): Promise<number> {
+    let confirmed = 0;
+    while (this.#sent < this.#entries.length) {
+      const batch = this.#entries.slice(this.#sent, this.#sent + size);
+      let outcomes: readonly ReportOutcome[];
+      try {
+        outcomes = await sendBatch(batch);
+      } catch {
+        // The request as a whole was not taken (the server is away): every report waits.
+        break;
+      }
+      let done = 0;
+      for (const signed of batch) {
+        const outcome = outcomes[done];
+        if (outcome === undefined) break;
+        if (!outcome.ok) {
+          if (!isPermanent(outcome.error)) break;
+          await this.#setAside(signed, outcome.error);
+        }
+        done += 1;
+      }
+      if (done > 0) await this.#advance(this.#sent + done);
+      confirmed += done;
+      if (done < batch.length) break;
     }
     return confirmed;
   }

@@ -31,6 +31,11 @@ export class TransientFailure extends Error {
   }
 }
 
+/** One report's outcome in a batch the server answered: its receipt, or why it was not taken. */
+export type ReportResult =
+  | { readonly ok: true; readonly receipt: unknown }
+  | { readonly ok: false; readonly error: PermanentRefusal | TransientFailure };
+
 /** What the link presents and trusts. */
 export interface ServerLinkOptions {
   /** The server's base URL, e.g. https://forgeline.plant.local:8443. */
@@ -83,6 +88,17 @@ export class ServerLink {
   /** Sends one signed report; resolves on the server's receipt (a duplicate is a receipt too). */
   async sendReport(signed: SignedReport): Promise<unknown> {
     return this.#json('POST', '/api/v1/device/reports', signed);
+  }
+
+  /**
+   * Sends up to 100 signed reports in one request and answers one result per report, in order.
+   * Throws {@link PermanentRefusal} or {@link TransientFailure} when the request as a whole was
+   * not taken (404 from a server without the batch route), and a TransientFailure when the answer
+   * does not match what was sent.
+   */
+  async sendReports(signed: readonly SignedReport[]): Promise<ReportResult[]> {
+    const path = '/api/v1/device/reports/batch';
+    return parseReportResults(await this.#json('POST', path, { reports: signed }), signed.length, path);
   }
 
   /** Asks for a new certificate for the key of `csrPem`, over mutual TLS with the current one. */
@@ -162,8 +178,27 @@ async function refusalOf(status: number, text: string): Promise<Error> {
   } catch {
     // Not problem+json: the status says enough.
   }
+  return failureOf(status, code, detail);
+}
+
+/** A refusal the server will repeat (4xx other than 408/429) or a failure worth retrying. */
+function failureOf(status: number, code: string, detail: string): PermanentRefusal | TransientFailure {
   const permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
   return permanent ? new PermanentRefusal(status, code, `${code}: ${detail}`) : new TransientFailure(`${code}: ${detail}`);
+}
+
+/** The results of a batch answer, checked against how many reports were sent. */
+function parseReportResults(answer: unknown, count: number, path: string): ReportResult[] {
+  const results = (answer as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results) || results.length !== count) throw new TransientFailure(`${path} answered ${Array.isArray(results) ? results.length : 'no'} results for ${count} reports`);
+  return results.map((item: unknown): ReportResult => {
+    const result = (item ?? {}) as { ok?: unknown; receipt?: unknown; status?: unknown; code?: unknown; detail?: unknown };
+    if (result.ok === true && typeof result.receipt === 'object' && result.receipt !== null) return { ok: true, receipt: result.receipt };
+    if (result.ok === false && typeof result.status === 'number' && typeof result.code === 'string' && typeof result.detail === 'string') {
+      return { ok: false, error: failureOf(result.status, result.code, result.detail) };
+    }
+    throw new TransientFailure(`${path} answered a result that is neither a receipt nor a refusal`);
+  });
 }
 
 function parseDelivery(data: string): OrderDelivery {

@@ -12,4 +12,5 @@ export * from './mqtt-bridge.js';
 export * from './device-actor.js';
 export * from './device-report-schema.js';
 export * from './report-service.js';
+export * from './report-batch.js';
 export * from './order-feed.js';

@@ -5,7 +5,7 @@
  * answered with the first receipt and never counted twice (DESIGN.md invariant 8).
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { verifyReport, type DeviceReport, type ReportKind } from '../agent/index.js';
+import { verifyReportAsync, type DeviceReport, type ReportKind } from '../agent/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import { canonicalJson, contentHash } from '../crypto/index.js';
 import type { Actor } from '../access/index.js';
@@ -285,7 +285,7 @@ export class DeviceReportService {
       .execute();
     rows.sort((a, b) => Number(b.serial === device.serial) - Number(a.serial === device.serial));
     for (const row of rows) {
-      if (verifyReport(signed, this.#publicKey(row.serial, row.certificate_pem))) return row.serial;
+      if (await verifyReportAsync(signed, this.#publicKey(row.serial, row.certificate_pem))) return row.serial;
     }
     return undefined;
   }

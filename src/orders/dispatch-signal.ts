@@ -9,6 +9,11 @@ export interface DispatchedOrder {
   readonly orderId: string;
   readonly revision: number;
   readonly workCenterId: string;
+  /**
+   * What a device receives of it (its number and release JWS, as the dispatch just verified them),
+   * so a stream can send it without reading the feed; absent for an unsigned order.
+   */
+  readonly delivery?: { readonly number: string; readonly jws: string } | undefined;
 }
 
 /** A listener; an error it throws is the listener's own problem and never reaches the dispatcher. */

@@ -7,6 +7,7 @@ import { contentHash, type Keyring } from '../crypto/index.js';
 import {
   DEFAULT_SIGNATURE_MEANINGS,
   ForgelineError,
+  isForgelineError,
   RELEASED_STATES,
   SIGNED_COMMANDS,
   actionInputSchemas,
@@ -242,21 +243,64 @@ export class OrderService {
     return this.queries.detail(id);
   }
 
-  /** Performs a lifecycle command (submit, release, …, cancel) on an order. */
+  /** Performs a lifecycle command (submit, release, …, cancel) on an order; answers the whole order as it now is. */
   async perform<C extends OrderCommand>(actor: Actor, id: string, command: C, input: unknown, options: PerformOptions = {}): Promise<OrderDetail> {
+    await this.performBrief(actor, id, command, input, options);
+    return this.queries.detail(id);
+  }
+
+  /**
+   * Dispatches several released orders in one call (a shift's orders at once): each is checked,
+   * changed and audited exactly as a dispatch of its own (policy, stored JWS, zone and conduit,
+   * version), and their transactions share commits. One order's refusal refuses only that order;
+   * the answer says, in the request's order, where each order now stands or why it was refused.
+   */
+  async dispatchMany(actor: Actor, input: unknown): Promise<DispatchOutcome[]> {
+    const { orders } = parseOrThrow(dispatchManySchema, input, 'dispatch request');
+    const seen = new Set<string>();
+    for (const [index, order] of orders.entries()) {
+      if (seen.has(order.id)) throw new ForgelineError('validation-failed', `order ${order.id} is named twice`, { problems: [{ path: `orders.${index}.id`, message: 'named twice' }] });
+      seen.add(order.id);
+    }
+    const outcomes: DispatchOutcome[] = new Array(orders.length);
+    let failure: { error: unknown } | undefined;
+    let next = 0;
+    // A bounded number at once: enough that their write transactions share a commit, few enough for a PostgreSQL pool.
+    const worker = async (): Promise<void> => {
+      while (next < orders.length && failure === undefined) {
+        const index = next;
+        next += 1;
+        const { id, ...request } = orders[index] as (typeof orders)[number];
+        try {
+          outcomes[index] = { ok: true, ...(await this.performBrief(actor, id, 'dispatch', request)) };
+        } catch (error) {
+          if (!isForgelineError(error) || error.status >= 500) failure ??= { error };
+          else outcomes[index] = { ok: false, id, error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DISPATCH_MANY_AT_ONCE, orders.length) }, worker));
+    // The store or a bug failed: no partial answer (what did commit is audited; the caller reads the orders again).
+    if (failure !== undefined) throw failure.error;
+    return outcomes;
+  }
+
+  /** Performs a lifecycle command and answers only where the order now stands (no read of the whole order afterwards). */
+  async performBrief<C extends OrderCommand>(actor: Actor, id: string, command: C, input: unknown, options: PerformOptions = {}): Promise<OrderStanding> {
     const request = parseOrThrow(actionInputSchemas[command], input, `${command} request`) as OrderCommandInput<OrderCommand>;
     const kind = `order.${command}` as const;
     const context = await this.loadVisible(actor, id, kind);
     await this.authorize(actor, kind, orderResource(context), kind, id);
-    if (command === 'dispatch') await this.checkJws(actor, context, kind);
+    const dispatchedJws = command === 'dispatch' ? await this.checkJws(actor, context, kind) : undefined;
     if (command === 'dispatch') await this.checkConduit(actor, context, kind);
     const signature = await this.checkSignature(actor, context, command, request);
     // Unwrapping the key may call out (an external KMS): before the transaction, whose batch-mates wait for it.
     const signingKey = command === 'release' && this.deps.signer !== undefined ? await this.deps.signer.activeKey() : undefined;
     // The JWS carries the recipe: unwrap the order's data key now, not inside the shared transaction.
     if (signingKey !== undefined) await this.deps.secrets.dataKey(this.deps.store.db, id);
+    let standing: OrderStanding | undefined;
     try {
-      await this.change(actor, context, command, request.version, async (trx, now, to) => {
+      standing = await this.change(actor, context, command, request.version, async (trx, now, to) => {
         if (signature !== null) await this.sign(trx, actor, context, signature, now);
         const effects = await this.applyCommand(trx, actor, context, command, request, now, to);
         // A record that must commit with this change or not at all (a device report's idempotency row).
@@ -278,20 +322,28 @@ export class OrderService {
       }
       throw error;
     }
-    if (command === 'dispatch') this.deps.dispatches?.announce({ orderId: id, revision: context.row.revision, workCenterId: context.row.work_center_id });
-    return this.queries.detail(id);
+    if (command === 'dispatch') {
+      this.deps.dispatches?.announce({
+        orderId: id, revision: context.row.revision, workCenterId: context.row.work_center_id,
+        delivery: dispatchedJws === undefined ? undefined : { number: context.row.number, jws: dispatchedJws },
+      });
+    }
+    // Only an edit that changes nothing leaves no standing; a command always changes the order.
+    if (standing === undefined) throw new Error(`${command} of order ${id} changed nothing`);
+    return standing;
   }
 
   /**
    * Before an order goes to the shop floor: its released revision's JWS must verify now, as the
    * device will check it (a key revoked since, a changed byte, an expired order). A refusal is
    * audited and thrown. An order released before orders were signed has no JWS and passes.
+   * Answers the JWS checked (undefined when there is none).
    */
-  private async checkJws(actor: Actor, context: OrderContext, kind: AuditKind): Promise<void> {
+  private async checkJws(actor: Actor, context: OrderContext, kind: AuditKind): Promise<string | undefined> {
     const signer = this.deps.signer;
-    if (signer === undefined) return;
+    if (signer === undefined) return undefined;
     const stored = await storedJws(this.deps.store.db, context.row.id, context.row.revision);
-    if (stored === undefined) return;
+    if (stored === undefined) return undefined;
     try {
       await verifyStoredJws(signer, stored.jws, context.row.work_center_id, this.deps.clock.now(), 'check');
     } catch (error) {
@@ -302,6 +354,7 @@ export class OrderService {
       });
       throw error;
     }
+    return stored.jws;
   }
 
   /**
@@ -410,7 +463,7 @@ export class OrderService {
     action: 'edit' | OrderCommand,
     expectedVersion: number,
     effects: (trx: Transaction<Database>, now: string, to: OrderState) => Promise<ChangeEffects>,
-  ): Promise<void> {
+  ): Promise<OrderStanding | undefined> {
     const id = context.row.id;
     const now = this.deps.clock.now().toISOString();
     // What the live views hear once the transaction committed (a retried transaction sets it again).
@@ -456,8 +509,31 @@ export class OrderService {
       if (workCenterId !== row.work_center_id) committed.push({ orderId: id, workCenterId: row.work_center_id, state: next.to, version: row.version + 1 });
     });
     for (const change of committed) this.deps.changes?.announce(change);
+    const [made] = committed;
+    return made === undefined ? undefined : { id, state: made.state, version: made.version };
   }
 }
+
+/** Where an order stands after a change: its state and version (the version the next change names). */
+export interface OrderStanding {
+  readonly id: string;
+  readonly state: OrderState;
+  readonly version: number;
+}
+
+/** One order of {@link OrderService.dispatchMany}: dispatched, or refused with the error a dispatch of its own would have had. */
+export type DispatchOutcome = ({ readonly ok: true } & OrderStanding) | { readonly ok: false; readonly id: string; readonly error: ForgelineError };
+
+/** The most orders one dispatch call takes. */
+export const DISPATCH_MANY_LIMIT = 100;
+
+/** How many orders of one call are in progress at once. */
+const DISPATCH_MANY_AT_ONCE = 32;
+
+/** `{orders: [{id, version, note?}]}`: 1 to {@link DISPATCH_MANY_LIMIT} orders, each with the version it was read at. */
+export const dispatchManySchema = z.strictObject({
+  orders: z.array(actionInputSchemas.dispatch.extend({ id: z.string().min(1).max(64) })).min(1).max(DISPATCH_MANY_LIMIT),
+});
 
 /** Options of {@link OrderService.perform}. */
 export interface PerformOptions {

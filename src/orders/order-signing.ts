@@ -6,7 +6,7 @@
  * so a revoked key stops what it signed.
  */
 import { randomUUID } from 'node:crypto';
-import { signOrderJws, verifyOrderJws, type JwsElectronicSignature, type OrderJwsPayload, type OrderSigningKey, type OrderVerificationKey } from '../crypto/index.js';
+import { signOrderJws, verifyOrderJwsAsync, type JwsElectronicSignature, type OrderJwsPayload, type OrderSigningKey, type OrderVerificationKey } from '../crypto/index.js';
 import { ForgelineError } from '../domain/index.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, OrderRow } from '../store/index.js';
@@ -81,7 +81,7 @@ export async function storedJws(db: Kysely<Database>, orderId: string, revision:
  */
 export async function verifyStoredJws(signer: OrderSigner, jws: string, workCenterId: string, now: Date, expiry: 'check' | 'ignore'): Promise<OrderJwsPayload> {
   const key = await signer.verificationKeys();
-  const { payload } = verifyOrderJws(jws, { key, now, audience: workCenterId, ...(expiry === 'ignore' ? { clockToleranceSeconds: Number.POSITIVE_INFINITY } : {}) });
+  const { payload } = await verifyOrderJwsAsync(jws, { key, now, audience: workCenterId, ...(expiry === 'ignore' ? { clockToleranceSeconds: Number.POSITIVE_INFINITY } : {}) });
   return payload;
 }
 

@@ -20,9 +20,10 @@ export interface ClientCertificateChecker {
  */
 export function peerCertificateOf(request: FastifyRequest): Buffer | undefined {
   const socket = request.raw.socket as Partial<TLSSocket>;
-  if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const peer = socket.getPeerCertificate(false);
-  return peer.raw !== undefined && peer.raw.length > 0 ? peer.raw : undefined;
+  if (typeof socket.getPeerX509Certificate !== 'function') return undefined;
+  // The X509Certificate's DER only: getPeerCertificate() would build an object of every field on each request.
+  const raw = socket.getPeerX509Certificate()?.raw;
+  return raw !== undefined && raw.length > 0 ? raw : undefined;
 }
 
 /**

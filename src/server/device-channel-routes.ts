@@ -6,11 +6,15 @@
  */
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
-import { signedReportSchema, StoreMqttDirectory, type AuthenticatedDevice, type FeedOrder } from '../devices/index.js';
-import { ForgelineError, parseOrThrow } from '../domain/index.js';
+import {
+  MAX_REPORTS_PER_BATCH, receiveReportBatch, signedReportSchema, StoreMqttDirectory, type AuthenticatedDevice, type BatchedReportOutcome, type FeedOrder, type ReportReceipt,
+} from '../devices/index.js';
+import { ForgelineError, isForgelineError, parseOrThrow } from '../domain/index.js';
 import { deviceRoute, peerCertificateOf } from './client-certificate.js';
+import { toForgelineError } from './problem.js';
 import type { RouteSpec } from './route.js';
 import type { Services } from './services.js';
+import type { DispatchedOrder } from '../orders/index.js';
 
 /** How often an idle order stream carries a comment, and its device's certificate is checked again. */
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -21,6 +25,30 @@ export const MAX_LONG_POLL_SECONDS = 30;
 const longPollQuerySchema = z.strictObject({
   wait: z.coerce.number({ message: 'must be a whole number of seconds' }).int('must be a whole number of seconds').min(0).max(MAX_LONG_POLL_SECONDS).default(0),
 });
+
+/**
+ * A batch of reports as validated here: only the envelope. Each item is handed to the report
+ * service as it came, so a malformed one is refused (and audited) alone, as a single report is.
+ */
+const reportBatchSchema = z.strictObject({ reports: z.array(z.unknown()).min(1).max(MAX_REPORTS_PER_BATCH) });
+
+/** The batch as the OpenAPI document shows it: each item a signed report. */
+const reportBatchDocSchema = z.strictObject({ reports: z.array(signedReportSchema).min(1).max(MAX_REPORTS_PER_BATCH) });
+
+/** The fields of a receipt that leave, for a single report and a batched one alike. */
+function presentReceipt(receipt: ReportReceipt) {
+  return {
+    idempotencyKey: receipt.idempotencyKey, duplicate: receipt.duplicate, applied: receipt.applied, orderId: receipt.orderId, orderState: receipt.orderState,
+    ...(receipt.note === undefined ? {} : { note: receipt.note }),
+  };
+}
+
+/** One report's outcome in a batch: its receipt, or the status, code and detail its own request would have been answered with. */
+function presentOutcome(outcome: BatchedReportOutcome) {
+  if (outcome.ok) return { ok: true, receipt: presentReceipt(outcome.receipt) };
+  const known = toForgelineError(outcome.error);
+  return { ok: false, status: known.status, code: known.code, detail: known.message };
+}
 
 /**
  * The open order streams and long polls of one server, ended when it closes (a stream never
@@ -121,8 +149,20 @@ export function deviceChannelRoutes(services: Services, options: DeviceChannelOp
         end,
       );
     }, heartbeatMs);
+    // A dispatch through this instance carries what the device receives: sent at once, no read of the feed.
+    const hear = (dispatched: DispatchedOrder): void => {
+      const { delivery } = dispatched;
+      if (delivery === undefined) {
+        refresh();
+        return;
+      }
+      const key = `${dispatched.orderId}:${dispatched.revision}`;
+      if (ended || sent.has(key)) return;
+      sent.add(key);
+      stream.write(orderEvent({ orderId: dispatched.orderId, revision: dispatched.revision, number: delivery.number, jws: delivery.jws }));
+    };
     // Watch before the first read, so no dispatch falls between the two.
-    const unwatch = orderFeed.watch(device.workCenterId, refresh);
+    const unwatch = orderFeed.watch(device.workCenterId, hear);
     const forget = options.connections.add(end);
     // The client went away (Fastify destroys the stream when the response closes).
     stream.on('close', end);
@@ -194,12 +234,20 @@ export function deviceChannelRoutes(services: Services, options: DeviceChannelOp
       method: 'POST', url: '/api/v1/device/reports', tag: 'device-channel', body: signedReportSchema,
       summary: 'A signed report of this device on an order dispatched to it (accepted, refused, started, paused, resumed, progress, completed, aborted)',
       responseDescription: 'The receipt: {idempotencyKey, duplicate, applied, orderId, orderState, note?}; a resend answers the first receipt with duplicate: true',
+      handler: async ({ device, body, request }) => presentReceipt(await reports.receive(device, body, 'https', request.ip)),
+    }),
+    deviceRoute(devices, {
+      method: 'POST', url: '/api/v1/device/reports/batch', tag: 'device-channel', body: reportBatchDocSchema,
+      summary: `1 to ${MAX_REPORTS_PER_BATCH} signed reports of this device in one request, each handled as if sent alone: reports of one order in the batch's order, of different orders together`,
+      responseDescription: '{results: [...]}, one per report in the same order: {ok: true, receipt} (the single route\'s receipt) or {ok: false, status, code, detail} (what the single route would have answered). '
+        + 'After a 5xx, 408 or 429 failure the same order\'s later reports are not tried and carry the same failure; send them again.',
       handler: async ({ device, body, request }) => {
-        const receipt = await reports.receive(device, body, 'https', request.ip);
-        return {
-          idempotencyKey: receipt.idempotencyKey, duplicate: receipt.duplicate, applied: receipt.applied, orderId: receipt.orderId, orderState: receipt.orderState,
-          ...(receipt.note === undefined ? {} : { note: receipt.note }),
-        };
+        const { reports: items } = parseOrThrow(reportBatchSchema, body, 'report batch');
+        const outcomes = await receiveReportBatch(items, (item) => reports.receive(device, item, 'https', request.ip));
+        // A server-side failure is logged once (a skipped report shares its order's), as the error boundary logs a single report's, and answered without internals.
+        const failures = new Set(outcomes.flatMap((outcome) => (outcome.ok || toForgelineError(outcome.error).status < 500 ? [] : [outcome.error])));
+        for (const error of failures) request.log.error({ err: error }, isForgelineError(error) ? error.message : 'unhandled error in a report batch');
+        return { results: outcomes.map(presentOutcome) };
       },
     }),
     deviceRoute(devices, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForgelineError, ORDER_COMMANDS, actionInputSchemas, orderDraftInputSchema, orderEditSchema, type OrderCommand } from '../domain/index.js';
-import { orderHistoryQuerySchema, orderListQuerySchema } from '../orders/index.js';
+import { DISPATCH_MANY_LIMIT, dispatchManySchema, orderHistoryQuerySchema, orderListQuerySchema } from '../orders/index.js';
 import { presentOrder, presentOrderDetail } from './presenters.js';
 import type { RouteSpec } from './route.js';
 import type { Services } from './services.js';
@@ -36,6 +36,19 @@ export function orderRoutes(services: Services): RouteSpec[] {
     },
   }));
   return [
+    {
+      method: 'POST', url: '/api/v1/orders/dispatch', tag: 'orders', authenticated: true, body: dispatchManySchema,
+      summary: `Dispatch up to ${DISPATCH_MANY_LIMIT} released orders at once, each checked and audited as its own dispatch; one refusal refuses only its order`,
+      responseDescription: '{results: [{id, ok: true, state, version} | {id, ok: false, status, code, detail}]}, in the request\'s order; a refusal carries what a dispatch of that order alone would have answered as problem+json',
+      handler: async ({ actor, body }) => {
+        const outcomes = await orders.dispatchMany(actor, body);
+        return {
+          results: outcomes.map((outcome) => (outcome.ok
+            ? { id: outcome.id, ok: true, state: outcome.state, version: outcome.version }
+            : { id: outcome.id, ok: false, status: outcome.error.status, code: outcome.error.code, detail: outcome.error.message })),
+        };
+      },
+    },
     {
       method: 'GET', url: '/api/v1/orders', tag: 'orders', authenticated: true, query: orderListQuerySchema,
       summary: 'List orders newest first, filtered, with keyset paging; only orders in your scope',

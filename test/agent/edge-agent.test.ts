@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  EdgeAgent, PermanentRefusal, TransientFailure, verifyReport,
-  type DeviceIdentity, type MachineEvent, type MachineJobs, type OrderDelivery, type OrderSource, type ReportSink, type SignedReport, type TrackedJob,
+  EdgeAgent, HttpsReportSink, PermanentRefusal, TransientFailure, verifyReport,
+  type DeviceIdentity, type ReportLink, type ReportResult, type MachineEvent, type MachineJobs, type OrderDelivery, type OrderSource, type ReportSink, type SignedReport, type TrackedJob,
 } from '../../src/agent/index.js';
 import { contentHash, orderPublicJwk, signOrderJws, verificationKeysFromJwks, type OrderJwsPayload } from '../../src/crypto/index.js';
 
@@ -65,6 +65,30 @@ class FakeServer implements ReportSink {
   }
   kinds(): string[] {
     return [...this.received.values()].map((signed) => `${signed.report.kind}`);
+  }
+}
+
+/** The HTTPS link as the report sink sees it: a server with or without the batch route, or away. */
+class FakeLink implements ReportLink {
+  away = false;
+  constructor(readonly batchRoute: boolean) {}
+  readonly calls: string[] = [];
+  readonly received = new Map<string, SignedReport>();
+  sendReport(signed: SignedReport): Promise<unknown> {
+    if (this.away) return Promise.reject(new TransientFailure('ECONNREFUSED'));
+    this.calls.push('single');
+    this.received.set(signed.report.idempotencyKey, signed);
+    return Promise.resolve({});
+  }
+  sendReports(signed: readonly SignedReport[]): Promise<ReportResult[]> {
+    if (this.away) return Promise.reject(new TransientFailure('ECONNREFUSED'));
+    this.calls.push(`batch of ${signed.length}`);
+    if (!this.batchRoute) return Promise.reject(new PermanentRefusal(404, 'route-not-found', 'route-not-found: No such endpoint'));
+    for (const report of signed) this.received.set(report.report.idempotencyKey, report);
+    return Promise.resolve(signed.map(() => ({ ok: true, receipt: {} })));
+  }
+  kinds(): string[] {
+    return [...this.received.values()].map((signed) => signed.report.kind);
   }
 }
 
@@ -231,5 +255,54 @@ describe('the edge agent', () => {
     const setAside = (await readFile(join(dir, 'reports.refused'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { report: { kind: string }; reason: string });
     expect(setAside).toEqual([expect.objectContaining({ report: expect.objectContaining({ kind: 'started' }), reason: 'not yours' })]);
     await edge.stop();
+  });
+
+  describe('over HTTPS', () => {
+    function httpsAgent(orders: PushedOrders, link: FakeLink, machine: FakeMachine): EdgeAgent {
+      return new EdgeAgent({ dir, identity, orders, reports: new HttpsReportSink(link), keys: () => Promise.resolve(keys), machine, now: () => NOW });
+    }
+
+    it('sends the reports that waited while the server was away in one batch request', async () => {
+      const orders = new PushedOrders();
+      const link = new FakeLink(true);
+      const machine = new FakeMachine();
+      link.away = true;
+      const edge = httpsAgent(orders, link, machine);
+      await edge.start();
+      const { delivery, payload } = releaseJws('PO-7');
+      await orders.deliver(delivery);
+      await machine.do({ jobOrderId: payload.sub, kind: 'started' });
+      await machine.do({ jobOrderId: payload.sub, kind: 'progress', good: '3' });
+      await edge.flush();
+      expect(edge.pendingReports()).toBe(3);
+      link.away = false;
+      await edge.flush();
+      expect(link.calls).toEqual(['batch of 3']);
+      expect(link.kinds()).toEqual(['accepted', 'started', 'progress']);
+      expect(edge.pendingReports()).toBe(0);
+      expect((await readFile(join(dir, 'reports.sent'), 'utf8')).trim()).toBe('3');
+      await edge.stop();
+    });
+
+    it('falls back to single reports for good when the server has no batch route (404)', async () => {
+      const orders = new PushedOrders();
+      const link = new FakeLink(false);
+      const machine = new FakeMachine();
+      link.away = true;
+      const edge = httpsAgent(orders, link, machine);
+      await edge.start();
+      const { delivery, payload } = releaseJws('PO-8');
+      await orders.deliver(delivery);
+      await machine.do({ jobOrderId: payload.sub, kind: 'started' });
+      link.away = false;
+      await edge.flush();
+      expect(link.calls).toEqual(['batch of 2', 'single', 'single']);
+      await machine.do({ jobOrderId: payload.sub, kind: 'completed' });
+      await edge.flush();
+      expect(link.calls).toEqual(['batch of 2', 'single', 'single', 'single']);
+      expect(link.kinds()).toEqual(['accepted', 'started', 'completed']);
+      expect(edge.pendingReports()).toBe(0);
+      await edge.stop();
+    });
   });
 });

@@ -3,7 +3,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReportJournal, signReport, verifyReport, type SignedReport } from '../../src/agent/index.js';
+import { PermanentRefusal, ReportJournal, signReport, TransientFailure, verifyReport, type ReportOutcome, type SignedReport } from '../../src/agent/index.js';
 
 const DEVICE = randomUUID();
 const ORDER = randomUUID();
@@ -65,6 +65,90 @@ describe('the edge agent\'s report outbox', () => {
     expect([...new Set(keys)]).toEqual(logged.map((r) => r.idempotencyKey));
     expect(keys.filter((key) => key === logged[2]?.idempotencyKey)).toHaveLength(2);
     expect(logged.map((r) => r.data.good)).toEqual(['0', '40', '60', '100']);
+  });
+
+  describe('in batches', () => {
+    const isPermanent = (error: unknown) => error instanceof PermanentRefusal;
+    const cursor = () => readFile(join(dir, 'reports.sent'), 'utf8').then((text) => text.trim(), () => '');
+    const recordMany = async (count: number, orderOf: (index: number) => string = () => ORDER) => {
+      const journal = await ReportJournal.open(dir);
+      for (let index = 0; index < count; index += 1) await journal.record({ ...report('progress', { good: String(index) }), orderId: orderOf(index) }, privateKey);
+      return journal;
+    };
+
+    it('sends N pending reports in ceil(N/50) requests and moves the cursor once per request', async () => {
+      const journal = await recordMany(120);
+      const calls: { size: number; cursorBefore: string }[] = [];
+      const sendBatch = async (batch: readonly SignedReport[]): Promise<ReportOutcome[]> => {
+        calls.push({ size: batch.length, cursorBefore: await cursor() });
+        return batch.map(() => ({ ok: true }));
+      };
+      const single = () => Promise.reject(new Error('a batch drain sends no single report'));
+      expect(await journal.drain(single, isPermanent, { sendBatch })).toBe(120);
+      expect(calls).toEqual([{ size: 50, cursorBefore: '' }, { size: 50, cursorBefore: '50' }, { size: 20, cursorBefore: '100' }]);
+      expect(await cursor()).toBe('120');
+      expect(journal.pending()).toEqual([]);
+      expect(await journal.drain(single, isPermanent, { sendBatch })).toBe(0);
+      expect(calls).toHaveLength(3);
+    });
+
+    it('stops at a transient failure inside a batch: the cursor stays before it, and a restart sends from there without doubling anything', async () => {
+      // Reports 0, 2, 4 are of one order, 1 and 3 of another; the server fails report 2 and takes the others of the batch.
+      const other = randomUUID();
+      const journal = await recordMany(5, (index) => (index % 2 === 1 ? other : ORDER));
+      const logged = journal.pending().map((signed) => signed.report.idempotencyKey);
+      const applied = new Map<string, number>();
+      const batches: string[][] = [];
+      let failing: string | undefined = logged[2];
+      const sendBatch = (batch: readonly SignedReport[]): Promise<ReportOutcome[]> => {
+        batches.push(batch.map((signed) => signed.report.idempotencyKey));
+        return Promise.resolve(batch.map((signed) => {
+          const key = signed.report.idempotencyKey;
+          if (key === failing) return { ok: false, error: new TransientFailure('internal: database away') };
+          // The server de-duplicates by idempotency key: a resend is answered, not applied again.
+          if (!applied.has(key)) applied.set(key, 1);
+          return { ok: true };
+        }));
+      };
+      const single = () => Promise.reject(new Error('no single sends'));
+      expect(await journal.drain(single, isPermanent, { sendBatch })).toBe(2);
+      expect(await cursor()).toBe('2');
+      expect(journal.pending().map((signed) => signed.report.idempotencyKey)).toEqual(logged.slice(2));
+
+      failing = undefined;
+      const restarted = await ReportJournal.open(dir);
+      expect(await restarted.drain(single, isPermanent, { sendBatch })).toBe(3);
+      expect(batches).toEqual([logged, logged.slice(2)]);
+      expect(await cursor()).toBe('5');
+      expect([...applied.keys()].sort()).toEqual([...logged].sort());
+      expect([...applied.values()].every((count) => count === 1)).toBe(true);
+    });
+
+    it('sets aside a report refused for good and goes on; a request not taken at all leaves the cursor', async () => {
+      const journal = await recordMany(3);
+      const [, refused] = journal.pending();
+      let away = true;
+      const sendBatch = (batch: readonly SignedReport[]): Promise<ReportOutcome[]> => {
+        if (away) return Promise.reject(new TransientFailure('ECONNREFUSED'));
+        return Promise.resolve(batch.map((signed) => (signed === refused ? { ok: false, error: new PermanentRefusal(422, 'report-signature-invalid', 'not signed by this device') } : { ok: true })));
+      };
+      const single = () => Promise.reject(new Error('no single sends'));
+      expect(await journal.drain(single, isPermanent, { sendBatch })).toBe(0);
+      expect(await cursor()).toBe('');
+      away = false;
+      expect(await journal.drain(single, isPermanent, { sendBatch })).toBe(3);
+      expect(await cursor()).toBe('3');
+      const setAside = (await readFile(join(dir, 'reports.refused'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as SignedReport & { reason: string });
+      expect(setAside).toEqual([expect.objectContaining({ report: refused?.report, reason: 'not signed by this device' })]);
+    });
+
+    it('counts reports the sender left untried as not sent', async () => {
+      const journal = await recordMany(4);
+      // One outcome for four reports: the sender stopped after the first (as single sends after a failure do).
+      const sendBatch = (): Promise<ReportOutcome[]> => Promise.resolve([{ ok: true }]);
+      expect(await journal.drain(() => Promise.resolve(), isPermanent, { sendBatch })).toBe(1);
+      expect(await cursor()).toBe('1');
+    });
   });
 
   it('drops a last line cut by a crash (never acknowledged) and refuses a damaged journal or cursor', async () => {

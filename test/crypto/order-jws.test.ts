@@ -15,6 +15,7 @@ import {
   publicKeyFromJwk,
   signOrderJws,
   verifyOrderJws,
+  verifyOrderJwsAsync,
   type OrderJwsPayload,
   type OrderVerificationKey,
   type VerifyOrderJwsOptions,
@@ -334,6 +335,41 @@ describe('verifyOrderJws', () => {
     expect(refusalOf(() => verify(token)).code).toBe('order-expired');
     expect(refusalOf(() => verify(token, { clockToleranceSeconds: Number.POSITIVE_INFINITY })).code).toBe('audience-mismatch');
     expect(refusalOf(() => verify(token, { clockToleranceSeconds: Number.POSITIVE_INFINITY, audience: 'wc-other' })).code).toBe('content-mismatch');
+  });
+});
+
+describe('verifyOrderJwsAsync (the signature checked on the thread pool)', () => {
+  it('answers every case exactly as verifyOrderJws: the same payload, or the same refusal and message', async () => {
+    const payload = orderPayload({ iat: NOW_SECONDS - 3600, exp: NOW_SECONDS - 3000 });
+    const revoked = lookup({ kid: key.kid, publicKey: key.publicKey, revokedSince: new Date((NOW_SECONDS - 7200) * 1000).toISOString() });
+    const cases: [string, string, Partial<VerifyOrderJwsOptions>][] = [
+      ['valid', jws, {}],
+      ['a payload byte changed', flip(jws, 1, 10), {}],
+      ['a signature byte changed', flip(jws, 2, 5), {}],
+      ['a short signature', `${jws.split('.').slice(0, 2).join('.')}.${b64('short')}`, {}],
+      ['an unknown kid', jws, { key: () => undefined }],
+      ['a revoked key', signOrderJws(payload, key), { key: revoked }],
+      ['expired', signOrderJws(payload, key), {}],
+      ['another work center', jws, { audience: 'wc-lathe-2' }],
+      ['altered content re-signed', forge(ourHeader, canonicalJson({ ...orderPayload(), order: { ...orderPayload().order, content: { altered: true } } })), {}],
+      ['not three parts', 'a.b', {}],
+    ];
+    const outcome = async (run: () => unknown): Promise<unknown> => {
+      try {
+        return { payload: ((await run()) as { payload: unknown }).payload };
+      } catch (error) {
+        if (!(error instanceof ForgelineError)) throw error;
+        return { code: error.code, message: error.message };
+      }
+    };
+    const codes = new Set<unknown>();
+    for (const [what, token, options] of cases) {
+      const both = { key: lookup(key), now: NOW, audience: WORK_CENTER, ...options };
+      const sync = await outcome(() => verifyOrderJws(token, both));
+      expect(await outcome(() => verifyOrderJwsAsync(token, both)), what).toEqual(sync);
+      codes.add((sync as { code?: string }).code ?? 'ok');
+    }
+    expect([...codes].sort()).toEqual(['audience-mismatch', 'content-mismatch', 'jws-invalid', 'key-revoked', 'key-unknown', 'ok', 'order-expired']);
   });
 });
 

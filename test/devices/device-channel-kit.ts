@@ -1,12 +1,15 @@
 /** Helpers of the device channel tests: enrolled devices with their keys, dispatched orders, signed reports. */
+import type { FastifyInstance } from 'fastify';
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import type { Actor } from '../../src/access/index.js';
 import { signReport, type DeviceReport, type ReportKind, type SignedReport } from '../../src/agent/index.js';
-import { createDeviceCsr } from '../../src/crypto/index.js';
-import type { AuthenticatedDevice } from '../../src/devices/index.js';
+import { createCertificateAuthority, createDeviceCsr, issueServerCertificate, type CertificateAuthority } from '../../src/crypto/index.js';
+import { DeviceService, type AuthenticatedDevice } from '../../src/devices/index.js';
 import type { OrderDetail } from '../../src/domain/index.js';
-import type { Services } from '../../src/server/index.js';
-import { SETUP_ADMIN, TEST_PASSWORD, type TestWorld } from '../support/factories.js';
+import { buildApp, NO_RATE_LIMITS, type Services } from '../../src/server/index.js';
+import type { Store } from '../../src/store/index.js';
+import { createWorld, SETUP_ADMIN, TEST_PASSWORD, type TestWorld } from '../support/factories.js';
 import { derOf } from './device-test-kit.js';
 
 /** A device enrolled as an agent would be: its certificate chain, private key, and how the server sees it. */
@@ -76,4 +79,31 @@ export function signedReport(device: EnrolledDevice, orderId: string, kind: Repo
 /** Progress on the last operation of the factory order (seq 20), which counts towards the good quantity. */
 export function lastOperationProgress(good: string, scrap = '0'): Record<string, unknown> {
   return { operationSeq: 20, good, scrap, lots: [] };
+}
+
+/** A served plant over HTTPS with mutual TLS: its own CA, the device service issuing from it, and one enrolled mill device. */
+export interface MtlsPlant {
+  readonly world: TestWorld;
+  readonly crew: OrderCrew;
+  readonly ca: CertificateAuthority;
+  readonly services: Services;
+  readonly app: FastifyInstance;
+  readonly baseUrl: string;
+  readonly mill: EnrolledDevice;
+}
+
+/** Starts {@link MtlsPlant} over `store` on a free port (the caller closes `app`). */
+export async function startMtlsPlant(store: Store, options: { readonly deviceHeartbeatMs?: number } = {}): Promise<MtlsPlant> {
+  const world = await createWorld(store);
+  const crew = await orderCrew(world);
+  const ca = await createCertificateAuthority({ commonName: 'Forgeline device channel test CA', validityDays: 3650, now: new Date(world.clock.now().getTime() - 86_400_000) });
+  const services = { ...world.services, devices: new DeviceService({ store, clock: world.clock, ca }) };
+  const server = await issueServerCertificate(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 30 });
+  const app = buildApp({
+    services, https: { key: server.privateKeyPem, cert: server.chainPem, ca: ca.certificatePem }, logger: false, rateLimits: NO_RATE_LIMITS, clock: world.clock,
+    ...(options.deviceHeartbeatMs === undefined ? {} : { deviceHeartbeatMs: options.deviceHeartbeatMs }),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const baseUrl = `https://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return { world, crew, ca, services, app, baseUrl, mill: await enrolDevice(world, services) };
 }

@@ -1,16 +1,14 @@
 /** The device channel over real HTTPS with mutual TLS: the order stream, long polling, reports, and closing. */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FastifyInstance } from 'fastify';
-import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { EventStreamParser, type ServerSentEvent } from '../../src/agent/index.js';
-import { createCertificateAuthority, issueServerCertificate, type CertificateAuthority } from '../../src/crypto/index.js';
-import { DeviceService } from '../../src/devices/index.js';
-import { buildApp, NO_RATE_LIMITS, type Services } from '../../src/server/index.js';
+import type { CertificateAuthority } from '../../src/crypto/index.js';
+import type { Services } from '../../src/server/index.js';
 import { describeEachEngine } from '../support/engines.js';
-import { createWorld, SETUP_ADMIN, type TestWorld } from '../support/factories.js';
-import { dispatchedOrder, enrolDevice, orderCrew, releasedOrder, signedReport, type EnrolledDevice, type OrderCrew } from './device-channel-kit.js';
+import { SETUP_ADMIN, type TestWorld } from '../support/factories.js';
+import { dispatchedOrder, enrolDevice, releasedOrder, signedReport, startMtlsPlant, type EnrolledDevice, type OrderCrew } from './device-channel-kit.js';
 
 const HEARTBEAT_MS = 150;
 
@@ -33,15 +31,7 @@ describeEachEngine('the device channel over mutual TLS', (engine) => {
   const agents: Agent[] = [];
 
   beforeEach(async () => {
-    world = await createWorld(engine.store());
-    crew = await orderCrew(world);
-    ca = await createCertificateAuthority({ commonName: 'Forgeline channel test CA', validityDays: 3650, now: new Date(world.clock.now().getTime() - 86_400_000) });
-    services = { ...world.services, devices: new DeviceService({ store: engine.store(), clock: world.clock, ca }) };
-    const server = await issueServerCertificate(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 30 });
-    app = buildApp({ services, https: { key: server.privateKeyPem, cert: server.chainPem, ca: ca.certificatePem }, logger: false, rateLimits: NO_RATE_LIMITS, clock: world.clock, deviceHeartbeatMs: HEARTBEAT_MS });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `https://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    mill = await enrolDevice(world, services);
+    ({ world, crew, ca, services, app, baseUrl, mill } = await startMtlsPlant(engine.store(), { deviceHeartbeatMs: HEARTBEAT_MS }));
   });
 
   afterEach(async () => {
@@ -110,6 +100,29 @@ describeEachEngine('the device channel over mutual TLS', (engine) => {
     expect(connects).toEqual(expect.arrayContaining([{ outcome: 'ok', actor: `device:${mill.id}` }, { outcome: 'ok', actor: `device:${lathe.id}` }]));
     millStream.close();
     latheStream.close();
+  });
+
+  it('sends a dispatch through this instance as announced, the JWS it just verified, without reading the feed again', async () => {
+    const stream = await openStream(mill);
+    await expect.poll(() => stream.comments() >= 1, { timeout: 5_000 }).toBe(true);
+    const released = await releasedOrder(world, crew);
+    const feed = world.services.orderFeed;
+    const pendingFor = feed.pendingFor.bind(feed);
+    let reads = 0;
+    feed.pendingFor = (device) => {
+      reads += 1;
+      return pendingFor(device);
+    };
+    try {
+      await world.services.orders.perform(crew.planner, released.id, 'dispatch', { version: released.version });
+      await expect.poll(() => stream.events.length === 1, { timeout: 5_000 }).toBe(true);
+    } finally {
+      feed.pendingFor = pendingFor;
+    }
+    expect(reads).toBe(0);
+    expect(stream.events[0]).toMatchObject({ event: 'order', id: `${released.id}:1` });
+    expect(JSON.parse(stream.events[0]?.data ?? '{}')).toEqual({ orderId: released.id, revision: 1, number: released.number, jws: await world.services.orders.queries.jws(crew.planner, released.id) });
+    stream.close();
   });
 
   it('hears of a dispatch made by another server instance on the same database within a poll', async () => {
