@@ -13,6 +13,7 @@ export const CLI_ERROR_CODES = [
   'audit-verification-failed',
   'witness-inconsistent',
   'witness-regressed',
+  'orders-refused',
 ] as const;
 
 /** One of {@link CLI_ERROR_CODES}. */

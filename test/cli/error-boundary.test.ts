@@ -105,6 +105,7 @@ describe('the CLI error codes', () => {
       'audit-verification-failed',
       'witness-inconsistent',
       'witness-regressed',
+      'orders-refused',
     ]);
   });
 });

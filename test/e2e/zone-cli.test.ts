@@ -82,4 +82,24 @@ describe('zones and conduits through the real CLI and server', () => {
     expectOk(await pia('order', 'dispatch', id));
     expect((JSON.parse(expectOk(await pia('order', 'show', id, '--json'))) as { state: string }).state).toBe('dispatched');
   });
+  it('dispatches several orders in one command, one line each; a refused one refuses only itself and the command fails in one line', async () => {
+    const first = await people.release('SHIFT-1');
+    const second = await people.release('SHIFT-2');
+    const both = await pia('order', 'dispatch', first, second, '--note', 'morning shift');
+    expect(expectOk(both).trim().split('\n')).toEqual([expect.stringMatching(/^SHIFT-1 dispatched \(version \d+\)$/), expect.stringMatching(/^SHIFT-2 dispatched \(version \d+\)$/)]);
+    const third = await people.release('SHIFT-3');
+    // SHIFT-1 is already on its way: refused alone; SHIFT-3 goes.
+    const mixed = await pia('order', 'dispatch', first, third);
+    expect(expectOneLineError(mixed, 'orders-refused')).toBe('forgeline: orders-refused: 1 of 2 orders refused; the others were dispatched');
+    expect(mixed.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^SHIFT-1 refused: illegal-transition: cannot dispatch an order that is dispatched/), expect.stringMatching(/^SHIFT-3 dispatched /)]);
+    for (const id of [first, second, third]) expect((JSON.parse(expectOk(await pia('order', 'show', id, '--json'))) as { state: string }).state).toBe('dispatched');
+    const audited = JSON.parse(expectOk(await admin('audit', 'list', '--order', second, '--json'))) as { items: { kind: string; detail: { note?: string } }[] };
+    expect(audited.items.filter((entry) => entry.kind === 'order.dispatch').map((entry) => entry.detail.note)).toEqual(['morning shift']);
+    // --version names one order's version: refused for several, nothing sent.
+    const fourth = await people.release('SHIFT-4');
+    const usage = await pia('order', 'dispatch', fourth, second, '--version', '3');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.trim()).toBe('forgeline: usage: --version names the version of one order: leave it out when dispatching several');
+    expect((JSON.parse(expectOk(await pia('order', 'show', fourth, '--json'))) as { state: string }).state).toBe('released');
+  });
 });

@@ -16,7 +16,9 @@ import {
   type ProgressOptions,
   type SignatureInput,
 } from '../order-requests.js';
+import { CliError } from '../cli-error.js';
 import { printJson } from '../output.js';
+import { printable } from '../text-format.js';
 import { promptLine, readSecret } from '../secret-input.js';
 import { currentVersion } from './order-version.js';
 
@@ -32,6 +34,18 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   hold: 'put an order on quality hold',
   cancel: 'cancel an order (after release only by an approver, with an electronic signature)',
 };
+
+/** The most orders one dispatch call takes (the server's limit). */
+const DISPATCH_CALL_LIMIT = 100;
+
+/** One order of a dispatch of several, as the server answers it. */
+interface DispatchResult {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly version?: number;
+  readonly code?: string;
+  readonly detail?: string;
+}
 
 const VERSION_HELP = 'the version your change was made against; when left out, the order is read first and its current version used';
 
@@ -76,7 +90,7 @@ export function registerOrderActionCommands(order: Command, context: CliContext)
   };
   const versionOf = async (api: ApiClient, id: string, version: number | undefined): Promise<number> => version ?? (await currentVersion(api, id)).version;
 
-  for (const action of SIMPLE_ORDER_ACTIONS) {
+  for (const action of SIMPLE_ORDER_ACTIONS.filter((name) => name !== 'dispatch')) {
     actionCommand(order, action, DESCRIPTIONS[action] ?? action)
       .option('--note <text>', 'a note for the record')
       .action(async (id: string, options: VersionOption & { note?: string }, command: Command) => {
@@ -84,6 +98,49 @@ export function registerOrderActionCommands(order: Command, context: CliContext)
         await send(api, id, action, simpleActionBody(await versionOf(api, id, options.version), options.note), options.json);
       });
   }
+
+  order
+    .command('dispatch')
+    .description('dispatch released orders to their work centers (several ids: in calls of up to 100, each order checked and audited as its own dispatch)')
+    .argument('<id...>', 'order ids')
+    .option('--version <n>', `${VERSION_HELP} (one order only)`, parsePositiveInt)
+    .option('--note <text>', 'a note for the record')
+    .option('--json', "print the API's JSON answer as is")
+    .action(async (ids: string[], options: VersionOption & { note?: string }, command: Command) => {
+      const { api } = await context.connect(command);
+      const [only] = ids;
+      if (ids.length === 1 && only !== undefined) {
+        await send(api, only, 'dispatch', simpleActionBody(await versionOf(api, only, options.version), options.note), options.json);
+        return;
+      }
+      if (options.version !== undefined) throw new CliError('usage', '--version names the version of one order: leave it out when dispatching several');
+      if (new Set(ids).size !== ids.length) throw new CliError('usage', 'an order id is named twice');
+      await dispatchSeveral(api, ids, options.note, options.json);
+    });
+
+  /** Dispatches several orders through POST /api/v1/orders/dispatch; one line per order, and a failure when any was refused. */
+  const dispatchSeveral = async (api: ApiClient, ids: readonly string[], note: string | undefined, json: boolean | undefined): Promise<void> => {
+    const numbers = new Map<string, string>();
+    const results: DispatchResult[] = [];
+    for (let start = 0; start < ids.length; start += DISPATCH_CALL_LIMIT) {
+      const orders = [];
+      for (const id of ids.slice(start, start + DISPATCH_CALL_LIMIT)) {
+        const current = await currentVersion(api, id);
+        numbers.set(id, current.number);
+        orders.push({ id, version: current.version, ...(note === undefined ? {} : { note }) });
+      }
+      results.push(...(await api.post<{ results: DispatchResult[] }>('/api/v1/orders/dispatch', { orders })).results);
+    }
+    if (json) printJson(io, { results });
+    else {
+      for (const result of results) {
+        const name = printable(numbers.get(result.id) ?? result.id);
+        io.out(result.ok ? `${name} dispatched (version ${result.version})` : `${name} refused: ${printable(result.code)}: ${printable(result.detail)}`);
+      }
+    }
+    const refused = results.filter((result) => !result.ok).length;
+    if (refused > 0) throw new CliError('orders-refused', `${refused} of ${results.length} orders refused; the others were dispatched`);
+  };
 
   /** Shows what is being signed, then asks for the signature: password, and the one-time code when on a terminal. */
   const sign = async (api: ApiClient, id: string, action: string, options: SignatureOptions, who: string | undefined): Promise<{ version: number; signature: SignatureInput }> => {
