@@ -285,9 +285,10 @@ describe('verifyOrderJws', () => {
     ['no order', { ...orderPayload(), order: undefined }, /at order: /],
     ['a sub that is not the order id', { ...orderPayload(), sub: 'another-order' }, /at sub: sub must be the order id/],
     ['content that is an array', { ...orderPayload(), order: { ...orderPayload().order, content: [] } }, /at order\.content: must be a JSON object/],
-    ['a __proto__ member in the content', null, /__proto__/],
+    ['a __proto__ member in the content', '"__proto__"', /__proto__/],
+    ['a __proto__ member spelled with escapes', '"\\u005f\\u005fproto\\u005f_"', /__proto__/],
   ])('refuses a validly signed payload with %s', (_name, payload, message) => {
-    const text = payload === null ? canonicalJson(orderPayload()).replace('"content":{', '"content":{"__proto__":{"admin":true},') : JSON.stringify(payload);
+    const text = typeof payload === 'string' ? canonicalJson(orderPayload()).replace('"content":{', `"content":{${payload}:{"admin":true},`) : JSON.stringify(payload);
     expectRefused(() => verify(forge(ourHeader, text)), 'jws-invalid', message);
   });
 
