@@ -20,8 +20,9 @@ const STATE_WEIGHTS: readonly (readonly [string, number])[] = [
 const STATE_TABLE: readonly string[] = STATE_WEIGHTS.flatMap(([state, weight]) => Array.from({ length: weight }, () => state));
 
 /** The first order's creation time; each next one is 30 s later (a million span about a year). */
-const FIRST_CREATED_MS = Date.parse('2025-01-01T00:00:00.000Z');
-const SPACING_MS = 30_000;
+/** When the first bulk order was created, and the time between two. */
+export const FIRST_CREATED_MS = Date.parse('2025-01-01T00:00:00.000Z');
+export const SPACING_MS = 30_000;
 
 /** What the bulk load needs to know of the plant and who created the orders. */
 export interface BulkPlan {
@@ -49,6 +50,14 @@ function siteOf(node: PlantNode): string {
   return site;
 }
 
+/** How long after its creation a bulk order is due. */
+export const DUE_AFTER_MS = 3 * 86_400_000;
+
+/** The due end of an order created at `createdMs`, as the store keeps it (UTC, to the second). */
+function dueEndOf(createdMs: number): string {
+  return `${new Date(createdMs + DUE_AFTER_MS).toISOString().slice(0, 19)}Z`;
+}
+
 const COLUMNS = 'id, number, site_id, work_center_id, state, held_from, revision, version, content_hash, priority, due_end, created_by, created_at, updated_at, good_quantity, scrap_quantity, unit';
 
 /** Inserts the orders into a SQLite file in one transaction with one prepared statement. */
@@ -68,7 +77,7 @@ export function bulkLoadSqlite(file: string, plan: BulkPlan): void {
         const at = new Date(FIRST_CREATED_MS + index * SPACING_MS).toISOString();
         insert.run(
           randomUUID(), `BULK-${String(index).padStart(8, '0')}`, siteOf(workCenter), workCenter.id, state, state === 'held' ? 'running' : null,
-          1, 1, randomBytes(32).toString('hex'), 'normal', at, plan.createdBy, at, at, '0', '0', 'pcs',
+          1, 1, randomBytes(32).toString('hex'), 'normal', dueEndOf(FIRST_CREATED_MS + index * SPACING_MS), plan.createdBy, at, at, '0', '0', 'pcs',
         );
       }
     });
@@ -87,9 +96,10 @@ export async function bulkLoadPostgres(url: string, schema: string, plan: BulkPl
     await client.query(
       `insert into orders (${COLUMNS})
        select gen_random_uuid()::text, 'BULK-' || lpad(g::text, 8, '0'), ($2::text[])[w], ($1::text[])[w], ($3::text[])[s],
-              case when ($3::text[])[s] = 'held' then 'running' end, 1, 1, md5(g::text) || md5((-g)::text), 'normal', at, $4, at, at, '0', '0', 'pcs'
+              case when ($3::text[])[s] = 'held' then 'running' end, 1, 1, md5(g::text) || md5((-g)::text), 'normal', due, $4, at, at, '0', '0', 'pcs'
        from (select g, 1 + floor(random() * cardinality($1::text[]))::int as w, 1 + floor(random() * cardinality($3::text[]))::int as s,
-                    to_char((timestamptz '2025-01-01T00:00:00Z' + (g - 1) * interval '30 seconds') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
+                    to_char((timestamptz '2025-01-01T00:00:00Z' + (g - 1) * interval '30 seconds') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
+                    to_char((timestamptz '2025-01-01T00:00:00Z' + (g - 1) * interval '30 seconds' + interval '3 days') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as due
              from generate_series(1, $5::int) as g) as spread`,
       [plan.workCenters.map((node) => node.id), plan.workCenters.map(siteOf), STATE_TABLE, plan.createdBy, plan.rows],
     );

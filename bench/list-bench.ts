@@ -9,7 +9,7 @@ import type { StoreKind } from '../src/store/index.js';
 import type { BenchConfig } from './bench-config.js';
 import { openBenchStore, type BenchStore } from './bench-stores.js';
 import { createBenchWorld, type BenchWorld } from './bench-world.js';
-import { bulkLoadPostgres, bulkLoadSqlite } from './bulk-orders.js';
+import { bulkLoadPostgres, bulkLoadSqlite, DUE_AFTER_MS, FIRST_CREATED_MS, SPACING_MS } from './bulk-orders.js';
 import type { PostgresAvailability } from './limits-section.js';
 import { formatNumber, section, type Figure, type Section } from './report.js';
 import { msBetween, now, quantile } from './timing.js';
@@ -71,10 +71,15 @@ async function listFigures(kind: StoreKind, world: BenchWorld, config: BenchConf
     .limit(1).offset(Math.floor(config.listRows / 2)).executeTakeFirst();
   if (!cursorsMatch) notes.push(`${kind}: the cursor format changed (order-queries.ts); the deep-page rows are skipped.`);
 
+  // A planner's week: the orders due in the seven days from those created in the middle of the list.
+  const weekFrom = FIRST_CREATED_MS + Math.floor(config.listRows / 2) * SPACING_MS + DUE_AFTER_MS;
+  const dueWeek = { dueFrom: new Date(weekFrom).toISOString(), dueTo: new Date(weekFrom + 7 * 86_400_000).toISOString() };
   const shapes: [string, string, Record<string, unknown> | undefined][] = [
     ['first', 'first page', {}],
     ['state', 'state=running', { state: 'running' }],
     ['work_center', 'work-center filter', { workCenterId: inScope.id }],
+    ['due_week', 'due within one week (mid-list)', dueWeek],
+    ['due_week_released', 'due within one week and state=released', { ...dueWeek, state: 'released' }],
     ['next_page', 'page 2 by cursor', { cursor: firstPage.nextCursor ?? undefined }],
     ['deep_page', 'page at the middle by cursor', cursorsMatch && middle ? { cursor: cursorFor(middle.created_at, middle.id) } : undefined],
   ];

@@ -15,6 +15,7 @@ import { devicesMigration } from './migration-0009-devices.js';
 import { zonesMigration } from './migration-0010-zones.js';
 import { deviceReportsMigration } from './migration-0011-device-reports.js';
 import { dueEndUtcMigration } from './migration-0012-due-end-utc.js';
+import { dueEndIndexMigration } from './migration-0013-due-end-index.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -33,6 +34,7 @@ export function storeMigrations(kind: StoreKind): Record<string, Migration> {
     '0010_zones': zonesMigration(),
     '0011_device_reports': deviceReportsMigration(),
     '0012_due_end_utc': dueEndUtcMigration(),
+    '0013_due_end_index': dueEndIndexMigration(),
   };
 }
 
