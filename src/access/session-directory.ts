@@ -54,21 +54,33 @@ export class SessionDirectory {
   /** Ends one of the actor's own sessions; another user's session is `not-found`, as if it did not exist. */
   async revokeOwn(actor: Actor, sessionId: string): Promise<void> {
     assertPersonalSession(actor);
+    if (!(await this.revokeOne(actor, actor.subject.userId, sessionId, 'revoked-by-user'))) throw new ForgelineError('not-found', `you have no live session ${sessionId}`);
+  }
+
+  /** Ends one live session of a user, by id or username (admins); a session of anyone else is `not-found`. */
+  async revokeOneOf(actor: Actor, idOrUsername: string, sessionId: string): Promise<void> {
+    await this.audit.authorize(actor, 'user.manage', { kind: 'system' }, { kind: 'session.revoke', detail: { user: idOrUsername, sessionId } });
+    const user = await requireNamedUser(this.deps.store.db, idOrUsername);
+    if (!(await this.revokeOne(actor, user.id, sessionId, 'revoked-by-admin'))) throw new ForgelineError('not-found', `${user.username} has no live session ${sessionId}`);
+  }
+
+  /** Ends session `sessionId` if it is a live one of `userId`, audited in the same transaction; answers whether it did. */
+  private async revokeOne(actor: Actor, userId: string, sessionId: string, reason: 'revoked-by-user' | 'revoked-by-admin'): Promise<boolean> {
     const id = idSchema.safeParse(sessionId);
+    if (!id.success) return false;
     const now = this.deps.clock.now().toISOString();
-    const ended = id.success && await withWriteTransaction(this.deps.store, async (trx) => {
+    return withWriteTransaction(this.deps.store, async (trx) => {
       const result = await trx
         .updateTable('sessions')
-        .set({ revoked_at: now, revoked_reason: 'revoked-by-user' })
+        .set({ revoked_at: now, revoked_reason: reason })
         .where('id', '=', id.data)
-        .where('user_id', '=', actor.subject.userId)
+        .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
-      await this.audit.record(trx, { kind: 'session.revoke', outcome: 'ok', actor: auditActorOf(actor), detail: { reason: 'revoked-by-user', sessionId: id.data, userId: actor.subject.userId } });
+      await this.audit.record(trx, { kind: 'session.revoke', outcome: 'ok', actor: auditActorOf(actor), detail: { reason, sessionId: id.data, userId } });
       return true;
     });
-    if (!ended) throw new ForgelineError('not-found', `you have no live session ${sessionId}`);
   }
 
   /** Ends every session of the actor except the one the request came with ("sign out everywhere else"); returns how many. */

@@ -65,7 +65,7 @@ export function assertPasswordAcceptable(password: string, username: string, fie
   }
 }
 
-/** Users and their roles: created, listed, changed and disabled by admins; passwords changed by their owners. */
+/** Users and their roles: created, listed, changed, disabled and enabled again by admins; passwords changed by their owners. */
 export class UserService {
   private readonly audit: AuditTrail;
 
@@ -182,6 +182,23 @@ export class UserService {
       await trx.updateTable('users').set({ disabled: 1, updated_at: now }).where('id', '=', user.id).execute();
       const sessionsRevoked = await revokeSessionsOf(trx, user.id, now, 'user-disabled');
       await this.audit.record(trx, { kind: 'user.disable', outcome: 'ok', actor: auditActorOf(actor), detail: { userId: user.id, username: user.username, sessionsRevoked } });
+    });
+  }
+
+  /**
+   * Lets a disabled user (by id or username) sign in again, with the roles they
+   * had; the sessions the disable ended stay ended. Refused for a user who is not
+   * disabled (`conflict`), so the audit log records only real changes.
+   */
+  async enable(actor: Actor, idOrUsername: string): Promise<void> {
+    await this.audit.authorize(actor, 'user.manage', SYSTEM, { kind: 'user.enable', detail: { user: idOrUsername } });
+    const now = this.deps.clock.now().toISOString();
+    await withWriteTransaction(this.deps.store, async (trx) => {
+      const user = await requireNamedUser(trx, idOrUsername);
+      // Only the row still disabled changes, so two admins enabling at once record one change.
+      const changed = await trx.updateTable('users').set({ disabled: 0, updated_at: now }).where('id', '=', user.id).where('disabled', '=', 1).executeTakeFirst();
+      if (Number(changed.numUpdatedRows) !== 1) throw new ForgelineError('conflict', `user ${user.username} is not disabled`);
+      await this.audit.record(trx, { kind: 'user.enable', outcome: 'ok', actor: auditActorOf(actor), detail: { userId: user.id, username: user.username } });
     });
   }
 

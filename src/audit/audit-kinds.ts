@@ -9,6 +9,8 @@ export const AUDIT_KINDS = [
   'session.revoke',
   'user.create',
   'user.disable',
+  // A disabled user let back in by an admin (their roles kept; sessions ended at the disable stay ended).
+  'user.enable',
   'user.password-change',
   // Issue 4, MFA and account protection: enrolment shown, confirmed, disabled by its owner, reset by an admin,
   // recovery codes replaced; a sign-in key locked after repeated failures; roles replaced; the site policy changed.

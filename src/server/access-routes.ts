@@ -65,6 +65,11 @@ export function accessRoutes(services: Services): RouteSpec[] {
       handler: async ({ actor, params }) => ({ revoked: await sessionDirectory.revokeAllOf(actor, params.user ?? '') }),
     },
     {
+      method: 'DELETE', url: '/api/v1/users/:user/sessions/:session', tag: 'sessions', authenticated: true, status: 204,
+      summary: "Revoke one of a user's sessions by its id (admin; from GET /api/v1/users/{user}/sessions)",
+      handler: ({ actor, params }) => sessionDirectory.revokeOneOf(actor, params.user ?? '', params.session ?? ''),
+    },
+    {
       method: 'GET', url: '/api/v1/policy', tag: 'policy', authenticated: true,
       summary: 'The site access policy: MFA for everyone, conflicting roles, session lifetimes, lockout (admin, auditor)',
       handler: ({ actor }) => policy.read(actor),

@@ -83,5 +83,13 @@ export function sessionRoutes(services: Services): RouteSpec[] {
         await services.users.disable(actor, params.user ?? '');
       },
     },
+    {
+      method: 'POST', url: '/api/v1/users/:user/enable', tag: 'users', authenticated: true, status: 204,
+      summary: 'Let a disabled user sign in again, with the roles they had (admin); conflict when they are not disabled',
+      handler: async ({ actor, params, body }) => {
+        noBody(body, 'This action');
+        await services.users.enable(actor, params.user ?? '');
+      },
+    },
   ];
 }

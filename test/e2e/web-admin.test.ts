@@ -1,15 +1,19 @@
 /**
  * The web UI's administration in a real browser (Debian's chromium) against the real server: an
  * admin creates a user with a scoped role, changes it after a confirmation listing the roles
- * added and removed, disables the user after a confirmation (each cancelled once first),
+ * added and removed, disables the user after a confirmation (each cancelled once first) and enables
+ * them again, ends another user's sessions one and then all, resets their second factor (a person
+ * whose roles allow it turns their own off on the account page),
  * registers a device and mints its enrolment token, applies zones (a refused description first),
  * rotates the signing key and the key-encryption key (its new passphrase typed twice). What the server then holds is read
  * through the admin's own API session.
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { base32Decode, totpStep } from '../../src/access/index.js';
 import { createDeviceCsr } from '../../src/crypto/index.js';
 import { describeWithBrowser } from '../support/browser.js';
+import { TestAuthenticator } from './cli-harness.js';
 import { startWebPlant, type WebPlant } from './web-harness.js';
 
 const USER = { username: 'olga.turner', displayName: 'Olga Turner', password: 'copper kettles hum at dawn' };
@@ -120,6 +124,22 @@ describeWithBrowser('the web UI: the admin\'s users, devices, zones and keys in 
     expect((await serverUser(USER.username))?.disabled).toBe(true);
   });
 
+  it('enables the disabled user again only after the confirmation; they can then sign in', async () => {
+    const signIn = async () => plant.admin.api('POST', '/api/v1/sessions', { username: USER.username, password: USER.password });
+    expect((await signIn()).status).toBe(401);
+    const listed = item('Users', `${USER.displayName} (${USER.username})`);
+    expect(await listed.getByRole('button', { name: 'Disable', exact: true }).count()).toBe(0);
+    await listed.getByRole('button', { name: 'Enable', exact: true }).click();
+    const confirmation = listed.getByRole('group', { name: new RegExp(`^Enable ${USER.username.replace('.', '\\.')} again\\?`) });
+    expect(await confirmation.textContent()).toContain('get back every role listed above');
+    await confirmation.getByRole('button', { name: `Yes, enable ${USER.username}` }).click();
+    await expect.poll(() => page.getByRole('status').allTextContents()).toContainEqual(`Enabled ${USER.username}: they can sign in again.`);
+    await expect.poll(() => listed.getByRole('definition').first().textContent()).toBe('Active');
+    expect(await serverUser(USER.username)).toMatchObject({ disabled: false, roles: [{ role: 'planner', scopeNodeId: plant.nodes.machining?.id }] });
+    // Still the one-time password: they sign in, then must choose their own.
+    expect(await signIn()).toMatchObject({ status: 201, json: { passwordChangeRequired: true } });
+  });
+
   it('registers a device in a work center and shows its enrolment token once, with the command that uses it', async () => {
     await openAdmin('Devices', 'Devices');
     const form = page.getByRole('region', { name: 'Register a device' });
@@ -178,11 +198,24 @@ describeWithBrowser('the web UI: the admin\'s users, devices, zones and keys in 
     // The harness signed Quinn in twice over the API (before and after enrolling the second factor).
     const live = ((await plant.admin.api('GET', '/api/v1/users/quinn.quality/sessions')).json.items as unknown[]).length;
     expect(live).toBeGreaterThan(0);
-    await expect.poll(() => listed.getByRole('list', { name: 'Sessions of quinn.quality' }).getByRole('listitem').count()).toBe(live);
+    const sessions = listed.getByRole('list', { name: 'Sessions of quinn.quality' }).getByRole('listitem');
+    await expect.poll(() => sessions.count()).toBe(live);
+    // One session first: the oldest, from before the second factor (newest first); Quinn's API session goes on.
+    await sessions.last().getByRole('button', { name: 'End session' }).click();
+    const one = listed.getByRole('group', { name: /^End the session of quinn\.quality from / });
+    expect(await one.textContent()).toContain('their other sessions go on');
+    await one.getByRole('button', { name: 'Yes, end this session' }).click();
+    await expect.poll(() => listed.getByRole('status').textContent()).toMatch(/^Ended the session of quinn\.quality from /);
+    await expect.poll(() => sessions.count()).toBe(live - 1);
+    expect((await plant.admin.api('GET', '/api/v1/users/quinn.quality/sessions')).json.items).toHaveLength(live - 1);
+    expect((await quinn.api('GET', '/api/v1/users/me')).status).toBe(200);
+
+    const left = live - 1;
+    const noun = left === 1 ? 'session' : 'sessions';
     await listed.getByRole('button', { name: 'Revoke all sessions' }).click();
-    expect(await listed.getByRole('group', { name: `End all ${live} sessions of quinn.quality?`, exact: false }).count()).toBe(1);
+    expect(await listed.getByRole('group', { name: `End all ${left} ${noun} of quinn.quality?`, exact: false }).count()).toBe(1);
     await listed.getByRole('button', { name: 'Yes, end quinn.quality\'s sessions' }).click();
-    await expect.poll(() => listed.getByRole('status').textContent()).toBe(`Ended ${live} sessions of quinn.quality.`);
+    await expect.poll(() => listed.getByRole('status').textContent()).toBe(`Ended ${left} ${noun} of quinn.quality.`);
     expect((await quinn.api('GET', '/api/v1/users/me')).status).toBe(401);
     await listed.getByRole('button', { name: 'Close sessions' }).click();
 
@@ -193,6 +226,28 @@ describeWithBrowser('the web UI: the admin\'s users, devices, zones and keys in 
     await confirmation.getByRole('button', { name: 'Yes, reset quinn.quality\'s second factor' }).click();
     await expect.poll(() => page.getByRole('status').allTextContents()).toContainEqual(expect.stringContaining('Reset the second factor of quinn.quality'));
     expect(await serverUser('quinn.quality')).toMatchObject({ mfaEnabled: false });
+  });
+
+  it('lets a person whose roles do not require a second factor turn theirs off, with their password and a code', async () => {
+    const pat = await plant.person('pat.planner', ['planner']);
+    const enrolment = await pat.api('POST', '/api/v1/users/me/mfa/enrolment');
+    const authenticator = new TestAuthenticator(base32Decode(enrolment.json.secret as string), totpStep(Date.now()) - 2, []);
+    expect((await pat.api('POST', '/api/v1/users/me/mfa/confirm', { code: await authenticator.nextCode() })).status).toBe(200);
+    const own = await plant.signIn({ ...pat, authenticator }, '/account');
+    try {
+      const section = own.page.getByRole('region', { name: 'Two-factor authentication' });
+      await section.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
+      const confirmation = section.getByRole('group', { name: /^Turn off two-factor authentication\?/ });
+      expect(await confirmation.textContent()).toContain('Your password alone then signs you in');
+      await confirmation.getByLabel('Your password').fill(pat.password);
+      await confirmation.getByLabel('Code from your authenticator app').fill(await authenticator.nextCode());
+      await confirmation.getByRole('button', { name: 'Yes, turn it off' }).click();
+      await expect.poll(() => section.getByRole('status').textContent()).toBe('Two-factor authentication is off.');
+      expect(await section.textContent()).toContain('Off. Turn it on so a stolen password alone cannot open your account.');
+      expect(await pat.api('GET', '/api/v1/users/me')).toMatchObject({ status: 200, json: { mfaEnabled: false } });
+    } finally {
+      await own.context.close();
+    }
   });
 
   it('applies a zone description from the editor: a refused one shows the server\'s reason and changes nothing, a valid one is in force', async () => {

@@ -2,7 +2,8 @@
  * The planner's and approver's screens in a real browser (Debian's chromium) against the real
  * server: a draft created with an operation and a material, edited, submitted, found in the
  * filtered list, its revisions compared; then an approver reviews it, signs its release in the
- * electronic-signature dialog that shows the content hash, and holds it with a reason.
+ * electronic-signature dialog that shows the content hash, and holds it with a reason; a planner
+ * cancels another, submitted, order with a reason.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
@@ -34,6 +35,13 @@ describeWithBrowser('the web UI: planner and approver work with orders in a real
   }, 60_000);
 
   const order = async () => (await planner.api('GET', `/api/v1/orders/${orderId}?include=confidential`)).json;
+
+  /** The content of a small draft, as POST /api/v1/orders takes it with a number. */
+  const draftContent = () => ({
+    item: { code: 'GEAR-12', revision: 'A' }, quantity: { value: '50', unit: 'pcs' },
+    dueWindow: { start: '2026-12-05T06:00:00.000Z', end: '2026-12-06T18:00:00.000Z' }, priority: 'normal', workCenterId: plant.nodes['wc-mill']?.id,
+    operations: [{ seq: 10, code: 'MILL', description: 'Mill teeth' }], materials: [], notes: null,
+  });
 
   it('lets a planner create a draft with an operation and a material, refuse a bad quantity with the server\'s message, keep the edit through a lost session, save and submit it', async () => {
     const session = await plant.signIn(planner, '/orders');
@@ -189,11 +197,7 @@ describeWithBrowser('the web UI: planner and approver work with orders in a real
   });
 
   it('never shows one person\'s unsaved form to the next on the same page, and refuses a restored form over a change saved meanwhile', async () => {
-    const body = {
-      item: { code: 'GEAR-12', revision: 'A' }, quantity: { value: '50', unit: 'pcs' },
-      dueWindow: { start: '2026-12-05T06:00:00.000Z', end: '2026-12-06T18:00:00.000Z' }, priority: 'normal', workCenterId: plant.nodes['wc-mill']?.id,
-      operations: [{ seq: 10, code: 'MILL', description: 'Mill teeth' }], materials: [], notes: null,
-    };
+    const body = draftContent();
     const created = await planner.api('POST', '/api/v1/orders', { number: 'PO-WEB-2', ...body });
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     const id = created.json.id as string;
@@ -236,4 +240,32 @@ describeWithBrowser('the web UI: planner and approver work with orders in a real
     await page.getByRole('button', { name: 'Discard my changes' }).click();
     await expect.poll(() => quantity.inputValue()).toBe('999');
   }, 60_000);
+
+  it('lets a planner cancel a submitted order with a reason: the server holds it cancelled, and the audit entry carries the reason', async () => {
+    const created = await planner.api('POST', '/api/v1/orders', { number: 'PO-WEB-3', ...draftContent() });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const id = created.json.id as string;
+    expect((await planner.api('POST', `/api/v1/orders/${id}/submit`, { version: 1 })).status).toBe(200);
+
+    const session = await plant.signIn(planner, `/orders/${id}`);
+    try {
+      const own = session.page;
+      await own.getByRole('heading', { name: 'Order PO-WEB-3' }).waitFor();
+      await own.getByRole('button', { name: 'Cancel order…' }).click();
+      const form = own.getByRole('form', { name: 'Cancel order' });
+      await form.getByLabel('Reason for cancelling').fill('Customer withdrew the order');
+      await form.getByRole('button', { name: 'Cancel order', exact: true }).click();
+      await own.getByRole('status').filter({ hasText: 'Cancelled: Customer withdrew the order' }).waitFor();
+      expect((await planner.api('GET', `/api/v1/orders/${id}`)).json).toMatchObject({ state: 'cancelled' });
+      const audit = await plant.admin.api('GET', `/api/v1/audit/entries?orderId=${id}&kind=order.cancel`);
+      expect(audit.status).toBe(200);
+      expect(audit.json.items).toEqual([
+        expect.objectContaining({ kind: 'order.cancel', outcome: 'ok', actor: 'paula.planner', orderId: id, detail: expect.objectContaining({ reason: 'Customer withdrew the order' }) }),
+      ]);
+      // Nothing left to do with a cancelled order.
+      expect(await own.getByRole('button', { name: 'Cancel order…' }).count()).toBe(0);
+    } finally {
+      await session.context.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * The web UI's sign-in, second factor and sessions in a real browser (Debian's chromium) against
- * the real server started with `forgeline serve`, as a person would use them.
+ * The web UI's sign-in, second factor (enrolment, new recovery codes, turning it off) and sessions
+ * in a real browser (Debian's chromium) against the real server started with `forgeline serve`,
+ * as a person would use them.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -150,6 +151,48 @@ describeWithBrowser('the web UI: sign-in, second factor and sessions in a real b
       await second.close();
     }
   });
+
+  it('replaces the recovery codes after the password and a code: an old one no longer signs in, a new one does; turning the factor off is refused for an admin', async () => {
+    /** A sign-in over the API with a code, as another device would make it. */
+    const signInWith = async (totp: string) => {
+      const answer = await request(`${server.url}/api/v1/sessions`, {
+        method: 'POST', dispatcher: insecure, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD, totp }),
+      });
+      return { status: answer.statusCode, code: ((await answer.body.json()) as { code?: string }).code };
+    };
+    const section = page.getByRole('region', { name: 'Two-factor authentication' });
+    await expect.poll(() => section.textContent()).toContain('Recovery codes left: 9.');
+    await section.getByRole('button', { name: 'New recovery codes' }).click();
+    const confirmation = section.getByRole('group', { name: /^Replace your recovery codes\?/ });
+    expect(await confirmation.textContent()).toContain('Every code you have now stops working at once');
+    // Nothing typed: refused in the page, before the server counts a failed attempt.
+    await confirmation.getByRole('button', { name: 'Yes, replace my recovery codes' }).click();
+    await expect.poll(() => confirmation.getByRole('alert').textContent()).toContain('Type your password and a code');
+    await confirmation.getByLabel('Your password').fill(ADMIN_PASSWORD);
+    await confirmation.getByLabel('Code from your authenticator app').fill(await authenticator.nextCode());
+    await confirmation.getByRole('button', { name: 'Yes, replace my recovery codes' }).click();
+    const codes = section.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+    await expect.poll(() => codes.count()).toBe(10);
+    const fresh = (await codes.allTextContents()).map((code) => code.trim());
+    await section.getByRole('button', { name: 'I have saved these' }).click();
+    await expect.poll(() => section.getByRole('status').textContent()).toContain('the old ones no longer work');
+    expect(await section.textContent()).toContain('Recovery codes left: 10.');
+    // Shown once: gone from the page once saved.
+    expect(await page.content()).not.toContain(fresh[0]);
+    expect(await signInWith(authenticator.recoveryCodes[1] ?? '')).toEqual({ status: 401, code: 'mfa-invalid' });
+    expect((await signInWith(fresh[0] ?? '')).status).toBe(201);
+
+    await section.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
+    const off = section.getByRole('group', { name: /^Turn off two-factor authentication\?/ });
+    expect(await off.textContent()).toContain('A role of yours requires it');
+    await off.getByLabel('Your password').fill(ADMIN_PASSWORD);
+    await off.getByLabel('Code from your authenticator app').fill(fresh[1] ?? '');
+    await off.getByRole('button', { name: 'Yes, turn it off' }).click();
+    // The server's own reason, and the factor stays.
+    await expect.poll(() => off.getByRole('alert').textContent()).toContain('role of yours requires a second factor, so it stays');
+    await off.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.evaluate(async () => (await fetch('/api/v1/users/me/mfa')).json())).toMatchObject({ enrolled: true, recoveryCodesLeft: 9 });
+  }, 90_000);
 
   it('signs out: the cookie is cleared and its value no longer opens a session; signing in again takes a fresh code', async () => {
     const before = (await first.cookies()).find((candidate) => candidate.name === SESSION_COOKIE)?.value ?? '';

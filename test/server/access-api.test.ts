@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { base32Decode, totpAt } from '../../src/access/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import { TEST_PASSWORD } from '../support/factories.js';
+import { auditLines } from '../access/access-test-kit.js';
 import { createApiHarness, type ApiHarness } from './api-harness.js';
 
 describeEachEngine('access API: MFA, lockout, sessions, roles and policy', (engine) => {
@@ -126,6 +127,47 @@ describeEachEngine('access API: MFA, lockout, sessions, roles and policy', (engi
     expect((await call('GET', '/api/v1/orders', { token: a })).status).toBe(200);
   });
 
+  it('ends one session of another user for admins only, audited, and lets a disabled user back in', async () => {
+    const { call, tokens } = api;
+    const second = (await signIn('planner.one', TEST_PASSWORD)).json.token as string;
+    const listed = (await call('GET', '/api/v1/users/planner.one/sessions', { token: tokens.admin })).json.items as { id: string }[];
+    expect(listed).toHaveLength(2);
+    // The test clock may give both the same start: which token dies is not pinned, only that one does.
+    const [kept, oldest] = listed as [{ id: string }, { id: string }];
+    const operatorSession = ((await call('GET', '/api/v1/sessions', { token: tokens.operator })).json.items as { id: string }[])[0]?.id ?? '';
+    expect(await call('DELETE', `/api/v1/users/planner.one/sessions/${oldest.id}`, { token: tokens.auditor })).toMatchObject({ status: 403, json: { code: 'forbidden' } });
+    // Another user's session, an unknown one and a malformed id all read as absent.
+    for (const id of [operatorSession, '00000000-0000-4000-8000-000000000000', 'not-an-id']) {
+      expect(await call('DELETE', `/api/v1/users/planner.one/sessions/${id}`, { token: tokens.admin })).toMatchObject({ status: 404, json: { code: 'not-found' } });
+    }
+    expect((await call('DELETE', `/api/v1/users/planner.one/sessions/${oldest.id}`, { token: tokens.admin })).status).toBe(204);
+    expect(await call('DELETE', `/api/v1/users/planner.one/sessions/${oldest.id}`, { token: tokens.admin })).toMatchObject({ status: 404 });
+    expect((await call('GET', '/api/v1/users/planner.one/sessions', { token: tokens.admin })).json.items.map((item: { id: string }) => item.id)).toEqual([kept.id]);
+    expect([(await call('GET', '/api/v1/orders', { token: tokens.planner })).status, (await call('GET', '/api/v1/orders', { token: second })).status]).toContain(401);
+    expect((await call('GET', '/api/v1/orders', { token: tokens.operator })).status).toBe(200);
+
+    expect(await call('POST', '/api/v1/users/planner.one/enable', { token: tokens.admin })).toMatchObject({ status: 409, json: { code: 'conflict' } });
+    expect((await call('POST', '/api/v1/users/planner.one/disable', { token: tokens.admin })).status).toBe(204);
+    expect(await signIn('planner.one', TEST_PASSWORD)).toMatchObject({ status: 401, json: { code: 'invalid-credentials' } });
+    expect(await call('POST', '/api/v1/users/planner.one/enable', { token: tokens.auditor })).toMatchObject({ status: 403, json: { code: 'forbidden' } });
+    expect(await call('POST', '/api/v1/users/planner.one/enable', { token: tokens.admin, body: { now: true } })).toMatchObject({ status: 400, json: { code: 'validation-failed' } });
+    expect(await call('POST', '/api/v1/users/nobody.here/enable', { token: tokens.admin })).toMatchObject({ status: 404, json: { code: 'not-found' } });
+    expect((await call('POST', '/api/v1/users/planner.one/enable', { token: tokens.admin })).status).toBe(204);
+    const users = (await call('GET', '/api/v1/users', { token: tokens.admin })).json.items as { username: string; disabled: boolean; roles: { role: string }[] }[];
+    expect(users.find((user) => user.username === 'planner.one')).toMatchObject({ disabled: false, roles: [{ role: 'planner' }] });
+    const again = await signIn('planner.one', TEST_PASSWORD);
+    expect(again.status).toBe(201);
+    expect((await call('GET', '/api/v1/orders', { token: again.json.token })).status).toBe(200);
+
+    const entries = await auditLines(engine.store(), 'session.revoke', 'user.enable');
+    expect(entries.map((entry) => [entry.kind, entry.outcome, entry.detail])).toEqual([
+      ['session.revoke', 'denied', expect.objectContaining({ sessionId: oldest.id })],
+      ['session.revoke', 'ok', expect.objectContaining({ reason: 'revoked-by-admin', sessionId: oldest.id })],
+      ['user.enable', 'denied', expect.anything()],
+      ['user.enable', 'ok', expect.objectContaining({ username: 'planner.one' })],
+    ]);
+  });
+
   it('changes roles and the policy only as an admin, with the site policy\'s conflicts and the password policy enforced', async () => {
     const { call, tokens } = api;
     const roles = await call('PUT', '/api/v1/users/planner.one/roles', { token: tokens.admin, body: { roles: [{ role: 'planner' }, { role: 'logistics' }] } });
@@ -152,7 +194,7 @@ describeEachEngine('access API: MFA, lockout, sessions, roles and policy', (engi
 
   it('names the new routes in the OpenAPI document', async () => {
     const doc = await api.call('GET', '/openapi.json');
-    for (const path of ['/api/v1/users/me/mfa', '/api/v1/users/me/mfa/enrolment', '/api/v1/users/me/mfa/confirm', '/api/v1/users/{user}/roles', '/api/v1/users/{user}/sessions', '/api/v1/sessions/{id}', '/api/v1/policy']) {
+    for (const path of ['/api/v1/users/me/mfa', '/api/v1/users/me/mfa/enrolment', '/api/v1/users/me/mfa/confirm', '/api/v1/users/{user}/roles', '/api/v1/users/{user}/sessions', '/api/v1/users/{user}/sessions/{session}', '/api/v1/users/{user}/enable', '/api/v1/sessions/{id}', '/api/v1/policy']) {
       expect(doc.json.paths, path).toHaveProperty([path]);
     }
     expect(doc.json.paths['/api/v1/users/{user}/roles']).toHaveProperty('put');

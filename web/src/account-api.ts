@@ -49,6 +49,16 @@ export function confirmMfaEnrolment(code: string): Promise<MfaConfirmation> {
   return apiRequest<MfaConfirmation>('/api/v1/users/me/mfa/confirm', { method: 'POST', body: { code } });
 }
 
+/** Replaces the user's recovery codes (password and a current code, or a recovery code); answers the new ones, shown once. */
+export async function regenerateRecoveryCodes(password: string, code: string): Promise<readonly string[]> {
+  return (await apiRequest<{ recoveryCodes: string[] }>('/api/v1/users/me/mfa/recovery-codes', { method: 'POST', body: { password, code } })).recoveryCodes;
+}
+
+/** Removes the user's own second factor (password and a current code); refused while a role of theirs requires one. */
+export function disableMfa(password: string, code: string): Promise<void> {
+  return apiRequest<void>('/api/v1/users/me/mfa/disable', { method: 'POST', body: { password, code } });
+}
+
 /** Changes the user's own password; the server ends their other sessions and keeps this one. */
 export function changePassword(currentPassword: string, newPassword: string): Promise<void> {
   return apiRequest<void>('/api/v1/users/me/password', { method: 'POST', body: { currentPassword, newPassword } });

@@ -26,6 +26,11 @@ export function disableUser(id: string): Promise<void> {
   return apiRequest<void>(`${user(id)}/disable`, { method: 'POST' });
 }
 
+/** Lets a disabled user sign in again, with the roles they had. */
+export function enableUser(id: string): Promise<void> {
+  return apiRequest<void>(`${user(id)}/enable`, { method: 'POST' });
+}
+
 /** Removes a user's second factor and ends their sessions; they enrol again at their next sign-in. */
 export function resetUserMfa(id: string, reason: string): Promise<void> {
   return apiRequest<void>(`${user(id)}/mfa/reset`, { method: 'POST', body: reason.trim() === '' ? {} : { reason: reason.trim() } });
@@ -34,6 +39,11 @@ export function resetUserMfa(id: string, reason: string): Promise<void> {
 /** A user's live sessions. */
 export async function listUserSessions(id: string): Promise<readonly SessionEntry[]> {
   return (await apiRequest<{ items: SessionEntry[] }>(`${user(id)}/sessions`)).items;
+}
+
+/** Ends one session of a user. */
+export function revokeUserSession(id: string, sessionId: string): Promise<void> {
+  return apiRequest<void>(`${user(id)}/sessions/${encodeURIComponent(sessionId)}`, { method: 'DELETE' });
 }
 
 /** Ends every session of a user; answers how many ended. */

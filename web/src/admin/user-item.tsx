@@ -2,14 +2,14 @@
 import { useState } from 'react';
 import { TextField } from '../components/text-field';
 import { formatDateTime } from '../format';
-import { disableUser, resetUserMfa } from './admin-api';
+import { disableUser, enableUser, resetUserMfa } from './admin-api';
 import type { UserEntry } from './admin-types';
 import { ConfirmStep } from './confirm-step';
 import type { PlantNames } from './use-plant';
 import { UserRolesForm } from './user-roles-form';
 import { UserSessions } from './user-sessions';
 
-type Mode = 'none' | 'roles' | 'sessions' | 'reset' | 'disable';
+type Mode = 'none' | 'roles' | 'sessions' | 'reset' | 'disable' | 'enable';
 
 /** The user's facts and actions; `self` (the admin themself) gets no actions, as the server refuses them. */
 export function UserItem(props: { readonly user: UserEntry; readonly self: boolean; readonly plant: PlantNames; readonly onChanged: (message: string) => Promise<void> }) {
@@ -86,7 +86,11 @@ export function UserItem(props: { readonly user: UserEntry; readonly self: boole
               Reset second factor
             </button>
           )}
-          {!user.disabled && (
+          {user.disabled ? (
+            <button type="button" className="button" aria-describedby={headingId} onClick={() => open('enable')}>
+              Enable
+            </button>
+          ) : (
             <button type="button" className="button button-danger" aria-describedby={headingId} onClick={() => open('disable')}>
               Disable
             </button>
@@ -122,6 +126,21 @@ export function UserItem(props: { readonly user: UserEntry; readonly self: boole
             void act(async () => {
               await disableUser(user.id);
               return `Disabled ${user.username}.`;
+            })
+          }
+          onCancel={() => setMode('none')}
+        />
+      )}
+      {mode === 'enable' && (
+        <ConfirmStep
+          question={`Enable ${user.username} again? They can sign in with their password${user.mfaEnabled ? ' and second factor' : ''} and get back every role listed above, and their API tokens that are neither revoked nor expired work again. Change their roles first if they should have fewer.`}
+          confirmLabel={`Yes, enable ${user.username}`}
+          busy={busy}
+          error={error}
+          onConfirm={() =>
+            void act(async () => {
+              await enableUser(user.id);
+              return `Enabled ${user.username}: they can sign in again.`;
             })
           }
           onCancel={() => setMode('none')}

@@ -2,7 +2,7 @@
 
 /** Every kind of audit entry, in the server's order. */
 export const AUDIT_KINDS = [
-  'session.create', 'session.revoke', 'user.create', 'user.disable', 'user.password-change', 'user.role-change',
+  'session.create', 'session.revoke', 'user.create', 'user.disable', 'user.enable', 'user.password-change', 'user.role-change',
   'mfa.enrol', 'mfa.confirm', 'mfa.disable', 'mfa.reset', 'mfa.recovery-codes', 'session.lockout', 'policy.update',
   'plant.import', 'item.create', 'order.create', 'order.read-confidential', 'order.edit', 'order.submit',
   'order.release', 'order.dispatch', 'order.start', 'order.pause', 'order.resume', 'order.progress', 'order.complete',
