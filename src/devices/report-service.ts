@@ -37,9 +37,9 @@ export interface ConduitCheck {
   conduitFor(workCenterId: string, transport: ZoneTransport | 'any', flow: ConduitFlow): Promise<unknown>;
 }
 
-/** The order service's one entry for changes, which the report's effects go through. */
+/** The order service's entry for changes, which the report's effects go through (the order is not read back: the receipt says where it stands). */
 export interface ReportedOrders {
-  perform(actor: Actor, id: string, command: OrderCommand, input: unknown, options?: PerformOptions): Promise<unknown>;
+  performBrief(actor: Actor, id: string, command: OrderCommand, input: unknown, options?: PerformOptions): Promise<unknown>;
 }
 
 /** What {@link DeviceReportService} needs from the world. */
@@ -190,7 +190,7 @@ export class DeviceReportService {
       if (order === undefined) throw new ForgelineError('internal', 'the reported order vanished');
       let reached: OrderState | undefined;
       try {
-        await this.deps.orders.perform(actor, order.id, command, { version: order.version, ...extra }, {
+        await this.deps.orders.performBrief(actor, order.id, command, { version: order.version, ...extra }, {
           alongside: async (trx, now, to) => {
             reached = to;
             await this.#insert(trx, from, checked, now, order.revision, { applied: 1, order_state: to, note: null });
@@ -280,6 +280,9 @@ export class DeviceReportService {
    * presented first, then any other unrevoked, unexpired one (a report signed just before a renewal).
    */
   async #verifyingSerial(device: AuthenticatedDevice, signed: { report: DeviceReport; signature: string }): Promise<string | undefined> {
+    // The certificate this request came with was found current and unrevoked just now: its key, once known, needs no query.
+    const presented = this.#keys.get(device.serial);
+    if (presented !== undefined && await verifyReportAsync(signed, presented)) return device.serial;
     const rows = await this.deps.store.db.selectFrom('device_certificates').select(['serial', 'certificate_pem'])
       .where('device_id', '=', device.deviceId).where('revoked_at', 'is', null).where('not_after', '>', this.deps.clock.now().toISOString())
       .execute();
