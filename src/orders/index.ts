@@ -6,3 +6,6 @@ export * from './order-secrets.js';
 export * from './dispatch-signal.js';
 export * from './order-change-signal.js';
 export * from './order-change-follower.js';
+export * from './order-overview.js';
+export * from './overview-alerts.js';
+export * from './overview-shifts.js';

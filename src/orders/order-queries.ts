@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertCan, auditActorOf, can, mayAsk, ROLE_PERMISSIONS, visibleConfidentialFields, type Actor } from '../access/index.js';
+import { assertCan, auditActorOf, can, visibleConfidentialFields, type Actor } from '../access/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import {
   CONFIDENTIAL_FIELDS,
@@ -19,6 +19,7 @@ import type { OrderRow, Store } from '../store/index.js';
 import { loadContent, loadOrderContext, loadPublicContent, orderResource } from './order-context.js';
 import { loadOrderHistory, orderHistoryQuerySchema, type OrderHistoryPage } from './order-history.js';
 import type { OrderSecrets } from './order-secrets.js';
+import { narrowToScope, orderReadScope } from './order-read-scope.js';
 import { pathIds, publicContent, toOrderRecord } from './order-rows.js';
 import { isJwsRefusal, storedJws, verifyStoredJws, type OrderSigner } from './order-signing.js';
 
@@ -35,35 +36,6 @@ export const orderListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor returned by a previous page').optional(),
 });
-
-/** Where a reader may look: everywhere, or these sites and work centers. */
-type ReadScope =
-  | { readonly everywhere: true }
-  | { readonly everywhere: false; readonly siteIds: ReadonlySet<string>; readonly workCenterIds: ReadonlySet<string>; readonly siteOf: ReadonlyMap<string, string> };
-
-/** The filters a list query runs with once the reader's scope is applied, or 'nothing' when no order can match. */
-type ScopedFilter = { siteId?: string; workCenterId?: string; siteIds?: string[]; workCenterIds?: string[] } | 'nothing';
-
-/**
- * Combines the reader's scope with the filters asked for. A filter outside the scope
- * answers nothing without a query; a filter inside it makes the scope predicate redundant.
- */
-function narrowToScope(scope: ReadScope, query: { siteId?: string | undefined; workCenterId?: string | undefined }): ScopedFilter {
-  const asked = { ...(query.siteId ? { siteId: query.siteId } : {}), ...(query.workCenterId ? { workCenterId: query.workCenterId } : {}) };
-  if (scope.everywhere) return asked;
-  if (query.workCenterId) {
-    const site = scope.siteOf.get(query.workCenterId);
-    const covered = scope.workCenterIds.has(query.workCenterId) || (site !== undefined && scope.siteIds.has(site));
-    return covered && (!query.siteId || query.siteId === site) ? asked : 'nothing';
-  }
-  if (query.siteId) {
-    if (scope.siteIds.has(query.siteId)) return asked;
-    const workCenterIds = [...scope.workCenterIds].filter((id) => scope.siteOf.get(id) === query.siteId);
-    return workCenterIds.length ? { ...asked, workCenterIds } : 'nothing';
-  }
-  if (scope.siteIds.size === 0 && scope.workCenterIds.size === 0) return 'nothing';
-  return { siteIds: [...scope.siteIds], workCenterIds: [...scope.workCenterIds] };
-}
 
 /** The public content plus the named confidential fields of `content`. */
 function withConfidential(visible: Partial<OrderContent>, content: OrderContent, fields: readonly ConfidentialField[]): Partial<OrderContent> {
@@ -301,29 +273,6 @@ export class OrderQueries {
     return loadOrderHistory(this.deps.store, id, query);
   }
 
-  /** Resolves a reader's role scopes to the sites and work centers they cover (the plant is a small table). */
-  private async readScope(scopeNodeIds: readonly (string | null)[]): Promise<ReadScope> {
-    if (scopeNodeIds.includes(null)) return { everywhere: true };
-    const scopes = new Set(scopeNodeIds as string[]);
-    const nodes = await this.deps.store.db
-      .selectFrom('plant_nodes')
-      .select(['id', 'kind', 'path'])
-      .where((eb) => eb.or([eb('kind', '=', 'work-center'), eb('id', 'in', [...scopes])]))
-      .execute();
-    const siteOf = new Map<string, string>();
-    const siteIds = new Set<string>();
-    const workCenterIds = new Set<string>();
-    for (const node of nodes) {
-      const path = pathIds(node.path);
-      if (node.kind === 'work-center') siteOf.set(node.id, path[1] ?? '');
-      if (scopes.has(node.id) && node.kind === 'enterprise') return { everywhere: true };
-      if (scopes.has(node.id) && node.kind === 'site') siteIds.add(node.id);
-      // An area or work-center scope covers the work centers on its branch; a work-unit scope covers no order.
-      if (node.kind === 'work-center' && path.some((id) => scopes.has(id)) && !path.slice(0, 2).some((id) => scopes.has(id))) workCenterIds.add(node.id);
-    }
-    return { everywhere: false, siteIds, workCenterIds, siteOf };
-  }
-
   /**
    * Lists orders newest first with keyset paging. The reader's scope is part of the
    * query itself, so a page never holds an order the reader may not see.
@@ -331,12 +280,8 @@ export class OrderQueries {
   async list(actor: Actor, input: unknown): Promise<OrderPage> {
     const query = parseOrThrow(orderListQuerySchema, input, 'order list query');
     // The policy's questions about the subject first; the scope is then put into the query itself.
-    const gate = mayAsk(actor.subject, 'order.read');
-    if (!gate.allowed) throw new ForgelineError(gate.code, gate.reason);
-    const readers = actor.subject.roles.filter((assignment) => ROLE_PERMISSIONS[assignment.role].includes('order.read'));
-    if (readers.length === 0) throw new ForgelineError('forbidden', 'no role of yours allows order.read');
+    const scope = await orderReadScope(this.deps.store, actor);
     let select = this.deps.store.db.selectFrom('orders').selectAll();
-    const scope = await this.readScope(readers.map((assignment) => assignment.scopeNodeId));
     const narrowed = narrowToScope(scope, query);
     if (narrowed === 'nothing') return { items: [], nextCursor: null };
     if (narrowed.siteId) select = select.where('site_id', '=', narrowed.siteId);

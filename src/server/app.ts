@@ -24,6 +24,7 @@ import { zoneRoutes } from './zone-routes.js';
 import { defaultWebRoot, isUiRequest, serveWebApp } from './web-app.js';
 import { DeviceConnections, deviceChannelRoutes, type DeviceChannelOptions } from './device-channel-routes.js';
 import { orderEventRoutes } from './order-event-routes.js';
+import { overviewRoutes } from './overview-routes.js';
 import { endConnectionsOnClose } from './closing-connections.js';
 
 /** Largest request body accepted; an order with 200 operations and 1,000 BOM lines fits well inside. */
@@ -52,7 +53,7 @@ export interface AppOptions {
 
 /** Every API route, in one list (registration and OpenAPI both read it). */
 export function apiRoutes(services: Services, deviceChannel: DeviceChannelOptions = { connections: new DeviceConnections() }): RouteSpec[] {
-  return [...sessionRoutes(services), ...browserSessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services), ...deviceRoutes(services), ...zoneRoutes(services), ...deviceChannelRoutes(services, deviceChannel), ...orderEventRoutes(services, deviceChannel)];
+  return [...sessionRoutes(services), ...browserSessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...overviewRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services), ...deviceRoutes(services), ...zoneRoutes(services), ...deviceChannelRoutes(services, deviceChannel), ...orderEventRoutes(services, deviceChannel)];
 }
 
 /** Builds the Fastify application: the HTTP edge of Forgeline. */

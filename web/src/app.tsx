@@ -6,6 +6,7 @@ import { MaterialsPage } from './floor/materials-page';
 import { QualityPage } from './floor/quality-page';
 import { WorkCenterPage } from './floor/work-center-page';
 import { orderScreen } from './orders/order-routes';
+import { OverviewPage } from './overview/overview-page';
 import { AccountPage } from './pages/account-page';
 import { HomePage } from './pages/home-page';
 import { MfaRequiredPage } from './pages/mfa-required-page';
@@ -64,6 +65,8 @@ function Page() {
   switch (path) {
     case '/':
       return <HomePage />;
+    case '/overview':
+      return <OverviewPage />;
     case '/account':
       return <AccountPage />;
     case '/work-center':

@@ -9,6 +9,21 @@ export function formatDateTime(iso: string): string {
   return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
 }
 
+const dayMonth = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/** A timestamp from the API as a local day ("12 Mar"), for compact labels such as a chart's axis. */
+export function formatDay(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dayMonth.format(date);
+}
+
+/** A timestamp from the API as a local time of day ("14:05"). */
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : timeOfDay.format(date);
+}
+
 const ROLE_NAMES: Readonly<Record<Role, string>> = {
   planner: 'Planner',
   approver: 'Approver',

@@ -11,6 +11,8 @@ export interface NavItem {
 /** Every screen there is, in navigation order. Screens for the roles' work join this list as they are built. */
 export const NAV_ITEMS: readonly NavItem[] = [
   { path: '/', label: 'Home' },
+  // Every role reads orders within its scope, so every role gets the overview of that scope first.
+  { path: '/overview', label: 'Overview', roles: ['planner', 'approver', 'operator', 'quality', 'logistics', 'auditor', 'admin'] },
   { path: '/account', label: 'Account' },
   { path: '/work-center', label: 'Work center', roles: ['operator'] },
   { path: '/quality', label: 'Quality', roles: ['quality'] },

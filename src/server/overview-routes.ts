@@ -1,0 +1,40 @@
+import { OrderOverview, overviewQuerySchema, type Overview, type OverviewAlert } from '../orders/index.js';
+import type { RouteSpec } from './route.js';
+import type { Services } from './services.js';
+
+/** An alert as it leaves: the fields named, the optional ones only when set. */
+function presentAlert(alert: OverviewAlert) {
+  return {
+    kind: alert.kind, severity: alert.severity, message: alert.message, since: alert.since,
+    ...(alert.orderId !== undefined ? { orderId: alert.orderId, orderNumber: alert.orderNumber } : {}),
+    ...(alert.workCenterId !== undefined ? { workCenterId: alert.workCenterId } : {}),
+    ...(alert.deviceId !== undefined ? { deviceId: alert.deviceId, deviceName: alert.deviceName } : {}),
+  };
+}
+
+/** The overview as it leaves: every field listed, nothing else goes. */
+function presentOverview(overview: Overview) {
+  return {
+    generatedAt: overview.generatedAt,
+    ordersByWorkCenter: overview.ordersByWorkCenter.map((center) => ({ workCenterId: center.workCenterId, path: center.path, name: center.name, counts: { ...center.counts } })),
+    shiftBoundariesUtc: [...overview.shiftBoundariesUtc],
+    throughput: overview.throughput.map((shift) => ({ start: shift.start, end: shift.end, completedOrders: shift.completedOrders, goodQuantityByUnit: { ...shift.goodQuantityByUnit } })),
+    devices: { ...overview.devices },
+    recentDenials: overview.recentDenials?.map((denial) => ({
+      index: denial.index, kind: denial.kind, at: denial.at, actor: denial.actor, orderId: denial.orderId, reason: denial.reason,
+    })) ?? null,
+    alerts: overview.alerts.map(presentAlert),
+  };
+}
+
+/** The overview (issue 7 point 9): what a supervisor, planner, admin or auditor sees first. */
+export function overviewRoutes(services: Services): RouteSpec[] {
+  const overview = new OrderOverview(services);
+  return [
+    {
+      method: 'GET', url: '/api/v1/overview', tag: 'overview', authenticated: true, query: overviewQuerySchema,
+      summary: 'Orders by state per work center, throughput over the last six shifts, devices online, recent denials (audit readers) and alerts, within your scope',
+      handler: async ({ actor, query }) => presentOverview(await overview.overview(actor, query)),
+    },
+  ];
+}

@@ -1,0 +1,74 @@
+/** The overview's alerts and, for readers of the audit log, the recent denials. */
+import { formatDateTime } from '../format';
+import { Link } from '../router';
+import type { OverviewAlert, RecentDenial } from './overview-types';
+
+const SEVERITY_NAMES: Readonly<Record<OverviewAlert['severity'], string>> = { critical: 'Critical', warning: 'Warning' };
+
+/** Since when an alert holds, as people read it. */
+function sinceText(alert: OverviewAlert): string | undefined {
+  if (alert.since === null) return undefined;
+  const when = formatDateTime(alert.since);
+  switch (alert.kind) {
+    case 'overdue':
+      return `Due ${when}`;
+    case 'held':
+      return `Held since ${when}`;
+    case 'device-offline':
+      return `Last seen ${when}`;
+  }
+}
+
+/** The alerts, most severe first; each message is plain text from the server. */
+export function AlertList(props: { readonly alerts: readonly OverviewAlert[] }) {
+  if (props.alerts.length === 0) return <p role="status">No alerts: nothing is overdue, held or offline.</p>;
+  return (
+    <ul className="overview-alerts" aria-label="Alerts">
+      {props.alerts.map((alert) => (
+        <li key={`${alert.kind}:${alert.orderId ?? alert.deviceId ?? alert.message}`} className={`overview-alert overview-alert-${alert.severity}`}>
+          <span className={`overview-severity overview-severity-${alert.severity}`}>{SEVERITY_NAMES[alert.severity]}</span>
+          <span className="overview-alert-message">
+            {alert.orderId !== undefined ? (
+              <Link to={`/orders/${alert.orderId}`}>{alert.message}</Link>
+            ) : (
+              alert.message
+            )}
+          </span>
+          {sinceText(alert) !== undefined && <span className="muted">{sinceText(alert)}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The last refused attempts from the audit log, newest first. */
+export function DenialTable(props: { readonly denials: readonly RecentDenial[] }) {
+  if (props.denials.length === 0) return <p role="status">No attempt has been refused.</p>;
+  return (
+    <div className="overview-table-scroll">
+      <table className="overview-table">
+        <caption className="visually-hidden">Recent denials, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Attempt</th>
+            <th scope="col">By</th>
+            <th scope="col">Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.denials.map((denial) => (
+            <tr key={denial.index}>
+              <th scope="row">{formatDateTime(denial.at)}</th>
+              <td>
+                <code>{denial.kind}</code>
+              </td>
+              <td>{denial.actor}</td>
+              <td>{denial.reason ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
