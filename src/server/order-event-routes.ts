@@ -8,13 +8,16 @@
  */
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
-import { parseOrThrow } from '../domain/index.js';
+import { ForgelineError, parseOrThrow } from '../domain/index.js';
 import { OrderChangeFollower, type OrderChange } from '../orders/index.js';
 import { DEFAULT_HEARTBEAT_MS, type DeviceChannelOptions } from './device-channel-routes.js';
 import { reauthenticate, type RouteSpec } from './route.js';
 import type { Services } from './services.js';
 
 const orderEventsQuerySchema = z.strictObject({ workCenterId: z.string().max(64) });
+
+/** How many order event streams one person may hold open at once (a board per tab, a few tablets); more is refused. */
+export const MAX_ORDER_STREAMS_PER_PERSON = 10;
 
 /** How long a browser waits before it reconnects a stream that ended (the SSE `retry` field), in ms. */
 export const ORDER_EVENTS_RETRY_MS = 3_000;
@@ -29,6 +32,8 @@ export function orderEventRoutes(services: Services, options: DeviceChannelOptio
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   // Changes made through other instances on the same database, heard from the audit log while a stream is open.
   const follower = new OrderChangeFollower({ store: services.store, ...(options.followPollMs === undefined ? {} : { pollMs: options.followPollMs }) });
+  // Open streams per person: each holds a socket, a heartbeat timer and two subscriptions.
+  const openStreams = new Map<string, number>();
   return [
     {
       method: 'GET', url: '/api/v1/orders/events', tag: 'orders', authenticated: true, query: orderEventsQuerySchema,
@@ -38,11 +43,20 @@ export function orderEventRoutes(services: Services, options: DeviceChannelOptio
       handler: async ({ actor, query, request, reply }) => {
         const { workCenterId } = parseOrThrow(orderEventsQuerySchema, query, 'order events query');
         await services.orders.queries.assertMayWatch(actor, workCenterId);
+        const person = actor.subject.userId;
+        const open = openStreams.get(person) ?? 0;
+        if (open >= MAX_ORDER_STREAMS_PER_PERSON) {
+          throw new ForgelineError('rate-limited', `you already have ${open} order event streams open (at most ${MAX_ORDER_STREAMS_PER_PERSON}); close a board or tab first`);
+        }
+        openStreams.set(person, open + 1);
         const stream = new PassThrough();
         let ended = false;
         const end = (): void => {
           if (ended) return;
           ended = true;
+          const left = (openStreams.get(person) ?? 1) - 1;
+          if (left > 0) openStreams.set(person, left);
+          else openStreams.delete(person);
           clearInterval(heartbeat);
           unsubscribe();
           forget();

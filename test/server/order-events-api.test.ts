@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { EventStreamParser, type ServerSentEvent } from '../../src/agent/index.js';
 import { buildApp, createServices, NO_RATE_LIMITS } from '../../src/server/index.js';
+import { MAX_ORDER_STREAMS_PER_PERSON } from '../../src/server/order-event-routes.js';
 import { orderCrew, releasedOrder, type OrderCrew } from '../devices/device-channel-kit.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createWorld, TEST_PASSWORD, type TestWorld } from '../support/factories.js';
@@ -169,6 +170,29 @@ describeEachEngine('the order event stream of a work center', (engine) => {
     world.clock.advance(11 * 60_000);
     await expect.poll(() => stream.ended(), { timeout: 5_000 }).toBe(true);
     expect((await get('/api/v1/users/me', millOperator)).status).toBe(401);
+  });
+
+  it('refuses a person more than ten open streams at once with 429 problem+json, and takes a new one when one closed', async () => {
+    const streams: OpenStream[] = [];
+    for (let index = 0; index < MAX_ORDER_STREAMS_PER_PERSON; index += 1) streams.push(await openStream(millOperator, 'wc-mill'));
+    const refused = await get(`/api/v1/orders/events?workCenterId=${world.node('wc-mill').id}`, millOperator);
+    expect(refused).toMatchObject({ status: 429, type: expect.stringContaining('application/problem+json'), json: { code: 'rate-limited' } });
+    expect((refused.json as unknown as { detail: string }).detail).toContain('10 order event streams open');
+    // Another person is not held back by this one's streams.
+    await world.user('otto.mill', [{ role: 'operator', scopeNodeId: world.node('wc-mill').id }]);
+    const other = await openStream(await signIn('otto.mill'), 'wc-mill');
+    streams[0]?.close();
+    // Once the server saw that stream end, the person may open another (the status only: an open stream is closed at once).
+    const statusOfNewStream = async (): Promise<number> => {
+      const abort = new AbortController();
+      const answer = await request(`${baseUrl}/api/v1/orders/events?workCenterId=${world.node('wc-mill').id}`, { dispatcher: agent, signal: abort.signal, headers: { authorization: `Bearer ${millOperator}` } });
+      if (answer.statusCode === 200) streams.push({ events: [], comments: () => 0, ended: () => false, close: () => abort.abort() });
+      else await answer.body.dump();
+      return answer.statusCode;
+    };
+    await expect.poll(statusOfNewStream, { timeout: 5_000 }).toBe(200);
+    expect(await statusOfNewStream()).toBe(429);
+    for (const stream of [...streams, other]) stream.close();
   });
 
   it('is documented in the OpenAPI document as an event stream with its one query parameter', async () => {
