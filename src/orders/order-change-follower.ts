@@ -21,7 +21,7 @@ const DEFAULT_POLL_MS = 1_000;
 const BATCH = 1_000;
 
 /** The change an audit entry records, or undefined for an entry that records none (a read, a refusal, no order). */
-function changeOf(entry: { kind: string; outcome: string; order_id: string | null; detail: string }): { orderId: string; state: OrderState; version: number } | undefined {
+function changeOf(entry: { kind: string; outcome: string; order_id: string | null; detail: string }): { orderId: string; state: OrderState; version: number; movedFrom?: string } | undefined {
   if (entry.outcome !== 'ok' || entry.order_id === null || !entry.kind.startsWith('order.')) return undefined;
   let detail: unknown;
   try {
@@ -30,11 +30,12 @@ function changeOf(entry: { kind: string; outcome: string; order_id: string | nul
     return undefined;
   }
   if (typeof detail !== 'object' || detail === null) return undefined;
-  const { to, version, state } = detail as { to?: unknown; version?: unknown; state?: unknown };
+  const { to, version, state, movedFrom } = detail as { to?: unknown; version?: unknown; state?: unknown; movedFrom?: unknown };
   // A created draft records its state; every later change its target state and new version (OrderService.change).
   if (entry.kind === 'order.create' && state === 'draft') return { orderId: entry.order_id, state: 'draft', version: 1 };
   if (typeof version !== 'number' || !(ORDER_STATES as readonly unknown[]).includes(to)) return undefined;
-  return { orderId: entry.order_id, state: to as OrderState, version };
+  // An edit that moved a draft names the work center it left, whose views must hear it went.
+  return { orderId: entry.order_id, state: to as OrderState, version, ...(typeof movedFrom === 'string' ? { movedFrom } : {}) };
 }
 
 /** Follows the audit log for order changes. A listener also hears of changes its own instance's signal told of: compare versions. */
@@ -90,12 +91,15 @@ export class OrderChangeFollower {
       for (const found of changes) {
         const workCenterId = workCenterOf.get(found.orderId);
         if (workCenterId === undefined) continue;
-        const change = { ...found, workCenterId };
-        for (const listener of this.#listeners) {
-          try {
-            listener(change);
-          } catch {
-            // A listener's failure is its own; the others still hear.
+        const { movedFrom, ...change } = found;
+        const told = [{ ...change, workCenterId }, ...(movedFrom === undefined || movedFrom === workCenterId ? [] : [{ ...change, workCenterId: movedFrom }])];
+        for (const each of told) {
+          for (const listener of this.#listeners) {
+            try {
+              listener(each);
+            } catch {
+              // A listener's failure is its own; the others still hear.
+            }
           }
         }
       }

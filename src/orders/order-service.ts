@@ -237,7 +237,7 @@ export class OrderService {
         set: { revision, content_hash: hash, site_id: siteId, work_center_id: content.workCenterId, priority: content.priority, due_end: dueInstant(content.dueWindow.end), unit: content.quantity.unit },
         hashAfter: hash,
         revision,
-        detail: { fields: Object.keys(changes).sort() },
+        detail: { fields: Object.keys(changes).sort(), ...(content.workCenterId === context.row.work_center_id ? {} : { movedFrom: context.row.work_center_id }) },
       };
     });
     return this.queries.detail(id);

@@ -130,6 +130,22 @@ describeEachEngine('the order event stream of a work center', (engine) => {
     stream.close();
   });
 
+  it('tells the old work center\'s board of a draft that another instance moved away, and the new one of its arrival', async () => {
+    const mill = await openStream(millOperator, 'wc-mill');
+    const lathe = await openStream(latheOperator, 'wc-lathe');
+    await expect.poll(() => mill.comments() >= 1 && lathe.comments() >= 1, { timeout: 5_000 }).toBe(true);
+    const other = createServices({ store: await engine.openStore(), clock: world.clock });
+    const draft = await other.orders.create(crew.planner, world.orderInput());
+    await expect.poll(() => changes(mill).length === 1, { timeout: 5_000 }).toBe(true);
+    const moved = await other.orders.edit(crew.planner, draft.id, { version: draft.version, workCenterId: world.node('wc-lathe').id });
+    const told = { id: draft.id, state: 'draft', version: moved.version };
+    await expect.poll(() => changes(mill).length === 2 && changes(lathe).length === 1, { timeout: 5_000 }).toBe(true);
+    expect(changes(mill)).toEqual([{ id: draft.id, state: 'draft', version: 1 }, told]);
+    expect(changes(lathe)).toEqual([told]);
+    mill.close();
+    lathe.close();
+  });
+
   it('refuses a caller without a session, outside the work center\'s scope, or naming no work center, with problem+json', async () => {
     const millId = world.node('wc-mill').id;
     expect(await get(`/api/v1/orders/events?workCenterId=${millId}`)).toMatchObject({ status: 401, json: { code: 'unauthenticated' } });
