@@ -3,10 +3,11 @@
  * item), and the completions with their good and scrap quantities. Never recipes or customers:
  * the page asks for no confidential field, and the API gives logistics none.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback } from 'react';
 import { ErrorAlert } from '../components/error-alert';
 import { formatDateTime } from '../format';
 import { usePageTitle } from '../page-title';
+import { usePolled } from '../use-polled';
 import { fetchOrders, listOrders } from './floor-api';
 import { formatQuantity, stateName, sumDecimals } from './floor-format';
 import type { OrderDetail, OrderState } from './floor-types';
@@ -16,6 +17,9 @@ import './floor.css';
 const NEEDING: readonly OrderState[] = ['released', 'dispatched', 'running', 'paused', 'held'];
 /** Orders finished on the floor. */
 const FINISHED: readonly OrderState[] = ['completed', 'closed'];
+
+/** How often the page reads the orders again while visible. */
+const REFRESH_MS = 30_000;
 
 /** One item's total need in one unit. */
 interface ItemNeed {
@@ -44,25 +48,18 @@ function needsOf(orders: readonly OrderDetail[]): ItemNeed[] {
 /** The materials page. */
 export function MaterialsPage() {
   usePageTitle('Materials');
-  const [needing, setNeeding] = useState<readonly OrderDetail[]>();
-  const [finished, setFinished] = useState<readonly OrderDetail[]>();
-  const [error, setError] = useState<unknown>();
-
-  const load = useCallback(async () => {
-    try {
-      const [open, done] = await Promise.all([listOrders(NEEDING, undefined, 50), listOrders(FINISHED, undefined, 50)]);
-      const [openDetails, doneDetails] = await Promise.all([fetchOrders(open.map((order) => order.id)), fetchOrders(done.map((order) => order.id))]);
-      setNeeding([...openDetails].sort((a, b) => a.dueEnd.localeCompare(b.dueEnd)));
-      setFinished([...doneDetails].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)));
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
+  // Read again every 30 s while the page is visible: new needs and completions show up without a click.
+  const read = useCallback(async () => {
+    const [open, done] = await Promise.all([listOrders(NEEDING, undefined, 50), listOrders(FINISHED, undefined, 50)]);
+    const [openDetails, doneDetails] = await Promise.all([fetchOrders(open.map((order) => order.id)), fetchOrders(done.map((order) => order.id))]);
+    return {
+      needing: [...openDetails].sort((a, b) => a.dueEnd.localeCompare(b.dueEnd)),
+      finished: [...doneDetails].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)),
+    };
   }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { value, error, reload: load } = usePolled(read, REFRESH_MS);
+  const needing = value?.needing;
+  const finished = value?.finished;
 
   return (
     <div className="stack floor">

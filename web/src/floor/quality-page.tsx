@@ -2,10 +2,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ErrorAlert } from '../components/error-alert';
 import { usePageTitle } from '../page-title';
+import { usePolled } from '../use-polled';
 import { fetchOrders, listOrders } from './floor-api';
 import type { OrderDetail, OrderState } from './floor-types';
 import { QualityOrder } from './quality-order';
 import './floor.css';
+
+/** How often the page reads the orders again while visible. */
+const REFRESH_MS = 30_000;
 
 /** The states quality may hold an order in (src/domain/lifecycle.ts HOLDABLE). */
 const HOLDABLE: readonly OrderState[] = ['released', 'dispatched', 'running', 'paused'];
@@ -13,22 +17,13 @@ const HOLDABLE: readonly OrderState[] = ['released', 'dispatched', 'running', 'p
 /** The quality page. */
 export function QualityPage() {
   usePageTitle('Quality');
+  // Read again every 30 s while the page is visible: holds and releases by others show up without a click.
+  const read = useCallback(async () => fetchOrders((await listOrders(['held', ...HOLDABLE])).map((order) => order.id)), []);
+  const { value, error, reload } = usePolled(read, REFRESH_MS);
+  // The last read, with this page's own changes applied on top until the next read.
   const [orders, setOrders] = useState<readonly OrderDetail[]>();
-  const [error, setError] = useState<unknown>();
-
-  const load = useCallback(async () => {
-    try {
-      const listed = await listOrders(['held', ...HOLDABLE]);
-      setOrders(await fetchOrders(listed.map((order) => order.id)));
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  useEffect(() => setOrders(value), [value]);
+  const load = reload;
 
   const replace = (changed: OrderDetail) => setOrders((current) => (current ?? []).map((order) => (order.id === changed.id ? changed : order)));
   const held = orders?.filter((order) => order.state === 'held') ?? [];

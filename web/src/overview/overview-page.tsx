@@ -7,7 +7,7 @@ import { fetchOverview } from './overview-api';
 import type { DeviceCounts } from './overview-types';
 import { StateTable } from './state-table';
 import { ThroughputChart } from './throughput-chart';
-import { usePolled } from './use-polled';
+import { usePolled } from '../use-polled';
 import './overview.css';
 
 /** How often the overview is read again while it is visible. */
