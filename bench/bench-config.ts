@@ -5,7 +5,7 @@
 import { storeKinds, type StoreKind } from '../src/store/index.js';
 
 /** The sections `run.ts` knows, in the order it runs them. */
-export const BENCH_SECTIONS = ['limits', 'service', 'https', 'list', 'audit', 'crypto', 'shopfloor'] as const;
+export const BENCH_SECTIONS = ['limits', 'service', 'https', 'list', 'audit', 'crypto', 'shopfloor', 'web'] as const;
 
 /** One of {@link BENCH_SECTIONS}. */
 export type BenchSection = (typeof BENCH_SECTIONS)[number];

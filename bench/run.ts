@@ -16,6 +16,7 @@ import { renderSection, reportJson, section, type Section } from './report.js';
 import { serviceSection } from './service-section.js';
 import { shopFloorSection } from './shop-floor-bench.js';
 import { msBetween, now } from './timing.js';
+import { webSection } from './web-bench.js';
 
 function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -86,6 +87,10 @@ async function main(): Promise<void> {
   if (config.sections.includes('audit')) await run('audit log', '6. Audit log', () => auditSection(config, postgres, audit));
   if (config.sections.includes('crypto')) await run('signed and encrypted orders', '7. Signed and encrypted orders', () => orderCryptoSection(config));
   if (config.sections.includes('shopfloor')) await run('shop floor', '8. Shop floor: dispatch to the edge agents', () => shopFloorSection(config));
+  if (config.sections.includes('web')) {
+    if (config.engines.includes('sqlite')) await run('web UI', '9. Web UI', () => webSection(config));
+    else progress('web UI skipped: it serves a SQLite data folder, which BENCH_ENGINES leaves out');
+  }
 
   const cpuList = cpus();
   const json = reportJson(sections, {
