@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, createServices, NO_RATE_LIMITS } from '../../src/server/index.js';
@@ -96,6 +97,29 @@ describe('the web UI', () => {
     const missing = await get('/assets/app-old.js');
     expect(missing).toMatchObject({ status: 404 });
     expect(missing.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  });
+
+  it('gzips text files for a browser that takes gzip, and sends them as they are otherwise', async () => {
+    const fetchWith = async (url: string, acceptEncoding?: string) => {
+      const response = await app.inject({ method: 'GET', url, headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } });
+      return { encoding: response.headers['content-encoding'], vary: response.headers.vary, type: response.headers['content-type'], raw: response.rawPayload };
+    };
+    for (const [url, content] of [['/assets/app-abc.js', SCRIPT], ['/', INDEX], ['/orders', INDEX]] as const) {
+      const gzipped = await fetchWith(url, 'gzip, deflate, br');
+      expect(gzipped.encoding, url).toBe('gzip');
+      expect(gzipped.vary, url).toBe('accept-encoding');
+      expect(gunzipSync(gzipped.raw).toString(), url).toBe(content);
+      // A second read of an immutable asset answers the same bytes (kept gzipped in memory).
+      expect((await fetchWith(url, 'gzip')).raw.equals(gzipped.raw), url).toBe(true);
+      for (const refusing of [undefined, 'identity', 'br', 'gzip;q=0', 'gzip;q=0, *;q=1', '*;q=0']) {
+        const plain = await fetchWith(url, refusing);
+        expect(plain.encoding, `${url} with ${refusing}`).toBeUndefined();
+        expect(plain.raw.toString(), `${url} with ${refusing}`).toBe(content);
+        expect(plain.vary, url).toBe('accept-encoding');
+      }
+    }
+    expect((await fetchWith('/assets/app-abc.js', '*')).encoding).toBe('gzip');
+    expect((await fetchWith('/assets/app-abc.js', 'GZIP;q=0.5')).encoding).toBe('gzip');
   });
 
   it('refuses paths that climb out of the web root, plain or encoded', async () => {
