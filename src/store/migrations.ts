@@ -16,6 +16,7 @@ import { zonesMigration } from './migration-0010-zones.js';
 import { deviceReportsMigration } from './migration-0011-device-reports.js';
 import { dueEndUtcMigration } from './migration-0012-due-end-utc.js';
 import { dueEndIndexMigration } from './migration-0013-due-end-index.js';
+import { workCenterStateIndexMigration } from './migration-0014-work-center-state-index.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -35,6 +36,7 @@ export function storeMigrations(kind: StoreKind): Record<string, Migration> {
     '0011_device_reports': deviceReportsMigration(),
     '0012_due_end_utc': dueEndUtcMigration(),
     '0013_due_end_index': dueEndIndexMigration(),
+    '0014_work_center_state_index': workCenterStateIndexMigration(),
   };
 }
 

@@ -90,7 +90,7 @@ describeEachEngine('migrations', (engine) => {
     expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([
       ['0001_foundation', true], ['0002_audit_tree', true], ['0003_access', true], ['0004_audit_row_nodes', true],
       ['0005_audit_lookup', true], ['0006_audit_append_function', true], ['0007_audit_queue', true], ['0008_order_keys', true],
-      ['0009_devices', true], ['0010_zones', true], ['0011_device_reports', true], ['0012_due_end_utc', true], ['0013_due_end_index', true],
+      ['0009_devices', true], ['0010_zones', true], ['0011_device_reports', true], ['0012_due_end_utc', true], ['0013_due_end_index', true], ['0014_work_center_state_index', true],
     ]);
     expect(await tableColumns(engine, again)).toEqual(sortedExpectation());
     expect(await again.db.selectFrom('items').select('code').execute()).toEqual([{ code: 'BRKT' }]);
@@ -101,7 +101,7 @@ describeEachEngine('migrations', (engine) => {
     const stores = await Promise.all([engine.openStore(), engine.openStore(), engine.openStore()]);
     for (const store of stores) {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
-      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices', '0010_zones', '0011_device_reports', '0012_due_end_utc', '0013_due_end_index']);
+      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices', '0010_zones', '0011_device_reports', '0012_due_end_utc', '0013_due_end_index', '0014_work_center_state_index']);
     }
   });
 
