@@ -109,9 +109,16 @@ describe('MFA and account protection through the real CLI and server', () => {
     expectOk(await cli('mfa', 'reset', 'quinn', '--reason', 'phone lost'));
     const users = JSON.parse(expectOk(await cli('user', 'list', '--json'))) as { items: { username: string; mfaEnabled: boolean }[] };
     expect(users.items.map((user) => [user.username, user.mfaEnabled])).toEqual([['admin', true], ['quinn', false]]);
+    // Disabled and enabled again; enabling a user who is not disabled changes nothing and says so.
+    const disabledOf = async (username: string) => (JSON.parse(expectOk(await cli('user', 'list', '--json'))) as { items: { username: string; disabled: boolean }[] }).items.find((user) => user.username === username)?.disabled;
+    expect(expectOk(await cli('user', 'disable', 'quinn')).trim()).toBe('disabled user quinn');
+    expect(await disabledOf('quinn')).toBe(true);
+    expect(expectOk(await cli('user', 'enable', 'quinn')).trim()).toBe('enabled user quinn');
+    expect(await disabledOf('quinn')).toBe(false);
+    expect(errorLine(await cli('user', 'enable', 'quinn'), 'conflict')).toContain('quinn is not disabled');
     const audit = JSON.parse(expectOk(await cli('audit', 'list', '--json', '--limit', '500'))) as { items: { kind: string; outcome: string; actor: string }[] };
     const kinds = new Set(audit.items.map((entry) => `${entry.kind}:${entry.outcome}`));
-    for (const kind of ['mfa.enrol:ok', 'mfa.confirm:ok', 'mfa.confirm:denied', 'session.create:denied', 'session.lockout:denied', 'policy.update:ok', 'user.role-change:ok', 'mfa.reset:ok', 'session.revoke:ok']) {
+    for (const kind of ['mfa.enrol:ok', 'mfa.confirm:ok', 'mfa.confirm:denied', 'session.create:denied', 'session.lockout:denied', 'policy.update:ok', 'user.role-change:ok', 'mfa.reset:ok', 'session.revoke:ok', 'user.disable:ok', 'user.enable:ok']) {
       expect(kinds, kind).toContain(kind);
     }
   }, 60_000);

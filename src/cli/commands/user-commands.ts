@@ -86,4 +86,14 @@ export function registerUserCommands(program: Command, context: CliContext): voi
       await api.post(`/api/v1/users/${segment(who)}/disable`);
       io.out(`disabled user ${who}`);
     });
+
+  user
+    .command('enable')
+    .description('let a disabled user sign in again, with the roles they had (their unexpired API tokens work again too)')
+    .argument('<user>', 'username or id')
+    .action(async (who: string, _options: unknown, command: Command) => {
+      const { api } = await context.connect(command);
+      await api.post(`/api/v1/users/${segment(who)}/enable`);
+      io.out(`enabled user ${who}`);
+    });
 }
