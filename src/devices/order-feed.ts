@@ -60,8 +60,12 @@ export class OrderFeed {
     this.#audit = new AuditTrail(deps);
     this.#pollMs = deps.pollMs ?? DEFAULT_POLL_MS;
     this.#unsubscribe = deps.dispatches.subscribe((order) => {
+      const watch = this.#watches.get(order.workCenterId);
+      const key = `${order.orderId}:${order.revision}`;
+      // A poll that ran between the commit and this word already told of it: once is enough.
+      if (watch === undefined || watch.known.has(key)) return;
       // Heard at once: the next poll need not tell of it again (each telling costs every stream a read of the feed).
-      this.#watches.get(order.workCenterId)?.known.add(`${order.orderId}:${order.revision}`);
+      watch.known.add(key);
       this.#tell(order.workCenterId, order);
     });
   }

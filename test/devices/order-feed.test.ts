@@ -41,6 +41,18 @@ describeEachEngine('the order feed', (engine) => {
     expect(heard).toEqual([announced]);
   });
 
+  it('tells once when a poll found the dispatch before its announcement came', async () => {
+    const heard: DispatchedOrder[] = [];
+    feed.watch(world.node('wc-mill').id, (order) => heard.push(order));
+    await afterPolls();
+    const order = await dispatchedOrder(world, crew);
+    const found = { orderId: order.id, revision: order.revision, workCenterId: order.workCenterId };
+    await expect.poll(() => heard.length, { timeout: 5_000 }).toBe(1);
+    signal.announce({ ...found, delivery: { number: order.number, jws: 'eyJ.the.jws' } });
+    await afterPolls();
+    expect(heard).toEqual([found]);
+  });
+
   it('tells of an order another instance dispatched (never announced here) by polling, once, and only to its work center', async () => {
     const mill: DispatchedOrder[] = [];
     const lathe: DispatchedOrder[] = [];
