@@ -58,15 +58,20 @@ function digestFor(key: KeyObject): string | null {
   return key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
 }
 
+/** The bytes a report's signature covers: its canonical JSON (RFC 8785). */
+function signedBytes(report: DeviceReport): Buffer {
+  return Buffer.from(canonicalJson(report), 'utf8');
+}
+
 /** Signs a report with the device's private key. */
 export function signReport(report: DeviceReport, privateKey: KeyObject): SignedReport {
-  return { report, signature: sign(digestFor(privateKey), Buffer.from(canonicalJson(report), 'utf8'), privateKey).toString('base64url') };
+  return { report, signature: sign(digestFor(privateKey), signedBytes(report), privateKey).toString('base64url') };
 }
 
 /** Whether a signed report verifies with the device's public key (from its certificate). */
 export function verifyReport(signed: SignedReport, publicKey: KeyObject): boolean {
   try {
-    return verify(digestFor(publicKey), Buffer.from(canonicalJson(signed.report), 'utf8'), publicKey, Buffer.from(signed.signature, 'base64url'));
+    return verify(digestFor(publicKey), signedBytes(signed.report), publicKey, Buffer.from(signed.signature, 'base64url'));
   } catch {
     return false;
   }
@@ -76,7 +81,7 @@ export function verifyReport(signed: SignedReport, publicKey: KeyObject): boolea
 export function verifyReportAsync(signed: SignedReport, publicKey: KeyObject): Promise<boolean> {
   return new Promise((resolve) => {
     try {
-      verify(digestFor(publicKey), Buffer.from(canonicalJson(signed.report), 'utf8'), publicKey, Buffer.from(signed.signature, 'base64url'), (error, valid) => resolve(error === null && valid));
+      verify(digestFor(publicKey), signedBytes(signed.report), publicKey, Buffer.from(signed.signature, 'base64url'), (error, valid) => resolve(error === null && valid));
     } catch {
       resolve(false);
     }
@@ -148,21 +153,16 @@ export class ReportJournal {
    */
   async drain(send: (report: SignedReport) => Promise<void>, isPermanent: (error: unknown) => boolean = () => false, options: DrainOptions = {}): Promise<number> {
     if (options.sendBatch !== undefined) return this.#drainInBatches(options.sendBatch, isPermanent, options.batchSize ?? REPORTS_PER_BATCH);
-    let confirmed = 0;
-    while (this.#sent < this.#entries.length) {
-      const next = this.#entries[this.#sent] as SignedReport;
+    // One at a time is a batch of one: the same walk, the cursor moved after each report.
+    const sendOne: SendReportBatch = async ([signed]) => {
       try {
-        await send(next);
+        if (signed !== undefined) await send(signed);
+        return [{ ok: true }];
       } catch (error) {
-        if (!isPermanent(error)) break;
-        // The server will refuse this report however often it is sent: keep it aside for the
-        // operator and go on, or one bad report would hold back every report after it.
-        await this.#setAside(next, error);
+        return [{ ok: false, error }];
       }
-      await this.#advance(this.#sent + 1);
-      confirmed += 1;
-    }
-    return confirmed;
+    };
+    return this.#drainInBatches(sendOne, isPermanent, 1);
   }
 
   /**
@@ -188,6 +188,8 @@ export class ReportJournal {
         if (outcome === undefined) break;
         if (!outcome.ok) {
           if (!isPermanent(outcome.error)) break;
+          // The server will refuse this report however often it is sent: keep it aside for the
+          // operator and go on, or one bad report would hold back every report after it.
           await this.#setAside(signed, outcome.error);
         }
         done += 1;

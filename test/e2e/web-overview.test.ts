@@ -69,12 +69,15 @@ describeWithBrowser('the web UI: the overview of orders, throughput, devices and
     const session = await plant.signIn(planner, '/');
     sessions.push(session);
     const { page } = session;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).waitFor();
     const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
     expect(links.slice(0, 2)).toEqual(['Home', 'Overview']);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
 
     const table = page.getByRole('table', { name: 'Orders by state per work center' });
+    // The page's first read is asynchronous: the counts are read once its rows are there.
+    await table.getByRole('row', { name: /^Turning/ }).waitFor();
     const headers = await table.getByRole('columnheader').allTextContents();
     expect(headers).toEqual(['Work center', 'Draft', 'Submitted', 'Released', 'Dispatched', 'Running', 'Paused', 'Held', 'Completed', 'Closed', 'Cancelled', 'Total']);
     const cells = async (name: RegExp) => table.getByRole('row', { name }).getByRole('cell').allTextContents();
@@ -84,6 +87,7 @@ describeWithBrowser('the web UI: the overview of orders, throughput, devices and
     await table.getByRole('rowheader', { name: /acme\/berlin\/machining\/wc-mill/ }).waitFor();
 
     const chart = page.getByRole('img', { name: /^Completed orders per shift/ });
+    await chart.waitFor();
     expect(await chart.getAttribute('aria-label')).toMatch(/\(current shift\): 1$/);
     await page.getByText('Throughput as a table').click();
     const throughput = page.getByRole('table', { name: 'Throughput per shift' });

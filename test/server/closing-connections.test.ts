@@ -60,7 +60,7 @@ describe('closing the server', () => {
     expect(app!.server.listening).toBe(false);
   });
 
-  it('lets a request in flight finish, and cuts one still running after the grace period', async () => {
+  it('lets a request in flight finish within the grace period, cuts one still running after it, and ends an idle keep-alive connection', async () => {
     const port = await listen({ closeGraceMs: 300 });
     // A body announced but never sent: the request is in flight and will not finish by itself.
     const stuck = await plainSocket(port);
@@ -71,8 +71,19 @@ describe('closing the server', () => {
     const idleEnded = closedWith(idle);
     idle.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await new Promise<void>((resolve) => idle.once('data', () => resolve()));
-    await app!.close();
+    // A request whose body is still coming when the close begins, and arrives within the grace period.
+    const late = await plainSocket(port);
+    const lateEnded = closedWith(late);
+    const lateBody = '{"username":"nobody","password":"not the password"}';
+    const lateArrived = new Promise((resolve) => app!.server.once('request', resolve));
+    late.write(`POST /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${lateBody.length}\r\n\r\n${lateBody.slice(0, 10)}`);
+    await lateArrived;
+    const closing = app!.close();
+    late.write(lateBody.slice(10));
+    await closing;
     expect(await idleEnded).toMatch(/^HTTP\/1\.1 200 /);
+    // Answered (its credentials refused), not cut.
+    expect(await lateEnded).toMatch(/^HTTP\/1\.1 401 /);
     // Cut without an answer: the server did not wait for the rest of the body.
     expect(await stuckEnded).toBe('');
   });

@@ -1,41 +1,27 @@
 /** A value read from the server now and again while the page is visible. */
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect } from 'react';
+import { useLoaded, type Loaded } from './use-loaded';
 
-/** What {@link usePolled} answers: the last value read, the last read's failure (cleared by a good read), and reload. */
-export interface Polled<T> {
-  readonly value: T | undefined;
-  readonly error: unknown;
-  reload(): Promise<void>;
-}
+/** How often a page that follows others' changes reads again while visible. */
+export const PAGE_REFRESH_MS = 30_000;
 
 /**
- * Reads with `read` (a stable function) on mount, every `intervalMs` while the document is
- * visible, and at once when it becomes visible again; a hidden tab asks the server nothing.
+ * {@link useLoaded}, read again every `intervalMs` while the document is visible and at once when
+ * it becomes visible again; a hidden tab asks the server nothing.
  */
-export function usePolled<T>(read: () => Promise<T>, intervalMs: number): Polled<T> {
-  const [value, setValue] = useState<T>();
-  const [error, setError] = useState<unknown>();
-  const reload = useCallback(async () => {
-    try {
-      setValue(await read());
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
-  }, [read]);
+export function usePolled<T>(read: () => Promise<T>, intervalMs: number): Loaded<T> {
+  const loaded = useLoaded(read);
+  const { reload } = loaded;
   useEffect(() => {
-    void reload();
-    const timer = window.setInterval(() => {
-      if (document.visibilityState === 'visible') void reload();
-    }, intervalMs);
-    const onVisibility = () => {
+    const whenVisible = () => {
       if (document.visibilityState === 'visible') void reload();
     };
-    document.addEventListener('visibilitychange', onVisibility);
+    const timer = window.setInterval(whenVisible, intervalMs);
+    document.addEventListener('visibilitychange', whenVisible);
     return () => {
       window.clearInterval(timer);
-      document.removeEventListener('visibilitychange', onVisibility);
+      document.removeEventListener('visibilitychange', whenVisible);
     };
   }, [reload, intervalMs]);
-  return { value, error, reload };
+  return loaded;
 }

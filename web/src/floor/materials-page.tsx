@@ -7,7 +7,7 @@ import { useCallback } from 'react';
 import { ErrorAlert } from '../components/error-alert';
 import { formatDateTime } from '../format';
 import { usePageTitle } from '../page-title';
-import { usePolled } from '../use-polled';
+import { PAGE_REFRESH_MS, usePolled } from '../use-polled';
 import { fetchOrders, listOrders } from './floor-api';
 import { formatQuantity, stateName, sumDecimals } from './floor-format';
 import type { OrderDetail, OrderState } from './floor-types';
@@ -18,8 +18,6 @@ const NEEDING: readonly OrderState[] = ['released', 'dispatched', 'running', 'pa
 /** Orders finished on the floor. */
 const FINISHED: readonly OrderState[] = ['completed', 'closed'];
 
-/** How often the page reads the orders again while visible. */
-const REFRESH_MS = 30_000;
 
 /** One item's total need in one unit. */
 interface ItemNeed {
@@ -57,7 +55,7 @@ export function MaterialsPage() {
       finished: [...doneDetails].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)),
     };
   }, []);
-  const { value, error, reload: load } = usePolled(read, REFRESH_MS);
+  const { value, error, reload } = usePolled(read, PAGE_REFRESH_MS);
   const needing = value?.needing;
   const finished = value?.finished;
 
@@ -65,7 +63,7 @@ export function MaterialsPage() {
     <div className="stack floor">
       <div className="floor-page-head">
         <h1>Materials</h1>
-        <button type="button" className="button" onClick={() => void load()}>
+        <button type="button" className="button" onClick={() => void reload()}>
           Refresh
         </button>
       </div>

@@ -2,14 +2,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ErrorAlert } from '../components/error-alert';
 import { usePageTitle } from '../page-title';
-import { usePolled } from '../use-polled';
+import { PAGE_REFRESH_MS, usePolled } from '../use-polled';
 import { fetchOrders, listOrders } from './floor-api';
 import type { OrderDetail, OrderState } from './floor-types';
 import { QualityOrder } from './quality-order';
 import './floor.css';
 
-/** How often the page reads the orders again while visible. */
-const REFRESH_MS = 30_000;
 
 /** The states quality may hold an order in (src/domain/lifecycle.ts HOLDABLE). */
 const HOLDABLE: readonly OrderState[] = ['released', 'dispatched', 'running', 'paused'];
@@ -19,11 +17,10 @@ export function QualityPage() {
   usePageTitle('Quality');
   // Read again every 30 s while the page is visible: holds and releases by others show up without a click.
   const read = useCallback(async () => fetchOrders((await listOrders(['held', ...HOLDABLE])).map((order) => order.id)), []);
-  const { value, error, reload } = usePolled(read, REFRESH_MS);
+  const { value, error, reload } = usePolled(read, PAGE_REFRESH_MS);
   // The last read, with this page's own changes applied on top until the next read.
   const [orders, setOrders] = useState<readonly OrderDetail[]>();
   useEffect(() => setOrders(value), [value]);
-  const load = reload;
 
   const replace = (changed: OrderDetail) => setOrders((current) => (current ?? []).map((order) => (order.id === changed.id ? changed : order)));
   const held = orders?.filter((order) => order.state === 'held') ?? [];
@@ -33,7 +30,7 @@ export function QualityPage() {
     <div className="stack floor">
       <div className="floor-page-head">
         <h1>Quality</h1>
-        <button type="button" className="button" onClick={() => void load()}>
+        <button type="button" className="button" onClick={() => void reload()}>
           Refresh
         </button>
       </div>
@@ -49,7 +46,7 @@ export function QualityPage() {
               <ul className="floor-board" aria-label="Orders on hold">
                 {held.map((order) => (
                   <li key={order.id}>
-                    <QualityOrder order={order} onChanged={replace} onStale={() => void load()} />
+                    <QualityOrder order={order} onChanged={replace} onStale={() => void reload()} />
                   </li>
                 ))}
               </ul>
@@ -63,7 +60,7 @@ export function QualityPage() {
               <ul className="floor-board" aria-label="Orders in production">
                 {holdable.map((order) => (
                   <li key={order.id}>
-                    <QualityOrder order={order} onChanged={replace} onStale={() => void load()} />
+                    <QualityOrder order={order} onChanged={replace} onStale={() => void reload()} />
                   </li>
                 ))}
               </ul>

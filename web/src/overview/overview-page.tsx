@@ -7,11 +7,9 @@ import { fetchOverview } from './overview-api';
 import type { DeviceCounts } from './overview-types';
 import { StateTable } from './state-table';
 import { ThroughputChart } from './throughput-chart';
-import { usePolled } from '../use-polled';
+import { PAGE_REFRESH_MS, usePolled } from '../use-polled';
 import './overview.css';
 
-/** How often the overview is read again while it is visible. */
-const REFRESH_MS = 30_000;
 
 /** The device counts as a description list. */
 function DeviceSummary(props: { readonly devices: DeviceCounts }) {
@@ -40,7 +38,7 @@ function DeviceSummary(props: { readonly devices: DeviceCounts }) {
 /** The overview page, refreshed every 30 seconds while visible. */
 export function OverviewPage() {
   usePageTitle('Overview');
-  const { value: overview, error, reload } = usePolled(fetchOverview, REFRESH_MS);
+  const { value: overview, error, reload } = usePolled(fetchOverview, PAGE_REFRESH_MS);
   return (
     <div className="stack overview">
       <div className="overview-head">
