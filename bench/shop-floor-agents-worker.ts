@@ -6,11 +6,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { startAgentProcess, type AgentProcess } from '../src/agent/index.js';
+import { startWindowProfile } from './shopfloor-limits.js';
 
 /** What the parent hands the worker. */
 export interface AgentsWorkerData {
   readonly dirs: readonly string[];
   readonly serverUrl: string;
+  /** Where to write a CPU profile of the agents' thread over its whole life (BENCH_CPU_PROFILE, for development). */
+  readonly profilePath?: string;
 }
 
 /** What the worker posts. */
@@ -22,11 +25,12 @@ export type AgentsWorkerMessage =
 
 const port = parentPort;
 if (port === null) throw new Error('shop-floor-agents-worker runs only as a worker thread');
-const { dirs, serverUrl } = workerData as AgentsWorkerData;
+const { dirs, serverUrl, profilePath } = workerData as AgentsWorkerData;
 const post = (message: AgentsWorkerMessage): void => port.postMessage(message);
 const agents: AgentProcess[] = [];
+const profile = await startWindowProfile(profilePath);
 port.once('message', () => {
-  void Promise.allSettled(agents.map((agent) => agent.close())).then(() => post({ closed: true }));
+  void Promise.allSettled(agents.map((agent) => agent.close())).then(() => profile.stop()).then(() => post({ closed: true }));
 });
 try {
   for (const dir of dirs) agents.push(await startAgentProcess({ dir, serverUrl, onVerdict: (verdict) => post({ verdict }) }));

@@ -284,12 +284,18 @@ interface Closable {
   close(): Promise<void>;
 }
 
+/** Where the agents' thread writes its CPU profile: beside the server's (BENCH_CPU_PROFILE), when that is asked for. */
+function agentsProfilePath(): string | undefined {
+  const path = process.env.BENCH_CPU_PROFILE;
+  return path === undefined || path === '' ? undefined : `${path.replace(/\.cpuprofile$/, '')}.agents.cpuprofile`;
+}
+
 /**
  * Starts one HTTPS agent per folder in a worker thread (an event loop and a core of their own
  * beside the server's, as agents on their own machines would have); their verdicts reach `verdicts`.
  */
 async function startAgentsWorker(dirs: readonly string[], serverUrl: string, verdicts: Verdicts): Promise<Closable> {
-  const worker = new Worker(new URL('./shop-floor-agents-worker.js', import.meta.url), { workerData: { dirs, serverUrl } satisfies AgentsWorkerData });
+  const worker = new Worker(new URL('./shop-floor-agents-worker.js', import.meta.url), { workerData: { dirs, serverUrl, profilePath: agentsProfilePath() } satisfies AgentsWorkerData });
   const started = new Promise<void>((resolve, reject) => {
     worker.on('message', (message: AgentsWorkerMessage) => {
       if ('verdict' in message) verdicts.record(message.verdict);

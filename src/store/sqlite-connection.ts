@@ -23,7 +23,9 @@ function createPrivateFile(file: string): void {
 /**
  * Opens `file` (or `:memory:`) with better-sqlite3 and applies the pragmas:
  * WAL so readers never block the writer, synchronous=FULL so a commit
- * survives power loss (invariant 8), foreign keys on, and a 5 s busy
+ * survives power loss (invariant 8; the store's driver then trades it for
+ * NORMAL and an fdatasync of its own off the JavaScript thread, see
+ * `sqlite-database-connection.ts`), foreign keys on, and a 5 s busy
  * timeout for another process's write lock (Stores of one process queue in
  * `file-lock.ts` instead, because that wait blocks the event loop).
  */

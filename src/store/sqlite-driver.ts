@@ -5,9 +5,21 @@ import {
   type DatabaseConnection, type Driver, type QueryCompiler, type TransactionSettings,
 } from 'kysely';
 import { lockFile } from './file-lock.js';
+import { startSqliteCheckpointer, type CheckpointStats, type SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { CachingSqliteConnection } from './sqlite-database-connection.js';
 
 let memoryDatabases = 0;
+
+/** Commits a Store makes before its file gets a checkpoint worker: a short-lived Store (a CLI command, a test) never needs one. */
+export const CHECKPOINT_WORKER_AFTER_COMMITS = 100;
+
+/** The running checkpoint worker of each file (by real path): one per file, however many Stores of this process open it. */
+const checkpointers = new Map<string, SqliteCheckpointer>();
+
+/** What the checkpoint worker of the file at real path `fileKey` has done, or undefined when none runs. */
+export function sqliteCheckpointStats(fileKey: string): CheckpointStats | undefined {
+  return checkpointers.get(fileKey)?.stats();
+}
 
 type SavepointCommand = 'savepoint' | 'rollback to' | 'release';
 
@@ -20,25 +32,36 @@ async function savepointCommand(
 }
 
 /**
- * Kysely's SqliteDriver with three changes. Transactions start with BEGIN
+ * Kysely's SqliteDriver with five changes. Transactions start with BEGIN
  * IMMEDIATE: a deferred transaction that reads and then writes can fail with
  * SQLITE_BUSY at the upgrade without the busy handler ever being called
  * (https://sqlite.org/lang_transaction.html); taking the lock at BEGIN makes
  * busy_timeout apply instead (a `read only` transaction stays deferred).
  * The connection is handed out under the file's in-process lock
  * (`file-lock.ts`), which is also what keeps it to one user at a time. And
- * the connection reuses prepared statements ({@link CachingSqliteConnection}).
+ * the connection reuses prepared statements ({@link CachingSqliteConnection}),
+ * and forces the log to disk after each commit itself, off the JavaScript
+ * thread (synchronous=NORMAL, then fdatasync on the libuv pool). And, once a Store has committed {@link CHECKPOINT_WORKER_AFTER_COMMITS}
+ * times, its file's log is checkpointed by a worker thread
+ * (`sqlite-checkpointer.ts`), not inside the COMMITs of this one.
  */
 export class StoreSqliteDriver implements Driver {
   readonly #connection: CachingSqliteConnection;
   readonly #db: BetterSqlite3.Database;
   readonly #lockKey: string;
+  readonly #fileKey: string | undefined;
   #unlock: (() => void) | undefined;
+  #commits = 0;
+  // The checkpoint worker this driver started (and stops when it is destroyed).
+  #checkpointer: SqliteCheckpointer | undefined;
 
   /** `fileKey`: the file's real path, shared by every Store of the process on that file; none for `:memory:`. */
   constructor(db: BetterSqlite3.Database, fileKey: string | undefined) {
     this.#db = db;
-    this.#connection = new CachingSqliteConnection(db);
+    this.#fileKey = fileKey;
+    // The connection forces the log to disk after each commit, off this thread (see CachingSqliteConnection).
+    if (fileKey !== undefined) db.pragma('synchronous = NORMAL');
+    this.#connection = new CachingSqliteConnection(db, undefined, fileKey === undefined ? undefined : `${fileKey}-wal`);
     // An in-memory database is private to its handle: a queue of its own
     // (NUL cannot occur in a path, so no file shares it).
     this.#lockKey = fileKey ?? `\0memory:${++memoryDatabases}`;
@@ -58,6 +81,11 @@ export class StoreSqliteDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('commit'));
+    this.#commits += 1;
+    if (this.#commits === CHECKPOINT_WORKER_AFTER_COMMITS && this.#fileKey !== undefined && !checkpointers.has(this.#fileKey)) {
+      this.#checkpointer = startSqliteCheckpointer(this.#fileKey);
+      checkpointers.set(this.#fileKey, this.#checkpointer);
+    }
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -87,6 +115,12 @@ export class StoreSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    // The worker's connection first: the store's, then the last, checkpoints the log and removes it.
+    if (this.#checkpointer !== undefined && this.#fileKey !== undefined) {
+      checkpointers.delete(this.#fileKey);
+      await this.#checkpointer.stop();
+    }
+    await this.#connection.close();
     this.#db.close();
   }
 }
