@@ -236,7 +236,7 @@ function latencyFigure(placeholder: Placeholder, samples: readonly LatencySample
       dispatchCallP50ms: round(quantile(calls, 0.5)), dispatchCallP99ms: round(quantile(calls, 0.99)),
       ...(typeof rawP99 === 'number' ? { rawTlsRoundTripP99ms: rawP99 } : {}),
     },
-    note: 'from just before the dispatch request to the agent\'s verdict on disk (JWS verified; job, jti and accepted report fsynced); dispatchCall: until the API answered',
+    note: 'from just before the dispatch request to the agent\'s verdict on disk (JWS verified; job and accepted report fsynced, jti written); dispatchCall: until the API answered',
   };
 }
 
@@ -273,7 +273,7 @@ async function measureLimits(part: Section, root: string, loopMs: number, thread
     return {
       id: 'shopfloor.limit.append_fdatasync', label: `raw append + fdatasync (200 B, ${threadPool} files at once)`, value: synced.perSecond, unit: 'syncs/s',
       detail: { n: synced.count, p50ms: round(synced.p50Ms, 3) },
-      note: `open, write, fdatasync, close as the agent's journals do, ${threadPool} at once (the libuv pool every agent here shares); each accepted order costs 3 at the agent before its verdict`,
+      note: `open, write, fdatasync, close as the agent's journals do, ${threadPool} at once (the libuv pool every agent here shares); each accepted order costs 2 at the agent before its verdict and 1 once the server confirmed its report`,
     };
   });
   return { roundTrip, rawVerify, appendSync };
@@ -379,14 +379,14 @@ async function measureSustained(part: Section, floor: Floor, plan: ShopFloorPlan
   part.notes.push(
     `where the time goes (sustained window): the last acceptance came ${(seconds - dispatchSeconds).toFixed(2)} s after the last dispatch call of ${seconds.toFixed(2)} s${lagging ? ' (the agents fell behind the dispatch API)' : ' (the agents kept pace with the dispatch API)'}; `
     + `the server's JavaScript thread (with the load generator; the ${cells.length} agents have their own) was busy ${(busy.eventLoopUtilization * 100).toFixed(0)}% of the window and the process used ${busy.cpuCores.toFixed(2)} of ${cpus().length} cores, `
-    + `${cpuMsPerOrder.toFixed(1)} CPU ms per order end to end (dispatch call, SSE, agent verify and 3 fsyncs, its signed report sent back and stored), so these ${cpus().length} cores carry at most about ${Math.round((cpus().length * 1000) / cpuMsPerOrder).toLocaleString('en-US')} orders/s with server, agents and load generator all on them; `
+    + `${cpuMsPerOrder.toFixed(1)} CPU ms per order end to end (dispatch call, SSE, agent verify and 2 fsyncs, its signed report sent back and stored), so these ${cpus().length} cores carry at most about ${Math.round((cpus().length * 1000) / cpuMsPerOrder).toLocaleString('en-US')} orders/s with server, agents and load generator all on them; `
     + `the server's thread spent ${serverMsPerOrder.toFixed(2)} ms per order (${Math.round(1000 / serverMsPerOrder).toLocaleString('en-US')} orders/s if it had a core to itself)`
-    + (typeof syncsPerSecond !== 'number' ? '' : `; the agents' 3 fsyncs per order alone cap this one disk at about ${Math.round(syncsPerSecond / 3).toLocaleString('en-US')} orders/s (raw append + fdatasync / 3), before the server's own commits`),
+    + (typeof syncsPerSecond !== 'number' ? '' : `; the agents' 2 fsyncs per order before the verdict (and 1 more as the report is confirmed) cap this one disk at about ${Math.round(syncsPerSecond / 3).toLocaleString('en-US')} orders/s (raw append + fdatasync / 3), before the server's own commits`),
   );
   return [{
     ...placeholder, value: rate, limit: limits.rawVerify ? limitOf(limits.rawVerify) : undefined, target: { kind: 'at-least', value: RATE_TARGET_PER_SECOND },
     detail: { n: dispatched.length, dispatchSeconds: round(dispatchSeconds), totalSeconds: round(seconds), eventLoopBusy: round(busy.eventLoopUtilization), cpuCores: round(busy.cpuCores), cpuMsPerOrder: round(cpuMsPerOrder), serverThreadMsPerOrder: round(serverMsPerOrder) },
-    note: `${DISPATCH_CALLERS} callers dispatch ${DISPATCH_BATCH} orders a call; each order goes by server-sent events to its agent, which verifies it and fsyncs job, jti and report; counted when every dispatched order was accepted`,
+    note: `${DISPATCH_CALLERS} callers dispatch ${DISPATCH_BATCH} orders a call; each order goes by server-sent events to its agent, which verifies it, fsyncs job and report and writes the jti; counted when every dispatched order was accepted`,
   }, dispatchCalls];
 }
 

@@ -36,6 +36,8 @@ const PHASE_AFTER: Readonly<Record<string, JobPhase>> = {
 export class AcceptedJobs {
   readonly #path: string;
   readonly #jobs = new Map<string, TrackedJob>();
+  // Every unexpired job line's jti with its exp, earlier revisions of an order included.
+  readonly #jtis = new Map<string, number>();
 
   private constructor(path: string) {
     this.#path = path;
@@ -62,7 +64,10 @@ export class AcceptedJobs {
         if (index === lines.length - 1) return;
         throw new ForgelineError('validation-failed', `the job file ${path} is damaged at line ${index + 1}`);
       }
-      if (job.exp > nowSeconds) jobs.#jobs.set(job.orderId, { ...job, phase: 'allowed' });
+      if (job.exp > nowSeconds) {
+        jobs.#jobs.set(job.orderId, { ...job, phase: 'allowed' });
+        jobs.#jtis.set(job.jti, job.exp);
+      }
     });
     for (const { report } of reports) {
       const job = jobs.#jobs.get(report.orderId);
@@ -83,7 +88,13 @@ export class AcceptedJobs {
     }
     const tracked: TrackedJob = { ...job, phase: 'allowed' };
     this.#jobs.set(job.orderId, tracked);
+    this.#jtis.set(job.jti, job.exp);
     return tracked;
+  }
+
+  /** The jti and exp of every unexpired job written down, superseded revisions included. */
+  acceptedJtis(): ReadonlyMap<string, number> {
+    return this.#jtis;
   }
 
   /** Moves a job to the phase a report just recorded says. */
@@ -99,6 +110,7 @@ export class AcceptedJobs {
 
   /** The job holding this jti, if any. */
   byJti(jti: string): TrackedJob | undefined {
+    if (!this.#jtis.has(jti)) return undefined;
     for (const job of this.#jobs.values()) if (job.jti === jti) return job;
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -161,6 +161,33 @@ describe('the edge agent', () => {
     expect(machine.offered).toHaveLength(1);
     expect([...server.received.values()].at(-1)?.report).toMatchObject({ kind: 'refused', data: { code: 'order-replayed' } });
     await edge.stop();
+  });
+
+  it('refuses a replay after a crash took the accepted-order journal\'s lines: the jobs file puts them back at start', async () => {
+    const orders = new PushedOrders();
+    const server = new FakeServer();
+    const firstMachine = new FakeMachine();
+    const first = agent(orders, server, firstMachine);
+    await first.start();
+    const { delivery, payload } = releaseJws('PO-9');
+    await orders.deliver(delivery);
+    await firstMachine.do({ jobOrderId: payload.sub, kind: 'completed' });
+    await first.flush();
+    await first.stop();
+    // The journal's line is written without an fsync of its own: a power cut may take it.
+    expect(await readFile(join(dir, 'accepted-orders.log'), 'utf8')).toBe(`${payload.jti} ${payload.exp}\n`);
+    await writeFile(join(dir, 'accepted-orders.log'), '');
+
+    // Restarted, the agent holds the job as ended; the same release is a replay, refused.
+    const machine = new FakeMachine();
+    const second = agent(orders, server, machine);
+    await second.start();
+    expect(await readFile(join(dir, 'accepted-orders.log'), 'utf8')).toBe(`${payload.jti} ${payload.exp}\n`);
+    await orders.deliver(delivery);
+    await second.flush();
+    expect(machine.offered).toEqual([]);
+    expect([...server.received.values()].at(-1)?.report).toMatchObject({ kind: 'refused', data: { code: 'order-replayed' } });
+    await second.stop();
   });
 
   it('refuses a tampered order and one for another work center, reports why, and offers neither', async () => {
