@@ -8,7 +8,6 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { HttpsReportSink, PermanentRefusal, ReportJournal, ServerLink, TransientFailure, type SignedReport } from '../../src/agent/index.js';
 import type { CertificateAuthority } from '../../src/crypto/index.js';
 import type { Services } from '../../src/server/index.js';
-import { writeTransactionStats } from '../../src/store/index.js';
 import { describeEachEngine } from '../support/engines.js';
 import type { TestWorld } from '../support/factories.js';
 import { dispatchedOrder, lastOperationProgress, signedReport, startMtlsPlant, type EnrolledDevice, type OrderCrew } from './device-channel-kit.js';
@@ -68,7 +67,6 @@ describeEachEngine('device reports in batches', (engine) => {
       // Applied before the progress above it, this would leave the order completed with 10 and a report not applied.
       signedReport(mill, first.id, 'completed'),
     ];
-    const before = writeTransactionStats(engine.store());
     const answer = await post(mill, { reports });
     expect(answer.status).toBe(200);
     expect(answer.json.results).toEqual(reports.map((signed, index) => ({
@@ -77,12 +75,9 @@ describeEachEngine('device reports in batches', (engine) => {
     })));
     expect(await order(first.id)).toEqual({ state: 'completed', good_quantity: '15' });
     expect(await order(second.id)).toEqual({ state: 'running', good_quantity: '7' });
+    // Whether the two orders' transactions also shared a commit depends on when their signatures
+    // verified on the thread pool: report-batch.test.ts shows that they are started together.
     expect(await storedReports()).toHaveLength(6);
-    if (engine.kind === 'sqlite') {
-      // The two orders' reports went together: some of their transactions shared a commit.
-      const after = writeTransactionStats(engine.store());
-      expect(after.transactions - before.transactions).toBeLessThan(after.calls - before.calls);
-    }
   });
 
   it('answers a resend of the same batch with duplicates and doubles nothing', async () => {
