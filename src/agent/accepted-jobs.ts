@@ -4,8 +4,9 @@
  * survives a crash and is handed to the machine again after a restart. A job's state on the
  * machine is rebuilt from the reports the agent recorded for it.
  */
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { ForgelineError } from '../domain/index.js';
+import { AppendFile } from './append-file.js';
 import type { SignedReport } from './report-journal.js';
 
 /** A verified order as the agent keeps it. */
@@ -34,13 +35,13 @@ const PHASE_AFTER: Readonly<Record<string, JobPhase>> = {
 
 /** The accepted jobs, loaded from and appended to one file. */
 export class AcceptedJobs {
-  readonly #path: string;
+  readonly #file: AppendFile;
   readonly #jobs = new Map<string, TrackedJob>();
   // Every unexpired job line's jti with its exp, earlier revisions of an order included.
   readonly #jtis = new Map<string, number>();
 
   private constructor(path: string) {
-    this.#path = path;
+    this.#file = new AppendFile(path);
   }
 
   /**
@@ -79,13 +80,7 @@ export class AcceptedJobs {
 
   /** Writes a verified job down; resolves once it is on disk. */
   async add(job: AcceptedJob): Promise<TrackedJob> {
-    const file = await open(this.#path, 'a', 0o600);
-    try {
-      await file.write(`${JSON.stringify(job)}\n`);
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
+    await this.#file.append(`${JSON.stringify(job)}\n`, true);
     const tracked: TrackedJob = { ...job, phase: 'allowed' };
     this.#jobs.set(job.orderId, tracked);
     this.#jtis.set(job.jti, job.exp);
@@ -95,6 +90,11 @@ export class AcceptedJobs {
   /** The jti and exp of every unexpired job written down, superseded revisions included. */
   acceptedJtis(): ReadonlyMap<string, number> {
     return this.#jtis;
+  }
+
+  /** Closes the file (a later job opens it again). */
+  close(): Promise<void> {
+    return this.#file.close();
   }
 
   /** Moves a job to the phase a report just recorded says. */

@@ -144,6 +144,9 @@ export class EdgeAgent {
     await this.#options.orders.stop();
     await this.#draining?.catch(() => undefined);
     await this.#orderQueue.catch(() => undefined);
+    // Stopped before it started: the journals were never opened.
+    const journals: ({ close(): Promise<void> } | undefined)[] = [this.#reports, this.#jobs, this.#journal];
+    await Promise.all(journals.map((journal) => journal?.close()));
   }
 
   /** Reports recorded and not yet confirmed by the server. */

@@ -6,6 +6,7 @@
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { ForgelineError } from '../domain/index.js';
+import { AppendFile } from './append-file.js';
 
 /** One line per accepted order: `<jti> <exp in seconds>`. */
 const LINE = /^([0-9a-f-]{36}) (\d+)$/;
@@ -25,9 +26,11 @@ export class JtiJournal {
   readonly #path: string;
   readonly #seen: Map<string, number>;
   readonly #syncEachLine: boolean;
+  readonly #file: AppendFile;
 
   private constructor(path: string, seen: Map<string, number>, syncEachLine: boolean) {
     this.#path = path;
+    this.#file = new AppendFile(path);
     this.#seen = seen;
     this.#syncEachLine = syncEachLine;
   }
@@ -68,14 +71,13 @@ export class JtiJournal {
   /** Records an accepted order; resolves once the line is on disk (written, with `syncEachLine` off). */
   async remember(jti: string, exp: number): Promise<void> {
     if (!/^[0-9a-f-]{36}$/.test(jti)) throw new TypeError(`not a jti: ${jti}`);
-    const file = await open(this.#path, 'a', 0o600);
-    try {
-      await file.write(`${jti} ${exp}\n`);
-      if (this.#syncEachLine) await file.datasync();
-    } finally {
-      await file.close();
-    }
+    await this.#file.append(`${jti} ${exp}\n`, this.#syncEachLine);
     this.#seen.set(jti, exp);
+  }
+
+  /** Closes the file (a later line opens it again). */
+  close(): Promise<void> {
+    return this.#file.close();
   }
 
   /** How many unexpired acceptances the journal holds. */

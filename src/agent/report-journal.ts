@@ -11,6 +11,7 @@ import { randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { canonicalJson } from '../crypto/index.js';
 import { ForgelineError } from '../domain/index.js';
+import { AppendFile } from './append-file.js';
 
 /** What a machine reports through the agent. */
 export const REPORT_KINDS = ['accepted', 'refused', 'started', 'paused', 'resumed', 'progress', 'completed', 'aborted'] as const;
@@ -91,14 +92,14 @@ export function verifyReportAsync(signed: SignedReport, publicKey: KeyObject): P
 /** The outbox: `reports.log` (JSON lines) and `reports.sent` (how many of them the server confirmed). */
 export class ReportJournal {
   readonly #dir: string;
-  readonly #log: string;
+  readonly #logFile: AppendFile;
   readonly #cursor: string;
   #entries: SignedReport[];
   #sent: number;
 
   private constructor(dir: string, entries: SignedReport[], sent: number) {
     this.#dir = dir;
-    this.#log = `${dir}/reports.log`;
+    this.#logFile = new AppendFile(`${dir}/reports.log`);
     this.#cursor = `${dir}/reports.sent`;
     this.#entries = entries;
     this.#sent = sent;
@@ -129,15 +130,14 @@ export class ReportJournal {
   /** Signs and appends a report; resolves once it is on disk, when the machine may be told it was taken. */
   async record(report: Omit<DeviceReport, 'idempotencyKey'>, privateKey: KeyObject): Promise<SignedReport> {
     const signed = signReport({ idempotencyKey: randomUUID(), ...report }, privateKey);
-    const file = await open(this.#log, 'a', 0o600);
-    try {
-      await file.write(`${JSON.stringify(signed)}\n`);
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
+    await this.#logFile.append(`${JSON.stringify(signed)}\n`, true);
     this.#entries.push(signed);
     return signed;
+  }
+
+  /** Closes the log (a later report opens it again). */
+  close(): Promise<void> {
+    return this.#logFile.close();
   }
 
   /** The reports the server has not confirmed yet, oldest first. */
