@@ -5,7 +5,7 @@
  * hashes to the hash that was signed, and its `jti` was never accepted before, across
  * restarts. Anything else is refused with a stable code and executes nothing.
  */
-import { verifyOrderJws, type OrderJwsPayload, type OrderVerificationKey } from '../crypto/index.js';
+import { verifyOrderJwsAsync, type OrderJwsPayload, type OrderVerificationKey } from '../crypto/index.js';
 import { ForgelineError, type ErrorCode } from '../domain/index.js';
 import type { JtiJournal } from './jti-journal.js';
 
@@ -36,7 +36,8 @@ export type Acceptance =
 export async function acceptOrder(jws: string, context: AcceptanceContext): Promise<Acceptance> {
   let payload: OrderJwsPayload;
   try {
-    payload = verifyOrderJws(jws.trim(), { key: context.keys, now: context.now, audience: context.workCenterId }).payload;
+    // The signature is checked on the thread pool: the agent's loop keeps serving its machine meanwhile.
+    payload = (await verifyOrderJwsAsync(jws.trim(), { key: context.keys, now: context.now, audience: context.workCenterId })).payload;
   } catch (error) {
     if (error instanceof ForgelineError) return { accepted: false, code: error.code, reason: error.message, orderId: claimedOrderId(jws) };
     throw error;

@@ -69,6 +69,16 @@ export function signReport(report: DeviceReport, privateKey: KeyObject): SignedR
   return { report, signature: sign(digestFor(privateKey), signedBytes(report), privateKey).toString('base64url') };
 }
 
+/** {@link signReport} on the libuv thread pool, leaving the agent's event loop free while ECDSA or Ed25519 runs. */
+export function signReportAsync(report: DeviceReport, privateKey: KeyObject): Promise<SignedReport> {
+  return new Promise((resolve, reject) => {
+    sign(digestFor(privateKey), signedBytes(report), privateKey, (error, signature) => {
+      if (error === null) resolve({ report, signature: signature.toString('base64url') });
+      else reject(error);
+    });
+  });
+}
+
 /** Whether a signed report verifies with the device's public key (from its certificate). */
 export function verifyReport(signed: SignedReport, publicKey: KeyObject): boolean {
   try {
@@ -93,6 +103,7 @@ export function verifyReportAsync(signed: SignedReport, publicKey: KeyObject): P
 export class ReportJournal {
   readonly #dir: string;
   readonly #logFile: AppendFile;
+  #recording: Promise<unknown> = Promise.resolve();
   readonly #cursor: string;
   #entries: SignedReport[];
   #sent: number;
@@ -127,12 +138,20 @@ export class ReportJournal {
     return new ReportJournal(dir, entries, sent);
   }
 
-  /** Signs and appends a report; resolves once it is on disk, when the machine may be told it was taken. */
-  async record(report: Omit<DeviceReport, 'idempotencyKey'>, privateKey: KeyObject): Promise<SignedReport> {
-    const signed = signReport({ idempotencyKey: randomUUID(), ...report }, privateKey);
-    await this.#logFile.append(`${JSON.stringify(signed)}\n`, true);
-    this.#entries.push(signed);
-    return signed;
+  /**
+   * Signs and appends a report; resolves once it is on disk, when the machine may be told it was
+   * taken. Reports recorded at once are written in the order they were recorded (the file, the
+   * outbox and the sending follow that order).
+   */
+  record(report: Omit<DeviceReport, 'idempotencyKey'>, privateKey: KeyObject): Promise<SignedReport> {
+    const recorded = this.#recording.then(async () => {
+      const signed = await signReportAsync({ idempotencyKey: randomUUID(), ...report }, privateKey);
+      await this.#logFile.append(`${JSON.stringify(signed)}\n`, true);
+      this.#entries.push(signed);
+      return signed;
+    });
+    this.#recording = recorded.catch(() => undefined);
+    return recorded;
   }
 
   /** Closes the log (a later report opens it again). */

@@ -31,6 +31,17 @@ describe('the edge agent\'s report outbox', () => {
     expect(verifyReport(signReport(signed.report, ed.privateKey), ed.publicKey)).toBe(true);
   });
 
+  it('writes reports recorded at once in the order they were recorded, in the file and the outbox', async () => {
+    const journal = await ReportJournal.open(dir);
+    const kinds = ['started', 'progress', 'completed', 'progress', 'started', 'completed'] as const;
+    const signed = await Promise.all(kinds.map((kind, index) => journal.record(report(kind, { step: index }), privateKey)));
+    await journal.close();
+    const steps = (await readFile(join(dir, 'reports.log'), 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as SignedReport).report.data.step);
+    expect(steps).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(journal.pending().map((entry) => entry.report.data.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(signed.every((entry) => verifyReport(entry, publicKey))).toBe(true);
+  });
+
   it('keeps reports while the server is away and sends them in order when it is back, each once, across restarts', async () => {
     const journal = await ReportJournal.open(dir);
     for (const [kind, good] of [['started', '0'], ['progress', '40'], ['progress', '60'], ['completed', '100']] as const) {
