@@ -13,7 +13,7 @@ import { generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { startAgentProcess, mqttTransport } from '../src/agent/index.js';
 import { contentHash, orderPublicJwk, signOrderJws } from '../src/crypto/index.js';
@@ -153,6 +153,8 @@ interface Floor {
   readonly cells: readonly PlantNodeView[];
   readonly dirs: readonly string[];
   readonly verdicts: Verdicts;
+  /** The agents' thread's event-loop use, as `performance.eventLoopUtilization` answers it (since `before`, if given). */
+  readonly agentsLoop: (before?: EventLoopUtilization) => EventLoopUtilization;
 }
 
 /** Hands out order numbers' positions so no two bench orders share one. */
@@ -294,7 +296,7 @@ function agentsProfilePath(): string | undefined {
  * Starts one HTTPS agent per folder in a worker thread (an event loop and a core of their own
  * beside the server's, as agents on their own machines would have); their verdicts reach `verdicts`.
  */
-async function startAgentsWorker(dirs: readonly string[], serverUrl: string, verdicts: Verdicts): Promise<Closable> {
+async function startAgentsWorker(dirs: readonly string[], serverUrl: string, verdicts: Verdicts): Promise<Closable & { loop: Floor['agentsLoop'] }> {
   const worker = new Worker(new URL('./shop-floor-agents-worker.js', import.meta.url), { workerData: { dirs, serverUrl, profilePath: agentsProfilePath() } satisfies AgentsWorkerData });
   const started = new Promise<void>((resolve, reject) => {
     worker.on('message', (message: AgentsWorkerMessage) => {
@@ -316,7 +318,7 @@ async function startAgentsWorker(dirs: readonly string[], serverUrl: string, ver
     await worker.terminate();
     throw error;
   }
-  return { close };
+  return { close, loop: (before) => worker.performance.eventLoopUtilization(before) };
 }
 
 /** Serves a fresh data folder, imports the bench cells and zones, and enrols and starts one HTTPS agent per cell. */
@@ -336,9 +338,10 @@ async function buildFloor(root: string, cells: number, agents: Closable[], part:
     return dir;
   }));
   const verdicts = new Verdicts();
-  agents.push(await startAgentsWorker(dirs, demo.server.url, verdicts));
+  const worker = await startAgentsWorker(dirs, demo.server.url, verdicts);
+  agents.push(worker);
   part.notes.push(`${dirs.length} agents (one per work center, HTTPS, each with its own certificate and folder; all in one worker thread beside the server's) enrolled and started in ${((performance.now() - began) / 1000).toFixed(1)} s`);
-  return { demo, world, cells: benchCells, dirs, verdicts };
+  return { demo, world, cells: benchCells, dirs, verdicts, agentsLoop: worker.loop };
 }
 
 /** The sustained figure: orders released beforehand across every cell, then dispatched by several callers at once. */
@@ -356,12 +359,14 @@ async function measureSustained(part: Section, floor: Floor, plan: ShopFloorPlan
 
   const profile = await startWindowProfile(process.env.BENCH_CPU_PROFILE);
   const meter = startBusyMeter();
+  const agentsBefore = floor.agentsLoop();
   const began = performance.now();
   const { dispatched, callMs } = await dispatchOrders(world, orders, DISPATCH_CALLERS, began + plan.dispatchMs);
   const dispatchSeconds = (performance.now() - began) / 1000;
   await Promise.all(dispatched.map((order) => verdicts.wait(order.id, 120_000)));
   const seconds = (performance.now() - began) / 1000;
   const busy = meter.stop();
+  const agentsBusy = floor.agentsLoop(agentsBefore).utilization;
   const profilePath = await profile.stop();
   if (profilePath !== undefined) part.notes.push(`CPU profile of the sustained window written to ${profilePath}`);
   const rate = dispatched.length / seconds;
@@ -378,14 +383,14 @@ async function measureSustained(part: Section, floor: Floor, plan: ShopFloorPlan
   const serverMsPerOrder = (busy.eventLoopUtilization * busy.seconds * 1000) / Math.max(1, dispatched.length);
   part.notes.push(
     `where the time goes (sustained window): the last acceptance came ${(seconds - dispatchSeconds).toFixed(2)} s after the last dispatch call of ${seconds.toFixed(2)} s${lagging ? ' (the agents fell behind the dispatch API)' : ' (the agents kept pace with the dispatch API)'}; `
-    + `the server's JavaScript thread (with the load generator; the ${cells.length} agents have their own) was busy ${(busy.eventLoopUtilization * 100).toFixed(0)}% of the window and the process used ${busy.cpuCores.toFixed(2)} of ${cpus().length} cores, `
+    + `the server's JavaScript thread (with the load generator) was busy ${(busy.eventLoopUtilization * 100).toFixed(0)}% of the window, the ${cells.length} agents' thread ${(agentsBusy * 100).toFixed(0)}% (${((agentsBusy * busy.seconds * 1000) / Math.max(1, dispatched.length)).toFixed(2)} ms per order), and the process used ${busy.cpuCores.toFixed(2)} of ${cpus().length} cores, `
     + `${cpuMsPerOrder.toFixed(1)} CPU ms per order end to end (dispatch call, SSE, agent verify and 2 fsyncs, its signed report sent back and stored), so these ${cpus().length} cores carry at most about ${Math.round((cpus().length * 1000) / cpuMsPerOrder).toLocaleString('en-US')} orders/s with server, agents and load generator all on them; `
     + `the server's thread spent ${serverMsPerOrder.toFixed(2)} ms per order (${Math.round(1000 / serverMsPerOrder).toLocaleString('en-US')} orders/s if it had a core to itself)`
     + (typeof syncsPerSecond !== 'number' ? '' : `; the agents' 2 fsyncs per order before the verdict (and 1 more as the report is confirmed) cap this one disk at about ${Math.round(syncsPerSecond / 3).toLocaleString('en-US')} orders/s (raw append + fdatasync / 3), before the server's own commits`),
   );
   return [{
     ...placeholder, value: rate, limit: limits.rawVerify ? limitOf(limits.rawVerify) : undefined, target: { kind: 'at-least', value: RATE_TARGET_PER_SECOND },
-    detail: { n: dispatched.length, dispatchSeconds: round(dispatchSeconds), totalSeconds: round(seconds), eventLoopBusy: round(busy.eventLoopUtilization), cpuCores: round(busy.cpuCores), cpuMsPerOrder: round(cpuMsPerOrder), serverThreadMsPerOrder: round(serverMsPerOrder) },
+    detail: { n: dispatched.length, dispatchSeconds: round(dispatchSeconds), totalSeconds: round(seconds), eventLoopBusy: round(busy.eventLoopUtilization), agentsLoopBusy: round(agentsBusy), cpuCores: round(busy.cpuCores), cpuMsPerOrder: round(cpuMsPerOrder), serverThreadMsPerOrder: round(serverMsPerOrder) },
     note: `${DISPATCH_CALLERS} callers dispatch ${DISPATCH_BATCH} orders a call; each order goes by server-sent events to its agent, which verifies it, fsyncs job and report and writes the jti; counted when every dispatched order was accepted`,
   }, dispatchCalls];
 }
