@@ -23,6 +23,8 @@ export const AUDIT_KINDS = [
   'session.lockout',
   'policy.update',
   'plant.import',
+  // The plant's time zone and shift starts changed (issue 7 point 10).
+  'plant.time-update',
   'item.create',
   'order.create',
   'order.read-confidential',

@@ -3,8 +3,8 @@ import { can, type Actor } from '../access/index.js';
 import type { Clock } from '../audit/index.js';
 import { addDecimals, ORDER_STATES, parseOrThrow, type OrderState } from '../domain/index.js';
 import { catchUpAuditLookup, type Store } from '../store/index.js';
-import { deviceOfflineAlert, heldAlert, overdueAlert, rankAlerts, type AlertOrder, type OverviewAlert } from './overview-alerts.js';
-import { lastShifts, SHIFT_BOUNDARIES_UTC, shiftIndexOf } from './overview-shifts.js';
+import { countAlerts, deviceOfflineAlert, heldAlert, MAX_ALERTS, overdueAlert, rankAlerts, type AlertCounts, type AlertOrder, type OverviewAlert } from './overview-alerts.js';
+import { lastShifts, shiftIndexOf, type ShiftPattern, type ShiftWindow } from './overview-shifts.js';
 import { orderReadScope, scopeCovers } from './order-read-scope.js';
 import { dueInstant } from './order-queries.js';
 import { pathIds } from './order-rows.js';
@@ -31,9 +31,7 @@ export interface WorkCenterCounts {
 }
 
 /** One shift of the throughput chart: orders completed in it and their good quantity per unit (exact decimal strings). */
-export interface ShiftThroughput {
-  readonly start: string;
-  readonly end: string;
+export interface ShiftThroughput extends ShiftWindow {
   readonly completedOrders: number;
   readonly goodQuantityByUnit: Readonly<Record<string, string>>;
 }
@@ -61,12 +59,18 @@ export interface RecentDenial {
 export interface Overview {
   readonly generatedAt: string;
   readonly ordersByWorkCenter: readonly WorkCenterCounts[];
-  readonly shiftBoundariesUtc: readonly string[];
+  /** The plant's IANA time zone, which the shifts' local names and the web's dates follow. */
+  readonly timeZone: string;
+  /** Where the plant's shifts start, local time, earliest first. */
+  readonly shiftStarts: readonly string[];
   readonly throughput: readonly ShiftThroughput[];
   readonly devices: DeviceCounts;
   /** Null for a caller who may not read the audit log. */
   readonly recentDenials: readonly RecentDenial[] | null;
+  /** The most urgent alerts, at most {@link MAX_ALERTS}. */
   readonly alerts: readonly OverviewAlert[];
+  /** How many alerts there are in all, per kind: `alerts` shows only the first of them. */
+  readonly alertCounts: AlertCounts;
 }
 
 /** A plant work center with its code path. */
@@ -93,13 +97,14 @@ function zeroCounts(): Record<OrderState, number> {
  * scope the order list applies, put into each query as the list of work centers it covers.
  */
 export class OrderOverview {
-  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {}
+  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly plantTime: { current(): Promise<ShiftPattern> } }) {}
 
   /** The overview for `actor`; `input` must be empty (no query parameters). */
   async overview(actor: Actor, input: unknown = {}): Promise<Overview> {
     parseOrThrow(overviewQuerySchema, input, 'overview query');
     const scope = await orderReadScope(this.deps.store, actor);
     const now = this.deps.clock.now();
+    const pattern = await this.deps.plantTime.current();
     const workCenters = (await this.workCenters()).filter((center) => scopeCovers(scope, center.id, pathIds(center.idPath)[1]));
     const ids = workCenters.map((center) => center.id);
     const pathOf = new Map(workCenters.map((center) => [center.id, center.path]));
@@ -107,7 +112,7 @@ export class OrderOverview {
     if (mayReadAudit || ids.length > 0) await catchUpAuditLookup(this.deps.store);
     const [ordersByWorkCenter, throughput, devices, orderAlerts, recentDenials] = await Promise.all([
       this.countsByWorkCenter(workCenters),
-      this.throughput(ids, now),
+      this.throughput(ids, now, pattern),
       this.devices(ids, now, pathOf),
       this.orderAlerts(ids, now, pathOf),
       mayReadAudit ? this.recentDenials() : Promise.resolve(null),
@@ -115,11 +120,13 @@ export class OrderOverview {
     return {
       generatedAt: now.toISOString(),
       ordersByWorkCenter,
-      shiftBoundariesUtc: SHIFT_BOUNDARIES_UTC,
+      timeZone: pattern.timeZone,
+      shiftStarts: [...pattern.shifts],
       throughput,
       devices: devices.counts,
       recentDenials,
-      alerts: rankAlerts([...orderAlerts, ...devices.alerts]),
+      alerts: rankAlerts([...orderAlerts.alerts, ...devices.alerts]),
+      alertCounts: countAlerts({ overdue: orderAlerts.overdue, held: orderAlerts.held, 'device-offline': devices.alerts.length }),
     };
   }
 
@@ -155,8 +162,8 @@ export class OrderOverview {
    * audit log (its `order.complete` entry), the system of record; the quantity from the order, which
    * no progress report changes after completion.
    */
-  private async throughput(workCenterIds: readonly string[], now: Date): Promise<ShiftThroughput[]> {
-    const shifts = lastShifts(now);
+  private async throughput(workCenterIds: readonly string[], now: Date, pattern: ShiftPattern): Promise<ShiftThroughput[]> {
+    const shifts = lastShifts(now, pattern);
     const totals = shifts.map(() => ({ orders: new Set<string>(), quantities: new Map<string, string>() }));
     const first = shifts[0];
     if (workCenterIds.length > 0 && first !== undefined) {
@@ -180,7 +187,7 @@ export class OrderOverview {
     return shifts.map((shift, index) => {
       const total = totals[index];
       return {
-        start: shift.start, end: shift.end, completedOrders: total?.orders.size ?? 0,
+        ...shift, completedOrders: total?.orders.size ?? 0,
         goodQuantityByUnit: Object.fromEntries([...(total?.quantities ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))),
       };
     });
@@ -212,25 +219,34 @@ export class OrderOverview {
     return { counts, alerts };
   }
 
-  /** Orders past their due end and not finished, and orders on quality hold (at most as many of each as are ever shown). */
-  private async orderAlerts(workCenterIds: readonly string[], now: Date, pathOf: ReadonlyMap<string, string>): Promise<OverviewAlert[]> {
-    if (workCenterIds.length === 0) return [];
+  /**
+   * Orders past their due end and not finished, and orders on quality hold: at most as many of each
+   * as are ever shown, and how many there are of each in all (a count from the same conditions).
+   */
+  private async orderAlerts(workCenterIds: readonly string[], now: Date, pathOf: ReadonlyMap<string, string>): Promise<{ alerts: OverviewAlert[]; overdue: number; held: number }> {
+    if (workCenterIds.length === 0) return { alerts: [], overdue: 0, held: 0 };
     const db = this.deps.store.db;
     const columns = ['id', 'number', 'work_center_id', 'state', 'due_end', 'updated_at'] as const;
-    const [overdue, held] = await Promise.all([
-      db.selectFrom('orders').select(columns).where('work_center_id', 'in', [...workCenterIds])
-        .where('due_end', '<', dueInstant(now.toISOString())).where('state', 'not in', [...FINISHED])
-        .orderBy('due_end').orderBy('id').limit(20).execute(),
-      db.selectFrom('orders').select(columns).where('work_center_id', 'in', [...workCenterIds]).where('state', '=', 'held')
-        .orderBy('updated_at').orderBy('id').limit(20).execute(),
+    const overdueOrders = () => db.selectFrom('orders').where('work_center_id', 'in', [...workCenterIds])
+      .where('due_end', '<', dueInstant(now.toISOString())).where('state', 'not in', [...FINISHED]);
+    const heldOrders = () => db.selectFrom('orders').where('work_center_id', 'in', [...workCenterIds]).where('state', '=', 'held');
+    const [overdue, held, overdueCount, heldCount] = await Promise.all([
+      overdueOrders().select(columns).orderBy('due_end').orderBy('id').limit(MAX_ALERTS).execute(),
+      heldOrders().select(columns).orderBy('updated_at').orderBy('id').limit(MAX_ALERTS).execute(),
+      overdueOrders().select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
+      heldOrders().select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
     ]);
     const alertOrder = (row: (typeof overdue)[number]): AlertOrder => ({
       id: row.id, number: row.number, workCenterId: row.work_center_id, state: row.state, dueEnd: row.due_end, updatedAt: row.updated_at,
     });
-    return [
-      ...overdue.map((row) => overdueAlert(alertOrder(row), pathOf.get(row.work_center_id) ?? '')),
-      ...held.map((row) => heldAlert(alertOrder(row), pathOf.get(row.work_center_id) ?? '')),
-    ];
+    return {
+      alerts: [
+        ...overdue.map((row) => overdueAlert(alertOrder(row), pathOf.get(row.work_center_id) ?? '')),
+        ...held.map((row) => heldAlert(alertOrder(row), pathOf.get(row.work_center_id) ?? '')),
+      ],
+      overdue: Number(overdueCount.count),
+      held: Number(heldCount.count),
+    };
   }
 
   /** The newest refused attempts in the audit log, newest first. */

@@ -88,3 +88,15 @@ export function rankAlerts(alerts: readonly OverviewAlert[], max = MAX_ALERTS): 
     })
     .slice(0, max);
 }
+
+/** How many alerts there are in all, per kind, and their sum: the list shows at most {@link MAX_ALERTS} of them. */
+export interface AlertCounts {
+  readonly total: number;
+  readonly byKind: Readonly<Record<OverviewAlertKind, number>>;
+}
+
+/** The counts of each kind, summed. */
+export function countAlerts(byKind: Readonly<Record<OverviewAlertKind, number>>): AlertCounts {
+  const counts = Object.fromEntries(OVERVIEW_ALERT_KINDS.map((kind) => [kind, byKind[kind]])) as Record<OverviewAlertKind, number>;
+  return { total: OVERVIEW_ALERT_KINDS.reduce((sum, kind) => sum + counts[kind], 0), byKind: counts };
+}

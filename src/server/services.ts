@@ -5,7 +5,7 @@ import { createCertificateAuthority, type CertificateAuthority, type Keyring } f
 import { DeviceReportService, DeviceService, OrderFeed } from '../devices/index.js';
 import { ephemeralKeyring, KekRotation, SigningKeyService, SwappableKeyring, type KeyringFileRotation } from '../keys/index.js';
 import { DispatchSignal, OrderChangeSignal, OrderSecrets, OrderService, type OrderSigner } from '../orders/index.js';
-import { ItemService, PlantService, ZoneService } from '../plant/index.js';
+import { ItemService, PlantService, PlantTimeService, ZoneService } from '../plant/index.js';
 import type { Store } from '../store/index.js';
 
 /** Every service the API and the CLI reach, built over one store and one clock. */
@@ -24,6 +24,8 @@ export interface Services {
   /** API tokens for integrations: minted, listed, revoked, and resolved at the HTTP edge. */
   readonly apiTokens: ApiTokenService;
   readonly plant: PlantService;
+  /** The plant's time zone and shift starts: the overview's shifts, the dates the web shows. */
+  readonly plantTime: PlantTimeService;
   readonly items: ItemService;
   readonly orders: OrderService;
   readonly audit: AuditQueries;
@@ -96,6 +98,7 @@ export function createServices(options: ServiceOptions): Services {
     policy,
     apiTokens: new ApiTokenService(deps),
     plant: new PlantService(deps),
+    plantTime: new PlantTimeService(deps),
     items: new ItemService(deps),
     orders,
     audit: new AuditQueries(deps),

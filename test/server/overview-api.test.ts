@@ -64,7 +64,10 @@ describeEachEngine('overview API', (engine) => {
     expect(counts['acme/lyon/assembly/wc-press']).toMatchObject({ dispatched: 1, draft: 0 });
     expect(Object.values(counts['acme/lyon/assembly/wc-pack'] ?? {}).every((count) => count === 0)).toBe(true);
     expect(json.ordersByWorkCenter[1].workCenterId).toBe(world.node('wc-mill').id);
-    expect(json).toMatchObject({ shiftBoundariesUtc: ['06:00', '14:00', '22:00'], devices: { onlineWithinSeconds: 120 } });
+    // No plant time set: the shifts of the installations from before the setting, 06/14/22 UTC.
+    expect(json).toMatchObject({ timeZone: 'UTC', shiftStarts: ['06:00', '14:00', '22:00'], devices: { onlineWithinSeconds: 120 } });
+    // The field of before the setting, kept (deprecated) for clients that read it: the same as it was then.
+    expect(json.shiftBoundariesUtc).toEqual(['06:00', '14:00', '22:00']);
   });
 
   it('shows a work-center operator and a site planner only their part of the plant', async () => {
@@ -92,7 +95,10 @@ describeEachEngine('overview API', (engine) => {
     expect(now.throughput).toHaveLength(6);
     // The test clock stands at 2026-11-26T08:00Z: the current shift began at 06:00 UTC.
     expect(now.throughput[0].start).toBe('2026-11-24T14:00:00.000Z');
-    expect(now.throughput[5]).toEqual({ start: '2026-11-26T06:00:00.000Z', end: '2026-11-26T14:00:00.000Z', completedOrders: 2, goodQuantityByUnit: { pcs: '50.5' } });
+    expect(now.throughput[5]).toEqual({
+      start: '2026-11-26T06:00:00.000Z', end: '2026-11-26T14:00:00.000Z', label: '06:00', localStart: '2026-11-26T06:00', localEnd: '2026-11-26T14:00',
+      completedOrders: 2, goodQuantityByUnit: { pcs: '50.5' },
+    });
     expect(now.throughput.slice(0, 5).every((shift: { completedOrders: number }) => shift.completedOrders === 0)).toBe(true);
 
     const lyon = await overview(await signedIn('paul.lyon', [{ role: 'planner', scopeNodeId: world.node('lyon').id }]));
@@ -102,7 +108,7 @@ describeEachEngine('overview API', (engine) => {
     world.clock.advance(8 * 3_600_000);
     const later = await overview(await signedIn('planner.one', 'existing'));
     expect(later.throughput[4]).toMatchObject({ start: '2026-11-26T06:00:00.000Z', completedOrders: 2 });
-    expect(later.throughput[5]).toEqual({ start: '2026-11-26T14:00:00.000Z', end: '2026-11-26T22:00:00.000Z', completedOrders: 0, goodQuantityByUnit: {} });
+    expect(later.throughput[5]).toMatchObject({ start: '2026-11-26T14:00:00.000Z', end: '2026-11-26T22:00:00.000Z', completedOrders: 0, goodQuantityByUnit: {} });
   });
 
   it('counts devices online by when they were last seen, offline, and revoked', async () => {
@@ -157,6 +163,45 @@ describeEachEngine('overview API', (engine) => {
     ]);
     expect(alerts[0]).toMatchObject({ orderNumber: late.number, workCenterId: world.node('wc-mill').id, since: '2026-11-25T18:00:00Z' });
     expect(alerts[0].message).toContain(late.number);
+  });
+
+  it('shows at most 20 alerts and says how many there are of each kind', async () => {
+    const { world, tokens } = api;
+    const pastDue = { dueWindow: { start: '2026-11-20T06:00:00Z', end: '2026-11-25T18:00:00Z' } };
+    for (let i = 0; i < 22; i += 1) await world.createOrder(crew.planner, pastDue);
+    await act(crew.quality, await dispatchedOrder(world, crew), 'hold', { reason: 'burr on the edge' });
+    await world.createOrder(crew.planner, { ...pastDue, workCenterId: world.node('wc-press').id });
+
+    const json = await overview(tokens.planner);
+    expect(json.alerts).toHaveLength(20);
+    expect(json.alerts.every((alert: { kind: string }) => alert.kind === 'overdue')).toBe(true);
+    expect(json.alertCounts).toEqual({ total: 24, byKind: { overdue: 23, held: 1, 'device-offline': 0 } });
+    // Counted within the caller's scope, as the list is.
+    const lyon = await overview(await signedIn('paul.lyon', [{ role: 'planner', scopeNodeId: world.node('lyon').id }]));
+    expect(lyon.alertCounts).toEqual({ total: 1, byKind: { overdue: 1, held: 0, 'device-offline': 0 } });
+    expect(lyon.alerts).toHaveLength(1);
+  });
+
+  it("counts shifts on the plant's clock once an admin sets the time zone and shifts", async () => {
+    const { call, world, tokens } = api;
+    await completed('5');
+    const changed = await call('PATCH', '/api/v1/plant/time', { token: tokens.admin, body: { timeZone: 'Europe/Berlin', shifts: ['06:00', '14:00', '22:00'] } });
+    expect(changed).toMatchObject({ status: 200, json: { timeZone: 'Europe/Berlin', shifts: ['06:00', '14:00', '22:00'] } });
+
+    // 08:00 UTC is 09:00 in Berlin in November: the shift that began at 06:00 local, 05:00 UTC.
+    const json = await overview(tokens.planner);
+    expect(json).toMatchObject({ timeZone: 'Europe/Berlin', shiftStarts: ['06:00', '14:00', '22:00'] });
+    // Deprecated shiftBoundariesUtc: where the shifts now start in UTC (winter time, an hour before local).
+    expect(json.shiftBoundariesUtc).toEqual(['05:00', '13:00', '21:00']);
+    expect(json.throughput[5]).toMatchObject({ label: '06:00', start: '2026-11-26T05:00:00.000Z', end: '2026-11-26T13:00:00.000Z', localStart: '2026-11-26T06:00', localEnd: '2026-11-26T14:00', completedOrders: 1 });
+    expect(json.throughput[4]).toMatchObject({ label: '22:00', start: '2026-11-25T21:00:00.000Z', localStart: '2026-11-25T22:00' });
+
+    // Two shifts a day from 07:30 local: 08:00 UTC (09:00 local) is in the first.
+    await call('PATCH', '/api/v1/plant/time', { token: tokens.admin, body: { shifts: ['07:30', '19:30'] } });
+    const two = await overview(tokens.planner);
+    expect(two.throughput[5]).toMatchObject({ label: '07:30', start: '2026-11-26T06:30:00.000Z', end: '2026-11-26T18:30:00.000Z', completedOrders: 1 });
+    expect(two.shiftBoundariesUtc).toEqual(['06:30', '18:30']);
+    expect(world.clock.now().toISOString()).toBe('2026-11-26T08:00:00.000Z');
   });
 
   it('refuses query parameters and callers without a session', async () => {

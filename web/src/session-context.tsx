@@ -7,6 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { fetchBrowserSession, signIn as postSignIn, signOut as deleteSession } from './account-api';
 import { ApiError, isApiError, messageOf, onUnauthenticated, setCsrfToken } from './api';
 import { forgetAllDrafts } from './orders/draft-memory';
+import { loadPlantTimeZone } from './plant-time';
 import type { Credentials, OwnUser } from './types';
 
 /** Where the session stands. */
@@ -48,6 +49,8 @@ export function SessionProvider(props: { readonly children: ReactNode }) {
     try {
       const session = await fetchBrowserSession();
       setCsrfToken(session.csrfToken);
+      // Dates are shown on the plant's clock: its zone is in force before the first signed-in page renders.
+      await loadPlantTimeZone();
       next = { status: 'signed-in', user: session.user, expiresAt: session.expiresAt };
     } catch (error) {
       setCsrfToken(undefined);

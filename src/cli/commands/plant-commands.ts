@@ -34,7 +34,13 @@ export function plantTree(nodes: readonly PlantNodeView[]): string[] {
   );
 }
 
-/** Registers `plant import|list` and `item add|list`: what the factory is made of and what it makes. */
+/** The plant's time zone and shift starts as `GET|PATCH /api/v1/plant/time` answer them. */
+interface PlantTimeView {
+  readonly timeZone: string;
+  readonly shifts: readonly string[];
+}
+
+/** Registers `plant import|list|time` and `item add|list`: what the factory is made of, its clock, and what it makes. */
 export function registerPlantCommands(program: Command, context: CliContext): void {
   const { io } = context;
   const plant = program.command('plant').description('the equipment hierarchy: enterprise > site > area > work center > work unit');
@@ -67,6 +73,24 @@ export function registerPlantCommands(program: Command, context: CliContext): vo
     const page = await api.get<ItemsPage<PlantNodeView>>('/api/v1/plant');
     if (options.json) return printJson(io, page);
     printLines(io, plantTree(page.items));
+  });
+
+  withJsonOption(
+    plant
+      .command('time')
+      .description("show the plant's time zone and shift starts; with --zone or --shifts change them (admins; audited)")
+      .option('--zone <name>', 'IANA time zone, e.g. Europe/Berlin (UTC for none)')
+      .option('--shifts <list>', 'shift starts, local hh:mm, earliest first, comma separated, e.g. 06:00,14:00,22:00 (1 to 4)'),
+  ).action(async (options: { zone?: string; shifts?: string; json?: boolean }, command: Command) => {
+    const { api } = await context.connect(command);
+    const change = {
+      ...(options.zone !== undefined ? { timeZone: options.zone } : {}),
+      ...(options.shifts !== undefined ? { shifts: options.shifts.split(',').map((start) => start.trim()).filter((start) => start !== '') } : {}),
+    };
+    const setting = Object.keys(change).length === 0 ? await api.get<PlantTimeView>('/api/v1/plant/time') : await api.patch<PlantTimeView>('/api/v1/plant/time', change);
+    if (options.json) return printJson(io, setting);
+    io.out(`time zone: ${setting.timeZone}`);
+    io.out(`shifts:    ${setting.shifts.join(', ')}`);
   });
 
   const item = program.command('item').description('items (products and materials) with revisions');

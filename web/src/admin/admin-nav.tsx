@@ -8,6 +8,7 @@ export const ADMIN_PAGES = [
   { path: '/admin/devices', label: 'Devices' },
   { path: '/admin/zones', label: 'Zones' },
   { path: '/admin/keys', label: 'Keys' },
+  { path: '/admin/plant-time', label: 'Plant time' },
 ] as const;
 
 /** An admin page: its h1, the sub-navigation, then its content. */

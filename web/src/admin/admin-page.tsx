@@ -3,6 +3,7 @@ import './admin.css';
 import { NotFoundPage } from '../pages/not-found-page';
 import { DevicesPage } from './devices-page';
 import { KeysPage } from './keys-page';
+import { PlantTimePage } from './plant-time-page';
 import { UsersPage } from './users-page';
 import { ZonesPage } from './zones-page';
 
@@ -23,6 +24,8 @@ export function AdminPage(props: { readonly path: string }) {
       return <ZonesPage />;
     case '/admin/keys':
       return <KeysPage />;
+    case '/admin/plant-time':
+      return <PlantTimePage />;
     default:
       return <NotFoundPage />;
   }

@@ -1,16 +1,14 @@
 /** Revoking an order-signing key as compromised from a time on, confirmed with what that does. */
 import { useState } from 'react';
 import { TextField } from '../components/text-field';
-import { formatDateTime } from '../format';
+import { formatDateTime, instantOfLocalInput, localInputOf, timeZoneLabel } from '../format';
 import { revokeSigningKey } from './admin-api';
 import type { SigningKey } from './admin-types';
 import { ConfirmStep } from './confirm-step';
 
-/** Now as a `datetime-local` value (local time, to the minute). */
+/** Now as a `datetime-local` value on the plant's clock, to the minute. */
 function localNow(): string {
-  const now = new Date();
-  now.setSeconds(0, 0);
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  return localInputOf(new Date().toISOString());
 }
 
 /** The time from which signatures are refused, and why; then the revocation. */
@@ -20,16 +18,17 @@ export function RevokeKey(props: { readonly signingKey: SigningKey; readonly onR
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const sinceDate = new Date(since);
-  const sinceText = Number.isNaN(sinceDate.getTime()) ? 'the time you choose' : formatDateTime(sinceDate.toISOString());
+  // The time typed is on the plant's clock, whatever zone this browser is in.
+  const sinceInstant = instantOfLocalInput(since);
+  const sinceText = sinceInstant === undefined ? 'the time you choose' : formatDateTime(sinceInstant);
   const wasActive = signingKey.status === 'active';
 
   const revoke = async () => {
     setBusy(true);
     setError(undefined);
     try {
-      if (Number.isNaN(sinceDate.getTime())) throw new Error('no time');
-      const { active } = await revokeSigningKey(signingKey.kid, sinceDate.toISOString(), reason);
+      if (sinceInstant === undefined) throw new Error('Choose the time from which signatures are refused.');
+      const { active } = await revokeSigningKey(signingKey.kid, sinceInstant, reason);
       await props.onRevoked(`Revoked key ${signingKey.kid}; key ${active} is current.`);
     } catch (failure) {
       setError(failure);
@@ -46,7 +45,7 @@ export function RevokeKey(props: { readonly signingKey: SigningKey; readonly onR
       onConfirm={() => void revoke()}
       onCancel={props.onCancel}
     >
-      <TextField label="Refuse signatures from" hint="Local time; when the key may first have been in the wrong hands." type="datetime-local" value={since} onValueChange={setSince} required />
+      <TextField label="Refuse signatures from" hint={`Plant time (${timeZoneLabel()}); when the key may first have been in the wrong hands.`} type="datetime-local" value={since} onValueChange={setSince} required />
       <TextField label="Reason (recorded in the audit log)" value={reason} onValueChange={setReason} maxLength={500} autoComplete="off" required />
     </ConfirmStep>
   );

@@ -4,7 +4,7 @@
 export const AUDIT_KINDS = [
   'session.create', 'session.revoke', 'user.create', 'user.disable', 'user.enable', 'user.password-change', 'user.role-change',
   'mfa.enrol', 'mfa.confirm', 'mfa.disable', 'mfa.reset', 'mfa.recovery-codes', 'session.lockout', 'policy.update',
-  'plant.import', 'item.create', 'order.create', 'order.read-confidential', 'order.edit', 'order.submit',
+  'plant.import', 'plant.time-update', 'item.create', 'order.create', 'order.read-confidential', 'order.edit', 'order.submit',
   'order.release', 'order.dispatch', 'order.start', 'order.pause', 'order.resume', 'order.progress', 'order.complete',
   'order.close', 'order.hold', 'order.unhold', 'order.cancel', 'audit.read', 'audit.export', 'token.create',
   'token.revoke', 'token.authenticate', 'key.create', 'key.rotate', 'key.revoke', 'tls.import', 'backup.create',

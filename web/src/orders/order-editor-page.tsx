@@ -8,6 +8,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError } from '../api';
 import { ErrorAlert, StatusMessage } from '../components/error-alert';
 import { TextField } from '../components/text-field';
+import { timeZoneLabel } from '../format';
 import { usePageTitle } from '../page-title';
 import { Link, navigate } from '../router';
 import { useSignedInUser } from '../session-context';
@@ -146,8 +147,8 @@ function HeaderSection(props: { readonly form: OrderForm; readonly set: (patch: 
         <TextField label="Item revision" value={form.itemRevision} onValueChange={(itemRevision) => set({ itemRevision })} autoComplete="off" spellCheck={false} required />
         <TextField label="Quantity" value={form.quantity} onValueChange={(quantity) => set({ quantity })} inputMode="decimal" autoComplete="off" required />
         <TextField label="Unit" value={form.unit} onValueChange={(unit) => set({ unit })} autoComplete="off" spellCheck={false} required />
-        <TextField label="Due from" type="datetime-local" value={form.dueStart} onValueChange={(dueStart) => set({ dueStart })} required />
-        <TextField label="Due by" type="datetime-local" value={form.dueEnd} onValueChange={(dueEnd) => set({ dueEnd })} required />
+        <TextField label="Due from" hint={`Plant time (${timeZoneLabel()})`} type="datetime-local" value={form.dueStart} onValueChange={(dueStart) => set({ dueStart })} required />
+        <TextField label="Due by" hint={`Plant time (${timeZoneLabel()})`} type="datetime-local" value={form.dueEnd} onValueChange={(dueEnd) => set({ dueEnd })} required />
         <div className="field">
           <label htmlFor="editor-priority">Priority</label>
           <select id="editor-priority" className="input" value={form.priority} onChange={(event) => set({ priority: event.target.value })}>

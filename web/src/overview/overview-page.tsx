@@ -44,7 +44,11 @@ export function OverviewPage() {
       <div className="overview-head">
         <div>
           <h1>Overview</h1>
-          {overview !== undefined && <p className="muted">As of {formatDateTime(overview.generatedAt)}; refreshed every 30 seconds.</p>}
+          {overview !== undefined && (
+            <p className="muted">
+              As of {formatDateTime(overview.generatedAt, overview.timeZone)}; refreshed every 30 seconds. Times are plant time, {overview.timeZone}.
+            </p>
+          )}
         </div>
         <button type="button" className="button" onClick={() => void reload()}>
           Refresh
@@ -56,7 +60,7 @@ export function OverviewPage() {
         <>
           <section className="stack" aria-labelledby="overview-alerts-heading">
             <h2 id="overview-alerts-heading">Alerts</h2>
-            <AlertList alerts={overview.alerts} />
+            <AlertList alerts={overview.alerts} counts={overview.alertCounts} timeZone={overview.timeZone} />
           </section>
           <section className="stack" aria-labelledby="overview-orders-heading">
             <h2 id="overview-orders-heading">Orders by work center</h2>
@@ -65,8 +69,10 @@ export function OverviewPage() {
           <div className="overview-columns">
             <section className="stack card" aria-labelledby="overview-throughput-heading">
               <h2 id="overview-throughput-heading">Throughput</h2>
-              <p className="muted">Shifts start at {overview.shiftBoundariesUtc.join(', ')} UTC.</p>
-              <ThroughputChart shifts={overview.throughput} />
+              <p className="muted">
+                Shifts start at {overview.shiftStarts.join(', ')} plant time ({overview.timeZone}); on the days the clocks change a shift is an hour longer or shorter.
+              </p>
+              <ThroughputChart shifts={overview.throughput} timeZone={overview.timeZone} />
             </section>
             <section className="stack card" aria-labelledby="overview-devices-heading">
               <h2 id="overview-devices-heading">Devices</h2>
@@ -76,7 +82,7 @@ export function OverviewPage() {
           {overview.recentDenials !== null && (
             <section className="stack" aria-labelledby="overview-denials-heading">
               <h2 id="overview-denials-heading">Recent denials</h2>
-              <DenialTable denials={overview.recentDenials} />
+              <DenialTable denials={overview.recentDenials} timeZone={overview.timeZone} />
             </section>
           )}
         </>

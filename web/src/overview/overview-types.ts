@@ -1,5 +1,5 @@
 /** The overview as `GET /api/v1/overview` answers it (src/server/overview-routes.ts). */
-import type { OrderState } from '../orders/order-types';
+import type { OrderState } from '../orders/order-types.js';
 
 /** The orders of one work center counted by state. */
 export interface WorkCenterCounts {
@@ -12,8 +12,14 @@ export interface WorkCenterCounts {
 
 /** One shift of throughput: orders completed in it and their good quantity per unit (exact decimal strings). */
 export interface ShiftThroughput {
+  /** UTC bounds, start inclusive, end exclusive. */
   readonly start: string;
   readonly end: string;
+  /** The shift's name: its start in the plant's pattern (`22:00`). */
+  readonly label: string;
+  /** Its bounds on the plant's clock (`2026-10-24T22:00`). */
+  readonly localStart: string;
+  readonly localEnd: string;
   readonly completedOrders: number;
   readonly goodQuantityByUnit: Readonly<Record<string, string>>;
 }
@@ -50,14 +56,24 @@ export interface OverviewAlert {
   readonly deviceName?: string;
 }
 
+/** How many alerts there are in all, per kind: the list shows only the most urgent. */
+export interface AlertCounts {
+  readonly total: number;
+  readonly byKind: Readonly<Record<OverviewAlert['kind'], number>>;
+}
+
 /** The whole overview. */
 export interface Overview {
   readonly generatedAt: string;
   readonly ordersByWorkCenter: readonly WorkCenterCounts[];
-  readonly shiftBoundariesUtc: readonly string[];
+  /** The plant's IANA time zone: the shifts' local names and this page's times. */
+  readonly timeZone: string;
+  /** Where the shifts start, local time. */
+  readonly shiftStarts: readonly string[];
   readonly throughput: readonly ShiftThroughput[];
   readonly devices: DeviceCounts;
   /** Null unless the caller may read the audit log. */
   readonly recentDenials: readonly RecentDenial[] | null;
   readonly alerts: readonly OverviewAlert[];
+  readonly alertCounts: AlertCounts;
 }

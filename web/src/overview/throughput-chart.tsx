@@ -1,5 +1,6 @@
 /** The throughput of the last shifts as a bar chart drawn in SVG by React, with its numbers in a table for everyone. */
 import { formatDateTime, formatDay, formatTime } from '../format';
+import { shiftHours } from './overview-format';
 import type { ShiftThroughput } from './overview-types';
 
 const WIDTH = 640;
@@ -15,14 +16,11 @@ export function quantityText(shift: ShiftThroughput): string {
   return parts.length === 0 ? '—' : parts.join(', ');
 }
 
-/** A shift's name: its start, local ("26 Nov, 06:00"). */
-function shiftName(shift: ShiftThroughput): string {
-  return `${formatDay(shift.start)}, ${formatTime(shift.start)}`;
-}
-
-/** The chart of completed orders per shift, oldest first; the last shift is the one in progress. */
-export function ThroughputChart(props: { readonly shifts: readonly ShiftThroughput[] }) {
-  const { shifts } = props;
+/** The chart of completed orders per shift, oldest first; the last shift is the one in progress. Times on the plant's clock, `timeZone`. */
+export function ThroughputChart(props: { readonly shifts: readonly ShiftThroughput[]; readonly timeZone: string }) {
+  const { shifts, timeZone } = props;
+  // The shift's name: its day and its start in the pattern ("26 Nov, 06:00").
+  const shiftName = (shift: ShiftThroughput) => `${formatDay(shift.start, timeZone)}, ${shift.label}`;
   const max = Math.max(1, ...shifts.map((shift) => shift.completedOrders));
   const slot = (WIDTH - LEFT) / Math.max(1, shifts.length);
   const barWidth = slot * 0.6;
@@ -54,10 +52,10 @@ export function ThroughputChart(props: { readonly shifts: readonly ShiftThroughp
                 {shift.completedOrders}
               </text>
               <text className="overview-tick" x={x + barWidth / 2} y={TOP + PLOT_HEIGHT + 18} textAnchor="middle">
-                {formatDay(shift.start)}
+                {formatDay(shift.start, timeZone)}
               </text>
               <text className="overview-tick" x={x + barWidth / 2} y={TOP + PLOT_HEIGHT + 36} textAnchor="middle">
-                {current ? `${formatTime(shift.start)} (now)` : formatTime(shift.start)}
+                {current ? `${shift.label} (now)` : shift.label}
               </text>
             </g>
           );
@@ -72,6 +70,7 @@ export function ThroughputChart(props: { readonly shifts: readonly ShiftThroughp
             <thead>
               <tr>
                 <th scope="col">Shift</th>
+                <th scope="col">Length</th>
                 <th scope="col">Completed orders</th>
                 <th scope="col">Good quantity</th>
               </tr>
@@ -80,8 +79,9 @@ export function ThroughputChart(props: { readonly shifts: readonly ShiftThroughp
               {shifts.map((shift) => (
                 <tr key={shift.start}>
                   <th scope="row">
-                    {formatDateTime(shift.start)} – {formatTime(shift.end)}
+                    {formatDateTime(shift.start, timeZone)} – {formatTime(shift.end, timeZone)}
                   </th>
+                  <td>{shiftHours(shift)}</td>
                   <td>{shift.completedOrders}</td>
                   <td>{quantityText(shift)}</td>
                 </tr>
