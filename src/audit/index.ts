@@ -14,4 +14,6 @@ export * from './export-verifier.js';
 export * from './witness.js';
 export * from './witness-folder.js';
 export * from './cosignatures.js';
+export * from './cosigned-checkpoint.js';
 export * from './forwarding.js';
+export * from './audit-selection-export.js';

@@ -99,7 +99,10 @@ export interface CursorPage<T> extends ItemsPage<T> {
 
 /** `GET /api/v1/audit/entries`: a page and the index to continue after. */
 export interface AuditPage extends ItemsPage<AuditEntryView> {
+  /** Where a page in log order goes on (`--after`). */
   readonly nextAfter: number | null;
+  /** Where a page newest first goes on (`--before`); absent from servers older than `order=desc`. */
+  readonly nextBefore?: number | null;
 }
 
 /** Recovery codes, shown this once (`confirm` also says since when MFA is on). */

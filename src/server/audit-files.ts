@@ -41,12 +41,15 @@ export async function exportAuditLog(options: LocalAuditOptions & { readonly out
     await new AuditTrail({ store, clock: systemClock }).recordAlone({
       kind: 'audit.export', outcome: 'ok', actor: { userId: null, username: 'local-operator', source: 'cli' }, detail: { out: options.out },
     });
-    await services.auditLog.checkpoint();
+    // The export ends at this checkpoint's size: entries another process appends meanwhile (a
+    // running server on the same database) would go out with no signature over them.
+    const checkpoint = await services.auditLog.checkpoint();
     const temporary = `${options.out}.partial`;
     const file = createWriteStream(temporary, { mode: 0o600 });
     let entries = 0;
     let checkpoints = 0;
-    for await (const line of auditExportLines(store, { origin: identity.origin, exportedAt: systemClock.now().toISOString() })) {
+    const upTo = checkpoint === null ? {} : { upTo: checkpoint.size };
+    for await (const line of auditExportLines(store, { origin: identity.origin, exportedAt: systemClock.now().toISOString(), ...upTo })) {
       if (line.type === 'entry') entries += 1;
       if (line.type === 'checkpoint') checkpoints += 1;
       if (!file.write(formatExportLine(line))) await once(file, 'drain');

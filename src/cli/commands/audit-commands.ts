@@ -10,7 +10,7 @@ import { formatTable, printable } from '../text-format.js';
 import { registerForwardCommand } from './forward-command.js';
 import { registerWitnessCommand } from './witness-command.js';
 
-/** The audit entries as a table, oldest first as the log runs. */
+/** The audit entries as a table, in the order the server answered them. */
 export function auditTable(entries: readonly AuditEntryView[]): string[] {
   return formatTable<AuditEntryView>(
     [
@@ -43,13 +43,16 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
       .option('--until <time>', 'up to this time', parseTime)
       .option('--search <text>', 'only entries whose recorded text contains this (reason, number, lot…)')
       .option('--limit <n>', 'entries per page', parsePositiveInt)
-      .option('--after <index>', 'continue after this entry index', (value: string) => parseInteger(value, 0)),
+      .option('--after <index>', 'continue after this entry index', (value: string) => parseInteger(value, 0))
+      .option('--newest-first', 'the latest entries first (page on with --before)')
+      .option('--before <index>', 'only entries before this index: continues a --newest-first listing', (value: string) => parseInteger(value, 0)),
   ).action(async (options: AuditListOptions & { json?: boolean }, command: Command) => {
     const { api } = await context.connect(command);
     const page = await api.get<AuditPage>('/api/v1/audit/entries', auditQuery(options));
     if (options.json) return printJson(io, page);
     printLines(io, auditTable(page.items));
     if (page.nextAfter !== null && page.nextAfter !== undefined) io.err(`more entries: --after ${page.nextAfter}`);
+    if (page.nextBefore !== null && page.nextBefore !== undefined) io.err(`more entries: --newest-first --before ${page.nextBefore}`);
   });
 
   audit

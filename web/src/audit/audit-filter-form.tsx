@@ -1,14 +1,14 @@
 /** The audit log's filters: search text, kind, outcome, actor, order and a time range. */
 import { useId, useState, type FormEvent } from 'react';
 import { TextField } from '../components/text-field';
+import { instantOfLocalInput } from '../format';
 import { NO_FILTER, type AuditFilter } from './audit-api';
 import { AUDIT_KINDS } from './audit-kinds';
 
-/** A `datetime-local` value (the browser's time zone) as an ISO time; empty stays empty. */
+/** A `datetime-local` value (the plant's time zone, as every date in the app) as an ISO time; empty stays empty. */
 function isoOf(local: string): string {
   if (local === '') return '';
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? '' : date.toISOString();
+  return instantOfLocalInput(local) ?? '';
 }
 
 /** A labelled select. */

@@ -18,15 +18,27 @@ export interface AuditEntry {
   readonly leafHash: string;
 }
 
-/** A page of entries in log order; `nextAfter` continues the listing. */
+/** The orders the log lists in: log order, or newest first. */
+export type AuditOrder = 'asc' | 'desc';
+
+/** A page of entries; `nextAfter` continues a listing in log order, `nextBefore` one newest first. */
 export interface AuditPage {
+  readonly order: AuditOrder;
   readonly items: readonly AuditEntry[];
   readonly nextAfter: number | null;
+  readonly nextBefore: number | null;
 }
 
 /** `GET /api/v1/audit/proof/inclusion`: the proof of entry `index` in the tree of `size` entries. */
 export interface InclusionProof {
   readonly index: number;
   readonly size: number;
+  readonly hashes: readonly string[];
+}
+
+/** `GET /api/v1/audit/proof/consistency`: the proof that the tree of `from` entries is a prefix of the tree of `to`. */
+export interface ConsistencyProof {
+  readonly from: number;
+  readonly to: number;
   readonly hashes: readonly string[];
 }

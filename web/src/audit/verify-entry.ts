@@ -11,7 +11,7 @@ import { inclusionProofLength, leafHash, rootFromInclusionProof } from './verify
 import { keyIdHex, parseCheckpoint, parseVerifierKey, verifyNote } from './verify-note.js';
 
 /** The steps of the check, in the order they run. */
-export const ENTRY_CHECK_STEPS = ['key', 'signature', 'checkpoint', 'tree-size', 'leaf', 'path'] as const;
+export const ENTRY_CHECK_STEPS = ['key', 'signature', 'checkpoint', 'tree-size', 'leaf', 'path', 'witnesses', 'consistency'] as const;
 
 /** One of {@link ENTRY_CHECK_STEPS}. */
 export type EntryCheckStep = (typeof ENTRY_CHECK_STEPS)[number];
@@ -24,6 +24,8 @@ export const ENTRY_STEP_NAMES: Readonly<Record<EntryCheckStep, string>> = {
   'tree-size': 'The tree size',
   leaf: 'The entry\'s leaf hash',
   path: 'The inclusion proof',
+  witnesses: 'The witness cosignatures',
+  consistency: 'The consistency proof',
 };
 
 /** What the check takes: the entry as listed, and the three answers fetched for it. */

@@ -26,9 +26,12 @@ export interface LogKey {
   readonly publicKey: Bytes;
 }
 
-/** Key ID = SHA-256(name || 0x0A || 0x01 || public key)[:4] as a big-endian uint32 (signed-note "Signatures"). */
-export async function noteKeyId(name: string, publicKey: Uint8Array): Promise<number> {
-  const digest = await sha256(utf8(`${name}\n`), Uint8Array.of(ED25519_SIGNATURE_TYPE), publicKey);
+/**
+ * Key ID = SHA-256(name || 0x0A || type || public key)[:4] as a big-endian uint32 (signed-note
+ * "Signatures"); the type is 0x01 for the log's Ed25519 key, 0x04 for a witness's cosignature key.
+ */
+export async function noteKeyId(name: string, publicKey: Uint8Array, signatureType: number = ED25519_SIGNATURE_TYPE): Promise<number> {
+  const digest = await sha256(utf8(`${name}\n`), Uint8Array.of(signatureType), publicKey);
   return new DataView(digest.buffer).getUint32(0);
 }
 
@@ -54,7 +57,7 @@ export async function parseVerifierKey(line: string): Promise<Checked<LogKey>> {
 }
 
 /** One signature line of a note. */
-interface NoteSignature {
+export interface NoteSignature {
   readonly name: string;
   readonly keyId: number;
   readonly signature: Bytes;
