@@ -58,7 +58,10 @@ function dueEndOf(createdMs: number): string {
   return `${new Date(createdMs + DUE_AFTER_MS).toISOString().slice(0, 19)}Z`;
 }
 
-const COLUMNS = 'id, number, site_id, work_center_id, state, held_from, revision, version, content_hash, priority, due_end, created_by, created_at, updated_at, good_quantity, scrap_quantity, unit';
+const COLUMNS = 'id, number, site_id, work_center_id, state, held_from, revision, version, content_hash, priority, due_end, created_by, created_at, updated_at, good_quantity, scrap_quantity, unit, item_code';
+
+/** How many item codes the orders spread over (`ITEM-0000` …), for the item search figures. */
+export const BULK_ITEM_CODES = 500;
 
 /** Inserts the orders into a SQLite file in one transaction with one prepared statement. */
 export function bulkLoadSqlite(file: string, plan: BulkPlan): void {
@@ -78,6 +81,7 @@ export function bulkLoadSqlite(file: string, plan: BulkPlan): void {
         insert.run(
           randomUUID(), `BULK-${String(index).padStart(8, '0')}`, siteOf(workCenter), workCenter.id, state, state === 'held' ? 'running' : null,
           1, 1, randomBytes(32).toString('hex'), 'normal', dueEndOf(FIRST_CREATED_MS + index * SPACING_MS), plan.createdBy, at, at, '0', '0', 'pcs',
+          `ITEM-${String(index % BULK_ITEM_CODES).padStart(4, '0')}`,
         );
       }
     });
@@ -96,12 +100,13 @@ export async function bulkLoadPostgres(url: string, schema: string, plan: BulkPl
     await client.query(
       `insert into orders (${COLUMNS})
        select gen_random_uuid()::text, 'BULK-' || lpad(g::text, 8, '0'), ($2::text[])[w], ($1::text[])[w], ($3::text[])[s],
-              case when ($3::text[])[s] = 'held' then 'running' end, 1, 1, md5(g::text) || md5((-g)::text), 'normal', due, $4, at, at, '0', '0', 'pcs'
+              case when ($3::text[])[s] = 'held' then 'running' end, 1, 1, md5(g::text) || md5((-g)::text), 'normal', due, $4, at, at, '0', '0', 'pcs',
+              'ITEM-' || lpad(((g - 1) % $6::int)::text, 4, '0')
        from (select g, 1 + floor(random() * cardinality($1::text[]))::int as w, 1 + floor(random() * cardinality($3::text[]))::int as s,
                     to_char((timestamptz '2025-01-01T00:00:00Z' + (g - 1) * interval '30 seconds') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
                     to_char((timestamptz '2025-01-01T00:00:00Z' + (g - 1) * interval '30 seconds' + interval '3 days') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as due
              from generate_series(1, $5::int) as g) as spread`,
-      [plan.workCenters.map((node) => node.id), plan.workCenters.map(siteOf), STATE_TABLE, plan.createdBy, plan.rows],
+      [plan.workCenters.map((node) => node.id), plan.workCenters.map(siteOf), STATE_TABLE, plan.createdBy, plan.rows, BULK_ITEM_CODES],
     );
     const inserted = now();
     await client.query('analyze orders');

@@ -9,7 +9,7 @@ import type { StoreKind } from '../src/store/index.js';
 import type { BenchConfig } from './bench-config.js';
 import { openBenchStore, type BenchStore } from './bench-stores.js';
 import { createBenchWorld, type BenchWorld } from './bench-world.js';
-import { bulkLoadPostgres, bulkLoadSqlite, DUE_AFTER_MS, FIRST_CREATED_MS, SPACING_MS } from './bulk-orders.js';
+import { BULK_ITEM_CODES, bulkLoadPostgres, bulkLoadSqlite, DUE_AFTER_MS, FIRST_CREATED_MS, SPACING_MS } from './bulk-orders.js';
 import type { PostgresAvailability } from './limits-section.js';
 import { formatNumber, section, type Figure, type Section } from './report.js';
 import { msBetween, now, quantile } from './timing.js';
@@ -80,6 +80,9 @@ async function listFigures(kind: StoreKind, world: BenchWorld, config: BenchConf
     ['work_center', 'work-center filter', { workCenterId: inScope.id }],
     ['due_week', 'due within one week (mid-list)', dueWeek],
     ['due_week_released', 'due within one week and state=released', { ...dueWeek, state: 'released' }],
+    ['due_week_sorted', 'due within one week, soonest due first (sort=due)', { ...dueWeek, sort: 'due' }],
+    ['item', `item code exact (1 of ${BULK_ITEM_CODES})`, { item: 'ITEM-0042' }],
+    ['item_prefix', 'item code prefix (10 codes)', { itemPrefix: 'ITEM-004' }],
     ['next_page', 'page 2 by cursor', { cursor: firstPage.nextCursor ?? undefined }],
     ['deep_page', 'page at the middle by cursor', cursorsMatch && middle ? { cursor: cursorFor(middle.created_at, middle.id) } : undefined],
   ];
@@ -126,6 +129,7 @@ export async function listSection(config: BenchConfig, postgres: PostgresAvailab
   part.notes.push(
     `Orders spread at random (seeded) over the 12 work centers of the bench plant (2 sites) and over the states (55% closed, 6% running, …), created 30 s apart; one timed call = one list(actor, { limit: 20, … }) on the service, median and p95 of up to ${config.listIterations} calls.`,
     'The site planner holds the planner role on one site only: list() resolves that to a site_id IN (…) predicate inside the query, and answers a filter outside the scope with an empty page without a query.',
+    `Item codes spread over ${BULK_ITEM_CODES} codes (orders.item_code, migration 0015). sort=due (what the web list asks with a due filter) walks the due-date index of migration 0013 in its order; the same window newest first reads the whole window and sorts it.`,
   );
   return part;
 }

@@ -78,6 +78,12 @@ export function parseState(value: string): OrderState {
   return value as OrderState;
 }
 
+/** The order of `order list`: newest first (created) or soonest due first (due). */
+export function parseOrderSort(value: string): 'created' | 'due' {
+  if (value !== 'created' && value !== 'due') throw new InvalidArgumentError('created or due');
+  return value;
+}
+
 /** An audit outcome filter. */
 export function parseOutcome(value: string): 'ok' | 'denied' {
   if (value !== 'ok' && value !== 'denied') throw new InvalidArgumentError('ok or denied');

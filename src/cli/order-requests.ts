@@ -86,13 +86,37 @@ export interface OrderListOptions {
   readonly workCenter?: string;
   readonly site?: string;
   readonly number?: string;
+  /** An item code, exactly; or a prefix of one when it ends with `*`. */
+  readonly item?: string;
+  readonly customer?: string;
+  readonly dueFrom?: string;
+  readonly dueTo?: string;
+  readonly sort?: 'created' | 'due';
   readonly limit?: number;
   readonly cursor?: string;
 }
 
-/** The query of `GET /api/v1/orders`. */
+/** The query of `GET /api/v1/orders`, or the body of `POST /api/v1/orders/search` (the filters are the same). */
 export function orderListQuery(options: OrderListOptions, cursor = options.cursor): Query {
-  return { state: options.state, workCenterId: options.workCenter, siteId: options.site, number: options.number, limit: options.limit, cursor };
+  const prefix = options.item?.endsWith('*') ? options.item.slice(0, -1) : undefined;
+  return {
+    state: options.state, workCenterId: options.workCenter, siteId: options.site, number: options.number,
+    item: prefix === undefined ? options.item : undefined, itemPrefix: prefix,
+    customer: options.customer, dueFrom: options.dueFrom, dueTo: options.dueTo, sort: options.sort,
+    limit: options.limit, cursor,
+  };
+}
+
+/**
+ * How `order list` asks for a page: a search by customer as `POST /api/v1/orders/search` with the
+ * filters in the body, so the confidential reference is in no URL (the server refuses it there);
+ * every other list as `GET /api/v1/orders`.
+ */
+export function orderListRequest(options: OrderListOptions, cursor = options.cursor): { readonly method: 'GET'; readonly path: string; readonly query: Query } | { readonly method: 'POST'; readonly path: string; readonly body: Record<string, unknown> } {
+  const filters = orderListQuery(options, cursor);
+  if (options.customer === undefined) return { method: 'GET', path: '/api/v1/orders', query: filters };
+  // Absent filters stay out of the body, as they stay out of a query.
+  return { method: 'POST', path: '/api/v1/orders/search', body: Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)) };
 }
 
 /** The filters of `audit list`. */
@@ -105,6 +129,9 @@ export interface AuditListOptions {
   readonly until?: string;
   readonly limit?: number;
   readonly after?: number;
+  readonly before?: number;
+  /** Newest first (`order=desc`), paged with `before`; log order otherwise. */
+  readonly newestFirst?: boolean;
   readonly search?: string;
 }
 
@@ -119,6 +146,8 @@ export function auditQuery(options: AuditListOptions): Query {
     until: options.until,
     limit: options.limit,
     after: options.after,
+    before: options.before,
+    order: options.newestFirst ? 'desc' : undefined,
     q: options.search,
   };
 }

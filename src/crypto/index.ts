@@ -28,3 +28,4 @@ export * from './device-csr.js';
 export * from './device-crl.js';
 export * from './device-pki.js';
 export * from './order-jwks.js';
+export * from './release-attestation.js';

@@ -64,6 +64,8 @@ export interface KekRotationResult {
   readonly signingKeys: number;
   /** Users' TOTP secrets (enrolled or pending) re-wrapped, or sealed if stored in clear before. */
   readonly totpSecrets: number;
+  /** Keys of blind search indexes (the customer-reference tags) re-wrapped: 0 or 1. */
+  readonly searchKeys: number;
   readonly retired: boolean;
 }
 
@@ -102,12 +104,13 @@ export class KekRotation {
       const dataKeys = await this.#rewrapDataKeys(to);
       const signingKeys = await this.#rewrapSigningKeys(to);
       const totpSecrets = await this.#rewrapTotpSecrets(to);
+      const searchKeys = await this.#rewrapSearchKeys(to);
       // Only once nothing is wrapped with the old KEK any more: a key wrapped with it would be lost.
       const left = await this.#wrappedWith(previousKekId);
       const retired = left === 0;
       if (retired) this.deps.keyring.replace(await file.retire(previousKekId));
-      await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: previousKekId, to, dataKeys, signingKeys, totpSecrets, retired } });
-      return { from: previousKekId, to, dataKeys, signingKeys, totpSecrets, retired };
+      await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: previousKekId, to, dataKeys, signingKeys, totpSecrets, searchKeys, retired } });
+      return { from: previousKekId, to, dataKeys, signingKeys, totpSecrets, searchKeys, retired };
     } finally {
       this.#running = false;
     }
@@ -137,8 +140,9 @@ export class KekRotation {
     }
     const signingKeys = await this.#rewrapSigningKeys(null);
     const totpSecrets = await this.#rewrapTotpSecrets(null);
-    await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: kekId, to: kekId, dataKeys, signingKeys, totpSecrets, retired: false, through: 'command' } });
-    return { from: kekId, to: kekId, dataKeys, signingKeys, totpSecrets, retired: false };
+    const searchKeys = await this.#rewrapSearchKeys(null);
+    await this.#audit.recordAlone({ kind: 'key.rotate-kek', outcome: 'ok', actor: auditActorOf(actor), detail: { from: kekId, to: kekId, dataKeys, signingKeys, totpSecrets, searchKeys, retired: false, through: 'command' } });
+    return { from: kekId, to: kekId, dataKeys, signingKeys, totpSecrets, searchKeys, retired: false };
   }
 
   async #rewrapDataKeys(to: string): Promise<number> {
@@ -178,6 +182,20 @@ export class KekRotation {
     return rows.length;
   }
 
+  /** Re-wraps the keys of blind search indexes (migration 0015) not wrapped by `to` (every one when `to` is null): their tags stay valid. */
+  async #rewrapSearchKeys(to: string | null): Promise<number> {
+    const query = this.deps.store.db.selectFrom('search_keys').select(['purpose', 'kek_id', 'wrapped_key']);
+    const rows = await (to === null ? query : query.where('kek_id', '!=', to)).execute();
+    const rewrapped = await Promise.all(rows.map(async (row) => ({ row, next: await this.deps.keyring.wrap(await this.deps.keyring.unwrap({ kekId: row.kek_id, wrapped: row.wrapped_key })) })));
+    await withWriteTransaction(this.deps.store, async (trx) => {
+      for (const { row, next } of rewrapped) {
+        await trx.updateTable('search_keys').set({ kek_id: next.kekId, wrapped_key: next.wrapped })
+          .where('purpose', '=', row.purpose).where('wrapped_key', '=', row.wrapped_key).execute();
+      }
+    });
+    return rows.length;
+  }
+
   /** Re-wraps users' TOTP secrets not wrapped by `to` (every one when `to` is null), sealing any still stored in clear. */
   async #rewrapTotpSecrets(to: string | null): Promise<number> {
     const rows = await this.deps.store.db.selectFrom('users').select(['id', 'mfa_secret', 'mfa_pending_secret'])
@@ -201,11 +219,12 @@ export class KekRotation {
 
   async #wrappedWith(kekId: string): Promise<number> {
     const db = this.deps.store.db;
-    const [data, signing, totp] = await Promise.all([
+    const [data, signing, search, totp] = await Promise.all([
       db.selectFrom('order_data_keys').select((eb) => eb.fn.countAll<number | string>().as('n')).where('kek_id', '=', kekId).executeTakeFirstOrThrow(),
       db.selectFrom('signing_keys').select((eb) => eb.fn.countAll<number | string>().as('n')).where('kek_id', '=', kekId).executeTakeFirstOrThrow(),
+      db.selectFrom('search_keys').select((eb) => eb.fn.countAll<number | string>().as('n')).where('kek_id', '=', kekId).executeTakeFirstOrThrow(),
       db.selectFrom('users').select(['mfa_secret', 'mfa_pending_secret']).where((eb) => eb.or([eb('mfa_secret', 'like', `w1:${kekId}:%`), eb('mfa_pending_secret', 'like', `w1:${kekId}:%`)])).execute(),
     ]);
-    return Number(data.n) + Number(signing.n) + totp.length;
+    return Number(data.n) + Number(signing.n) + Number(search.n) + totp.length;
   }
 }

@@ -1,77 +1,31 @@
-import { z } from 'zod';
 import { assertCan, auditActorOf, can, visibleConfidentialFields, type Actor } from '../access/index.js';
 import { AuditTrail, type Clock } from '../audit/index.js';
 import {
   CONFIDENTIAL_FIELDS,
   ForgelineError,
-  ORDER_STATES,
-  code,
   idSchema,
   parseOrThrow,
-  timestampSchema,
   type ConfidentialField,
   type OrderContent,
   type OrderDetail,
-  type OrderRecord,
   type OrderRevisionRecord,
 } from '../domain/index.js';
 import type { OrderRow, Store } from '../store/index.js';
 import { loadContent, loadOrderContext, loadPublicContent, orderResource } from './order-context.js';
 import { loadOrderHistory, orderHistoryQuerySchema, type OrderHistoryPage } from './order-history.js';
 import type { OrderSecrets } from './order-secrets.js';
-import { narrowToScope, orderReadScope } from './order-read-scope.js';
+import { listOrders, type OrderPage } from './order-list.js';
 import { pathIds, publicContent, toOrderRecord } from './order-rows.js';
-import { isJwsRefusal, storedJws, verifyStoredJws, type OrderSigner } from './order-signing.js';
+import { isJwsRefusal, readReleaseAttestation, storedJws, verifyStoredJws, type OrderSigner } from './order-signing.js';
 
-/** Filters and paging of the order list. */
-export const orderListQuerySchema = z.strictObject({
-  state: z.enum(ORDER_STATES).optional(),
-  workCenterId: idSchema.optional(),
-  siteId: idSchema.optional(),
-  number: code(64).optional(),
-  /** Orders due (their due window's end) at or after this instant. */
-  dueFrom: timestampSchema.optional(),
-  /** Orders due at or before this instant. */
-  dueTo: timestampSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor returned by a previous page').optional(),
-});
+// The list lives in order-list.ts; its names are part of this module's surface as before.
+export { dueInstant, ORDER_LIST_SORTS, orderListQuerySchema, type OrderListQuery, type OrderPage } from './order-list.js';
 
 /** The public content plus the named confidential fields of `content`. */
 function withConfidential(visible: Partial<OrderContent>, content: OrderContent, fields: readonly ConfidentialField[]): Partial<OrderContent> {
   const result: Partial<OrderContent> = { ...visible };
   for (const field of fields) Object.assign(result, { [field]: content[field] });
   return result;
-}
-
-/** A page of orders, newest first, with the cursor of the next page. */
-export interface OrderPage {
-  readonly items: readonly OrderRecord[];
-  readonly nextCursor: string | null;
-}
-
-/**
- * An instant as the orders table stores a due end and the list compares it: RFC 3339 UTC to the
- * second ("2026-12-03T18:00:00Z"), so text order is time order on both engines. A fraction of a
- * second is cut (`floor`, how due ends are stored) or rounded up (`ceil`, for a lower bound, so a
- * bound of 18:00:00.5 does not take in an order due at 18:00:00).
- */
-export function dueInstant(timestamp: string, rounding: 'floor' | 'ceil' = 'floor'): string {
-  const ms = Date.parse(timestamp);
-  const second = rounding === 'ceil' ? Math.ceil(ms / 1000) * 1000 : Math.floor(ms / 1000) * 1000;
-  return `${new Date(second).toISOString().slice(0, 19)}Z`;
-}
-
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) {
-    throw new ForgelineError('validation-failed', 'Invalid cursor: it must be one returned by a previous page', { problems: [{ path: 'cursor', message: 'not a cursor' }] });
-  }
-  return { createdAt, id };
 }
 
 /** A stored revision with its content (confidential fields only those the reader may see). */
@@ -165,6 +119,11 @@ export class OrderQueries {
     }
     await this.audit.recordAlone({ kind: 'order.read-jws', outcome: 'ok', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { kid: stored.kid } });
     return stored.jws;
+  }
+
+  /** The release attestation of the order's released revision, for anyone who may read the order (see {@link readReleaseAttestation}). */
+  releaseAttestation(actor: Actor, id: string): Promise<string> {
+    return readReleaseAttestation(this.deps.store.db, actor, id);
   }
 
   /**
@@ -274,40 +233,10 @@ export class OrderQueries {
   }
 
   /**
-   * Lists orders newest first with keyset paging. The reader's scope is part of the
-   * query itself, so a page never holds an order the reader may not see.
+   * Lists orders, filtered and searched, with keyset paging (see {@link listOrders}). The reader's
+   * scope is part of the query itself, so a page never holds an order the reader may not see.
    */
-  async list(actor: Actor, input: unknown): Promise<OrderPage> {
-    const query = parseOrThrow(orderListQuerySchema, input, 'order list query');
-    // The policy's questions about the subject first; the scope is then put into the query itself.
-    const scope = await orderReadScope(this.deps.store, actor);
-    let select = this.deps.store.db.selectFrom('orders').selectAll();
-    const narrowed = narrowToScope(scope, query);
-    if (narrowed === 'nothing') return { items: [], nextCursor: null };
-    if (narrowed.siteId) select = select.where('site_id', '=', narrowed.siteId);
-    if (narrowed.workCenterId) select = select.where('work_center_id', '=', narrowed.workCenterId);
-    const { siteIds, workCenterIds } = narrowed;
-    // The scope is part of the query itself, as plain id lists the indexes can use.
-    if (siteIds || workCenterIds) {
-      select = select.where((eb) =>
-        eb.or([
-          ...(siteIds?.length ? [eb('site_id', 'in', siteIds)] : []),
-          ...(workCenterIds?.length ? [eb('work_center_id', 'in', workCenterIds)] : []),
-        ]),
-      );
-    }
-    if (query.state) select = select.where('state', '=', query.state);
-    if (query.number) select = select.where('number', '=', query.number);
-    if (query.dueFrom) select = select.where('due_end', '>=', dueInstant(query.dueFrom, 'ceil'));
-    if (query.dueTo) select = select.where('due_end', '<=', dueInstant(query.dueTo));
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      // A row-value comparison, so both engines walk the (created_at, id) index from the cursor.
-      select = select.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)));
-    }
-    const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return { items: page.map(toOrderRecord), nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null };
+  list(actor: Actor, input: unknown): Promise<OrderPage> {
+    return listOrders({ store: this.deps.store, customerSearch: this.deps.secrets.customerSearch, audit: this.audit }, actor, input);
   }
 }

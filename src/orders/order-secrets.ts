@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import { canonicalJson, decryptField, encryptField, newDataKey, type Keyring } from '../crypto/index.js';
 import { CONFIDENTIAL_FIELDS, ForgelineError, type OrderContent } from '../domain/index.js';
 import type { Database, OrderDataKeysTable } from '../store/index.js';
+import { CustomerSearchKey } from './customer-tag.js';
 
 /** The confidential part of a revision's content. */
 type ConfidentialPart = Pick<OrderContent, (typeof CONFIDENTIAL_FIELDS)[number]>;
@@ -32,8 +33,12 @@ const DATA_KEY_CACHE_SIZE = 10_000;
 /** The data keys of orders: made, wrapped, unwrapped (cached), and used to seal and open confidential fields. */
 export class OrderSecrets {
   readonly #cache = new Map<string, Buffer>();
+  /** The key of the customer-reference blind index, kept by the same keyring. */
+  readonly customerSearch: CustomerSearchKey;
 
-  constructor(private readonly keyring: Keyring) {}
+  constructor(private readonly keyring: Keyring) {
+    this.customerSearch = new CustomerSearchKey(keyring);
+  }
 
   /**
    * A new data key for an order: its plaintext for the transaction that stores `row`. Not cached:

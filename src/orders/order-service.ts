@@ -35,6 +35,7 @@ import type { OrderChange, OrderChangeSignal } from './order-change-signal.js';
 import type { OrderSecrets } from './order-secrets.js';
 import { draftDetail, pathIds } from './order-rows.js';
 import { dueInstant, OrderQueries } from './order-queries.js';
+import { OrderSearchReindex } from './search-reindex.js';
 import { isJwsRefusal, signRelease, storedJws, verifyStoredJws, type IssuedJws, type OrderSigner } from './order-signing.js';
 
 /** What the order service needs from the world. */
@@ -74,10 +75,13 @@ export class OrderService {
   private readonly audit: AuditTrail;
   /** The read side, for callers that hold only the service. */
   readonly queries: OrderQueries;
+  /** Fills the list's search columns of orders written before them (migration 0015). */
+  readonly searchIndex: OrderSearchReindex;
 
   constructor(private readonly deps: OrderServiceDeps) {
     this.audit = new AuditTrail(deps);
     this.queries = new OrderQueries(deps);
+    this.searchIndex = new OrderSearchReindex(deps);
   }
 
   /** Asks the policy; a refusal is audited and thrown. */
@@ -132,10 +136,13 @@ export class OrderService {
     // The request hash is the content hash: the same content is the same request.
     const hash = requestHash;
     const now = this.deps.clock.now().toISOString();
+    // The search columns of the list (migration 0015), computed before the transaction: the search key may call out to a KMS.
+    const customerTag = await this.deps.secrets.customerSearch.indexTagOf(this.deps.store.db, content.customerReference);
     const row: OrderRow = {
       id: randomUUID(), number: content.number, site_id: siteId, work_center_id: content.workCenterId, state: 'draft', held_from: null,
       revision: 1, version: 1, content_hash: hash, priority: content.priority, due_end: dueInstant(content.dueWindow.end),
       created_by: actor.subject.userId, created_at: now, updated_at: now, good_quantity: '0', scrap_quantity: '0', unit: content.quantity.unit,
+      item_code: content.item.code, customer_tag: customerTag,
     };
     const id = row.id;
     const dataKey = await this.deps.secrets.newDataKey(id, now);
@@ -228,13 +235,18 @@ export class OrderService {
     }
     const hash = contentHash(content);
     const sealing = await this.revisionKey(id, this.deps.clock.now().toISOString());
+    // The new revision's search columns change with it, in its transaction (migration 0015).
+    const customerTag = await this.deps.secrets.customerSearch.indexTagOf(this.deps.store.db, content.customerReference);
     await this.change(actor, context, 'edit', version, async (trx, now) => {
       if (hash === context.row.content_hash) return { detail: { unchanged: true } };
       const revision = context.row.revision + 1;
       if (sealing.newRow !== null) await trx.insertInto('order_data_keys').values(sealing.newRow).execute();
       await this.insertRevision(trx, id, revision, content, hash, actor, now, sealing.key);
       return {
-        set: { revision, content_hash: hash, site_id: siteId, work_center_id: content.workCenterId, priority: content.priority, due_end: dueInstant(content.dueWindow.end), unit: content.quantity.unit },
+        set: {
+          revision, content_hash: hash, site_id: siteId, work_center_id: content.workCenterId, priority: content.priority, due_end: dueInstant(content.dueWindow.end), unit: content.quantity.unit,
+          item_code: content.item.code, customer_tag: customerTag,
+        },
         hashAfter: hash,
         revision,
         detail: { fields: Object.keys(changes).sort(), ...(content.workCenterId === context.row.work_center_id ? {} : { movedFrom: context.row.work_center_id }) },
@@ -569,7 +581,7 @@ function signatureDetail(signature: PendingSignature, context: OrderContext, sig
 
 /** What a change does beyond moving the state: columns to set and what the audit entry says. */
 interface ChangeEffects {
-  readonly set?: Partial<{ revision: number; content_hash: string; site_id: string; work_center_id: string; priority: string; due_end: string; unit: string; held_from: string | null; good_quantity: string; scrap_quantity: string }>;
+  readonly set?: Partial<{ revision: number; content_hash: string; site_id: string; work_center_id: string; priority: string; due_end: string; unit: string; held_from: string | null; good_quantity: string; scrap_quantity: string; item_code: string; customer_tag: string | null }>;
   readonly hashAfter?: string;
   readonly revision?: number;
   readonly detail: Record<string, unknown>;

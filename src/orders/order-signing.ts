@@ -3,14 +3,16 @@
  * revision, its content hash and the approvers' electronic signatures are signed as a compact
  * JWS (EdDSA, `kid`) for the order's work center, in the release transaction; before the order
  * moves on, and whenever it is handed out, its JWS is verified against the keys as they are now,
- * so a revoked key stops what it signed.
+ * so a revoked key stops what it signed. Beside it, with the same key, a release attestation
+ * (src/crypto/release-attestation.ts) that any reader of the order may check (issue 7 point 7).
  */
 import { randomUUID } from 'node:crypto';
-import { signOrderJws, verifyOrderJwsAsync, type JwsElectronicSignature, type OrderJwsPayload, type OrderSigningKey, type OrderVerificationKey } from '../crypto/index.js';
-import { ForgelineError } from '../domain/index.js';
+import { attestRelease, signOrderJws, verifyOrderJwsAsync, type JwsElectronicSignature, type OrderJwsPayload, type OrderSigningKey, type OrderVerificationKey } from '../crypto/index.js';
+import { can, type Actor } from '../access/index.js';
+import { ForgelineError, idSchema } from '../domain/index.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, OrderRow } from '../store/index.js';
-import { loadContent } from './order-context.js';
+import { loadContent, loadOrderContext, orderResource } from './order-context.js';
 import type { OrderSecrets } from './order-secrets.js';
 
 /** How long a released order's JWS is valid for devices to accept it. */
@@ -35,7 +37,8 @@ export interface IssuedJws {
 /**
  * Signs the released revision of `row` (its state already checked by the caller's transaction)
  * and stores the JWS with it. The payload carries the whole revision, confidential fields
- * included: the machine needs the recipe, and the content hash covers it all.
+ * included: the machine needs the recipe, and the content hash covers it all. The release
+ * attestation, without content, is signed and stored with it.
  */
 export async function signRelease(trx: Transaction<Database>, row: OrderRow, key: OrderSigningKey, issuer: string, now: string, secrets: OrderSecrets): Promise<IssuedJws> {
   const content = await loadContent(trx, row.id, row.revision, secrets);
@@ -62,9 +65,10 @@ export async function signRelease(trx: Transaction<Database>, row: OrderRow, key
     })),
   };
   const jws = signOrderJws(payload, key);
+  const attestation = attestRelease(jws, payload, key);
   const expiresAt = new Date(payload.exp * 1000).toISOString();
   await trx.insertInto('order_jws').values({
-    order_id: row.id, revision: row.revision, kid: key.kid, jti: payload.jti, audience: payload.aud, issued_at: now, expires_at: expiresAt, jws,
+    order_id: row.id, revision: row.revision, kid: key.kid, jti: payload.jti, audience: payload.aud, issued_at: now, expires_at: expiresAt, jws, attestation,
   }).execute();
   return { kid: key.kid, jti: payload.jti, audience: payload.aud, expiresAt };
 }
@@ -72,6 +76,27 @@ export async function signRelease(trx: Transaction<Database>, row: OrderRow, key
 /** The stored JWS of an order's revision, or undefined when it was released unsigned (before issue 5). */
 export async function storedJws(db: Kysely<Database>, orderId: string, revision: number): Promise<{ jws: string; kid: string } | undefined> {
   return db.selectFrom('order_jws').select(['jws', 'kid']).where('order_id', '=', orderId).where('revision', '=', revision).executeTakeFirst();
+}
+
+/**
+ * The release attestation of an order's current revision, for anyone who may read the order (it
+ * carries no confidential field). Scoped like the order read: an order outside the reader's scope
+ * is not-found. Handed out as stored, unverified: the reader's own check is the point, and it
+ * shows a wrong or revoked key as such. Not audited, as a read of the order without its
+ * confidential fields is not. `not-found` when the revision was never released, or was released
+ * before attestations were made.
+ */
+export async function readReleaseAttestation(db: Kysely<Database>, actor: Actor, id: string): Promise<string> {
+  if (!idSchema.safeParse(id).success) throw new ForgelineError('not-found', `no order ${id}`);
+  const context = await loadOrderContext(db, id);
+  if (!can(actor.subject, 'order.read', orderResource(context)).allowed) throw new ForgelineError('not-found', `no order ${id}`);
+  const { number, revision, state } = context.row;
+  const stored = await db.selectFrom('order_jws').select('attestation').where('order_id', '=', id).where('revision', '=', revision).executeTakeFirst();
+  if (stored === undefined) throw new ForgelineError('not-found', `order ${number} revision ${revision} has no signed release (it is ${state})`);
+  if (stored.attestation === null) {
+    throw new ForgelineError('not-found', `order ${number} revision ${revision} was released before release attestations were made, so it has none; a reader who may see its recipe and customer can check its signed order (JWS)`);
+  }
+  return stored.attestation;
 }
 
 /**

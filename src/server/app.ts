@@ -25,7 +25,9 @@ import { defaultWebRoot, isUiRequest, serveWebApp } from './web-app.js';
 import { DeviceConnections, deviceChannelRoutes, type DeviceChannelOptions } from './device-channel-routes.js';
 import { orderEventRoutes } from './order-event-routes.js';
 import { overviewRoutes } from './overview-routes.js';
+import { plantTimeRoutes } from './plant-time-routes.js';
 import { endConnectionsOnClose } from './closing-connections.js';
+import { serializeRequest } from './request-log.js';
 
 /** Largest request body accepted; an order with 200 operations and 1,000 BOM lines fits well inside. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -53,14 +55,15 @@ export interface AppOptions {
 
 /** Every API route, in one list (registration and OpenAPI both read it). */
 export function apiRoutes(services: Services, deviceChannel: DeviceChannelOptions = { connections: new DeviceConnections() }): RouteSpec[] {
-  return [...sessionRoutes(services), ...browserSessionRoutes(services), ...plantRoutes(services), ...orderRoutes(services), ...overviewRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services), ...deviceRoutes(services), ...zoneRoutes(services), ...deviceChannelRoutes(services, deviceChannel), ...orderEventRoutes(services, deviceChannel)];
+  return [...sessionRoutes(services), ...browserSessionRoutes(services), ...plantRoutes(services), ...plantTimeRoutes(services), ...orderRoutes(services), ...overviewRoutes(services), ...auditRoutes(services), ...witnessRoutes(services), ...tokenRoutes(services), ...accessRoutes(services), ...keyRoutes(services), ...deviceRoutes(services), ...zoneRoutes(services), ...deviceChannelRoutes(services, deviceChannel), ...orderEventRoutes(services, deviceChannel)];
 }
 
 /** Builds the Fastify application: the HTTP edge of Forgeline. */
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     ...(options.https ? { https: tlsServerOptions(options.https) } : {}),
-    loggerInstance: options.logger || undefined,
+    // Whatever logger is handed in, a request is logged by its path only, never its query string (request-log.ts).
+    loggerInstance: options.logger ? options.logger.child({}, { serializers: { req: serializeRequest } }) : undefined,
     logger: options.logger ? undefined : false,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,

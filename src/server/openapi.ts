@@ -36,7 +36,10 @@ export function buildOpenApi(routes: readonly RouteSpec[], version: string): Jso
     const querySchema = route.query ? jsonSchemaOf(route.query) : undefined;
     const queryProperties = (querySchema?.properties ?? {}) as Record<string, JsonSchema>;
     const required = new Set((querySchema?.required as string[] | undefined) ?? []);
-    const queryParameters = Object.entries(queryProperties).map(([name, schema]) => ({ name, in: 'query', required: required.has(name), schema }));
+    // A parameter's description (zod's describe()) is shown beside the parameter, where OpenAPI tools look for it.
+    const queryParameters = Object.entries(queryProperties).map(([name, schema]) => ({
+      name, in: 'query', required: required.has(name), ...(typeof schema.description === 'string' ? { description: schema.description } : {}), schema,
+    }));
     const headerParameters = Object.entries(route.headers ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } }));
     const status = String(route.status ?? 200);
     paths[path] ??= {};

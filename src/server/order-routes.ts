@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForgelineError, ORDER_COMMANDS, actionInputSchemas, orderDraftInputSchema, orderEditSchema, type OrderCommand } from '../domain/index.js';
-import { DISPATCH_MANY_LIMIT, dispatchManySchema, orderHistoryQuerySchema, orderListQuerySchema } from '../orders/index.js';
+import { DISPATCH_MANY_LIMIT, dispatchManySchema, orderHistoryQuerySchema, orderListQuerySchema, reindexRequestSchema, type OrderPage } from '../orders/index.js';
 import { presentOrder, presentOrderDetail } from './presenters.js';
 import type { RouteSpec } from './route.js';
 import type { Services } from './services.js';
@@ -21,6 +21,28 @@ function readOrderQuery(query: Record<string, unknown>): { includeConfidential: 
   const parsed = orderQuerySchema.safeParse(query);
   if (!parsed.success) throw new ForgelineError('validation-failed', 'The only query parameter is include=confidential');
   return { includeConfidential: parsed.data.include === 'confidential' };
+}
+
+/** The list's filters as `GET /api/v1/orders` takes them: all but the customer reference, which goes in a body. */
+const orderListUrlQuerySchema = orderListQuerySchema.omit({ customer: true });
+
+/**
+ * Refuses a customer reference in the URL: it is confidential, and URLs end up in request logs (the
+ * server's own, a reverse proxy's) and browser histories. The search by customer is a POST.
+ */
+function refuseCustomerInUrl(query: Record<string, unknown>): void {
+  if (!Object.hasOwn(query, 'customer')) return;
+  const message = 'a customer reference is not taken in the URL: search with POST /api/v1/orders/search {"customer": …} so the reference stays out of URLs and logs';
+  throw new ForgelineError('validation-failed', message, { problems: [{ path: 'customer', message }] });
+}
+
+/** A page of the list as it leaves: the customer search's index fields only with a customer search. */
+function presentOrderPage(page: OrderPage) {
+  return {
+    items: page.items.map(presentOrder), nextCursor: page.nextCursor,
+    ...(page.customerIndexComplete === undefined ? {} : { customerIndexComplete: page.customerIndexComplete }),
+    ...(page.customerIndexUnreadable === undefined ? {} : { customerIndexUnreadable: page.customerIndexUnreadable }),
+  };
 }
 
 /** Production orders: the list, one order, edits and every lifecycle command. */
@@ -50,12 +72,28 @@ export function orderRoutes(services: Services): RouteSpec[] {
       },
     },
     {
-      method: 'GET', url: '/api/v1/orders', tag: 'orders', authenticated: true, query: orderListQuerySchema,
-      summary: 'List orders newest first, filtered, with keyset paging; only orders in your scope',
+      method: 'GET', url: '/api/v1/orders', tag: 'orders', authenticated: true, query: orderListUrlQuerySchema,
+      summary: 'List orders in your scope, filtered and searched (item code exact or by prefix), newest first or with sort=due soonest due first, '
+        + 'with keyset paging (a cursor is only good for the sort that made it). A customer reference is refused here (400 validation-failed): search by customer with POST /api/v1/orders/search',
+      responseDescription: '{items, nextCursor}',
       handler: async ({ actor, query }) => {
-        const page = await orders.queries.list(actor, query);
-        return { items: page.items.map(presentOrder), nextCursor: page.nextCursor };
+        refuseCustomerInUrl(query);
+        return presentOrderPage(await orders.queries.list(actor, query));
       },
+    },
+    {
+      method: 'POST', url: '/api/v1/orders/search', tag: 'orders', authenticated: true, body: orderListQuerySchema,
+      summary: 'The order list with its filters in a JSON body rather than the URL, the same answer, paging and cursors as GET /api/v1/orders; '
+        + 'the way to search by customer reference (exact, for roles that may see it, audited), which so stays out of URLs and request logs',
+      responseDescription: '{items, nextCursor}; with a customer search also customerIndexComplete, false while older orders are not yet indexed (forgeline order reindex), '
+        + 'and customerIndexUnreadable, how many orders no customer search can find as their customer reference does not decrypt',
+      handler: async ({ actor, body }) => presentOrderPage(await orders.queries.list(actor, body ?? {})),
+    },
+    {
+      method: 'POST', url: '/api/v1/orders/reindex', tag: 'orders', authenticated: true, body: reindexRequestSchema,
+      summary: 'Fill the search columns (item code, customer reference tag) of orders written before search existed; key managers only. Call again with after=next until next is null',
+      responseDescription: '{indexed, failed: [order ids whose customer reference does not decrypt, marked so the fill at start passes them by; each reindex tries them again], next: order id | null}',
+      handler: ({ actor, body }) => orders.searchIndex.reindex(actor, body),
     },
     {
       method: 'POST', url: '/api/v1/orders', tag: 'orders', authenticated: true, status: 201, body: orderDraftInputSchema,
@@ -95,6 +133,17 @@ export function orderRoutes(services: Services): RouteSpec[] {
         const jws = await orders.queries.jws(actor, params.id ?? '');
         reply.type('application/jose');
         return jws;
+      },
+    },
+    {
+      method: 'GET', url: '/api/v1/orders/:id/release-attestation', tag: 'orders', authenticated: true, responseType: 'application/jose',
+      summary: 'The release attestation of the released revision: a compact JWS (EdDSA, the order JWS\'s kid, typ forgeline-release-attestation+jws) over its order id, number, revision, '
+        + 'content hash, e-signatures and the SHA-256 of the order JWS, no confidential field; for anyone who may read the order (not audited); 404 not-found when the order has none (released before attestations, or not released)',
+      responseDescription: 'The compact JWS (application/jose), handed out as stored; verify it with the JWKS at /api/v1/keys',
+      handler: async ({ actor, params, reply }) => {
+        const attestation = await orders.queries.releaseAttestation(actor, params.id ?? '');
+        reply.type('application/jose');
+        return attestation;
       },
     },
     {

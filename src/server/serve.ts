@@ -1,17 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { AuditLookupFiller, CheckpointScheduler, DEFAULT_CHECKPOINT_POLICY, systemClock, type CheckpointPolicy } from '../audit/index.js';
 import { loadAuditIdentity } from './audit-identity.js';
 import { keyringFileRotation, loadDataKeyring } from './data-keyring.js';
 import { catchUpAuditLookup, openDatabase } from '../store/index.js';
 import { buildApp } from './app.js';
+import { createServerLogger } from './request-log.js';
 import type { RateLimitSettings } from './http-edge.js';
 import { DATA_MANIFEST, readManifest, storeOptionsFor } from './data-folder.js';
 import { createServices } from './services.js';
 import { loadServerTls } from './server-tls.js';
 import type { TlsMinVersion } from './tls-options.js';
 import { createMqttBridge, type MqttServeOptions } from './mqtt-serve.js';
+import { SearchIndexBackfill, type SearchBackfillOptions } from '../orders/index.js';
 
 /** Options of {@link serveForgeline}. */
 export interface ServeOptions {
@@ -35,6 +36,8 @@ export interface ServeOptions {
   readonly tlsMinVersion?: TlsMinVersion | undefined;
   /** Publish dispatched orders to and receive reports from an MQTT broker (issue 6 point 4); none when absent. */
   readonly mqtt?: MqttServeOptions | undefined;
+  /** The background fill of older orders' search columns after the start: batch size and pause (defaults 200 orders, 25 ms). */
+  readonly searchBackfill?: SearchBackfillOptions | undefined;
 }
 
 /** A running server. */
@@ -50,7 +53,8 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
   try {
     const tls = options.insecureHttp ? undefined : await loadServerTls(options.dataDir, manifest, systemClock.now());
     const https = tls && { key: tls.key, cert: tls.cert, ca: tls.ca, minVersion: options.tlsMinVersion ?? '1.3' };
-    const logger = options.log === false ? false : pino({ level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] });
+    // Requests are logged by path only, never their query string (request-log.ts).
+    const logger = options.log === false ? false : createServerLogger();
     if (logger && tls?.warning) logger.warn(`server certificate: ${tls.warning}; clients will refuse it: import a new one with forgeline tls import`);
     if (logger && https?.minVersion === '1.2') logger.warn('TLS 1.2 is enabled (tlsMinVersion 1.2), with ECDHE and AEAD cipher suites only; TLS 1.3 stays preferred');
     const auditIdentity = await loadAuditIdentity(options.dataDir, manifest);
@@ -71,6 +75,11 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
       if (logger) logger.error({ err: error }, 'audit lookup catch-up failed');
       else process.emitWarning(`audit lookup catch-up failed: ${error instanceof Error ? error.message : String(error)}`);
     });
+    // Orders from before migration 0015 get their customer tag in the background; one log line when done.
+    const backfill = new SearchIndexBackfill(services.orders.searchIndex, (line) => {
+      if (logger) logger[line.level](line.fields, line.message);
+      else if (line.level !== 'info') process.emitWarning(line.message);
+    }, options.searchBackfill);
     // Read before listening, so a missing identity file stops the start with nothing running.
     const mqtt = options.mqtt === undefined ? undefined : await createMqttBridge(services, systemClock, options.mqtt, (line) => (logger ? logger.info(line) : undefined));
     const host = options.host ?? 'localhost';
@@ -78,6 +87,7 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
     scheduler.start();
     lookupFiller.start();
     mqtt?.start();
+    void backfill.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port ?? 8443;
     const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -86,6 +96,8 @@ export async function serveForgeline(options: ServeOptions): Promise<RunningServ
       url,
       close: () =>
         (closing ??= (async () => {
+          // First, so the fill's batch in hand is written and done before the store closes.
+          await backfill.stop();
           await mqtt?.stop();
           await app.close();
           await scheduler.stop();

@@ -17,6 +17,8 @@ import { deviceReportsMigration } from './migration-0011-device-reports.js';
 import { dueEndUtcMigration } from './migration-0012-due-end-utc.js';
 import { dueEndIndexMigration } from './migration-0013-due-end-index.js';
 import { workCenterStateIndexMigration } from './migration-0014-work-center-state-index.js';
+import { orderSearchMigration } from './migration-0015-order-search.js';
+import { releaseAttestationsMigration } from './migration-0016-release-attestations.js';
 import { StoreMigrationError } from './store-errors.js';
 import type { StoreKind } from './store-kind.js';
 
@@ -37,6 +39,8 @@ export function storeMigrations(kind: StoreKind): Record<string, Migration> {
     '0012_due_end_utc': dueEndUtcMigration(),
     '0013_due_end_index': dueEndIndexMigration(),
     '0014_work_center_state_index': workCenterStateIndexMigration(),
+    '0015_order_search': orderSearchMigration(kind),
+    '0016_release_attestations': releaseAttestationsMigration(),
   };
 }
 

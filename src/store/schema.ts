@@ -141,6 +141,13 @@ export interface OrdersTable {
   good_quantity: string;
   scrap_quantity: string;
   unit: string;
+  /** The current revision's item code, for the list's item search (migration 0015). */
+  item_code: string | null;
+  /**
+   * The blind index of the current revision's customer reference (migration 0015): an HMAC tag,
+   * '' when it has none, null while not indexed yet (`forgeline order reindex`).
+   */
+  customer_tag: string | null;
 }
 
 /** An immutable revision of an order's content, hashed over its canonical JSON. */
@@ -275,11 +282,21 @@ export interface OrderJwsTable {
   issued_at: string;
   expires_at: string;
   jws: string;
+  /** The release attestation (migration 0016): no confidential field; null when released before it. */
+  attestation: string | null;
 }
 
 /** An order's data key, wrapped by a key-encryption key of the keyring (migration 0008). */
 export interface OrderDataKeysTable {
   order_id: string;
+  kek_id: string;
+  wrapped_key: string;
+  created_at: string;
+}
+
+/** A key of a blind search index, wrapped by a KEK of the keyring like the orders' data keys (migration 0015). */
+export interface SearchKeysTable {
+  purpose: string;
   kek_id: string;
   wrapped_key: string;
   created_at: string;
@@ -431,6 +448,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   order_jws: OrderJwsTable;
   order_data_keys: OrderDataKeysTable;
+  search_keys: SearchKeysTable;
   audit_checkpoints: AuditCheckpointsTable;
   recovery_codes: RecoveryCodesTable;
   login_throttle: LoginThrottleTable;

@@ -110,6 +110,34 @@ describe('order commands build the request bodies', () => {
     expect(Object.fromEntries(server.requests[0]?.url.searchParams ?? [])).toEqual({ state: 'held', workCenterId: 'wc', limit: '20' });
   });
 
+  it('searches by item (exact, or a prefix ending in *) and customer, sorted by due date, and says when the customer index is incomplete', async () => {
+    const server = fakeFetch(() => ({ status: 200, body: { items: [], nextCursor: null, customerIndexComplete: false, customerIndexUnreadable: 2 } }));
+    const result = await run(['order', 'list', '--item', 'GEAR-*', '--customer', 'ACME 42', '--due-from', '2026-12-01', '--due-to', '2026-12-08T00:00:00Z', '--sort', 'due'], { fetch: server.fetch });
+    // A search by customer is a POST with the filters in its body: the reference is in no URL.
+    expect(server.requests[0]?.method).toBe('POST');
+    expect(server.requests[0]?.url.pathname).toBe('/api/v1/orders/search');
+    expect(server.requests[0]?.url.search).toBe('');
+    expect(server.requests[0]?.body).toEqual({
+      itemPrefix: 'GEAR-', customer: 'ACME 42', dueFrom: '2026-12-01T00:00:00.000Z', dueTo: '2026-12-08T00:00:00.000Z', sort: 'due',
+    });
+    expect(result.stderr.join('\n')).toMatch(/forgeline order reindex/);
+    expect(result.stderr.join('\n')).toMatch(/2 order\(s\) cannot be found by customer/);
+    await run(['order', 'list', '--item', 'GEAR-12'], { fetch: server.fetch });
+    expect(server.requests[1]?.method).toBe('GET');
+    expect(Object.fromEntries(server.requests[1]?.url.searchParams ?? [])).toEqual({ item: 'GEAR-12' });
+    const refused = await run(['order', 'list', '--sort', 'priority'], { fetch: server.fetch });
+    expect(refused.exitCode).not.toBe(0);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('reindexes page by page until the server says it is done', async () => {
+    const answers = [{ indexed: 1000, failed: [], next: 'f0000000-0000-4000-8000-000000000000' }, { indexed: 3, failed: ['bad-order'], next: null }];
+    const server = fakeFetch(() => ({ status: 200, body: answers[server.requests.length - 1] }));
+    const result = await run(['order', 'reindex'], { fetch: server.fetch });
+    expect(server.requests.map((request) => request.body)).toEqual([{}, { after: 'f0000000-0000-4000-8000-000000000000' }]);
+    expect(result.stdout.join('\n')).toMatch(/indexed 1003 order\(s\).*1 could not be read: bad-order/);
+  });
+
   it('follows cursors with --all and prints one JSON document', async () => {
     const pages: Record<string, { items: unknown[]; nextCursor: string | null }> = {
       '': { items: [{ ...order, id: 'a' }], nextCursor: 'c1' },
@@ -121,6 +149,21 @@ describe('order commands build the request bodies', () => {
     const printed = JSON.parse(result.stdout.join('\n')) as { items: { id: string }[]; nextCursor: null };
     expect(printed.items.map((item) => item.id)).toEqual(['a', 'b']);
     expect(printed.nextCursor).toBeNull();
+  });
+
+  it('follows cursors of a customer search in POST bodies, never in the URL', async () => {
+    const pages: Record<string, { items: unknown[]; nextCursor: string | null }> = {
+      '': { items: [{ ...order, id: 'a' }], nextCursor: 'c1' },
+      c1: { items: [{ ...order, id: 'b' }], nextCursor: null },
+    };
+    const server = fakeFetch((request) => ({ status: 200, body: pages[(request.body as { cursor?: string }).cursor ?? ''] }));
+    const result = await run(['order', 'list', '--customer', 'ACME 42', '--all', '--json'], { fetch: server.fetch });
+    expect(result.exitCode).toBe(0);
+    expect(server.requests.map((request) => [request.method, request.url.pathname + request.url.search, request.body])).toEqual([
+      ['POST', '/api/v1/orders/search', { customer: 'ACME 42' }],
+      ['POST', '/api/v1/orders/search', { customer: 'ACME 42', cursor: 'c1' }],
+    ]);
+    expect((JSON.parse(result.stdout.join('\n')) as { items: { id: string }[] }).items.map((item) => item.id)).toEqual(['a', 'b']);
   });
 
   it('creates a user with repeated roles and a temporary password unless --permanent', async () => {

@@ -1,10 +1,12 @@
 /**
  * The auditor's view in a real browser (Debian's chromium) against the real server: the audit log
- * filtered and searched, an entry opened and verified in the browser (WebCrypto SHA-256 and
- * Ed25519 against the signed checkpoint), a released order's signature verified the same way,
- * the listed entries downloaded, and a tampered inclusion proof shown as the exact failure.
+ * newest first and in log order, filtered and searched, an entry opened and verified in the browser
+ * (WebCrypto SHA-256 and Ed25519 against the signed checkpoint, the log key pinned), the grown log
+ * proven consistent after a reload, a released order's signature verified the same way, the
+ * selection and the whole log downloaded, and tampered proofs shown as the exact failure.
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import { ExportVerifier } from '../../src/audit/index.js';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser } from '../support/browser.js';
@@ -73,13 +75,25 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     const rows = page.getByRole('list', { name: 'Audit entries' }).getByRole('listitem');
-    // Pages of 25 in log order: the next page starts after the last entry shown, and comes back.
+    const indexOf = async (row: ReturnType<typeof rows.first>) => Number((await row.textContent())?.match(/^#(\d+) /)?.[1]);
+    // Newest first by default, pages of 25: the next page goes on below the last entry shown.
     await expect.poll(() => rows.count()).toBe(25);
-    expect(await rows.first().textContent()).toMatch(/^#0 /);
+    const newest = await indexOf(rows.first());
+    expect(await indexOf(rows.nth(1))).toBe(newest - 1);
+    const lastShown = await indexOf(rows.last());
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => indexOf(rows.first())).toBe(lastShown - 1);
+    // Back again: each listing is itself logged, so the newest is now a later entry.
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await expect.poll(() => indexOf(rows.first())).toBeGreaterThan(newest);
+    // Log order: the next page starts after the last entry shown, and comes back.
+    await page.getByLabel('Order', { exact: true }).selectOption('asc');
+    await expect.poll(() => rows.first().textContent()).toMatch(/^#0 /);
     await page.getByRole('button', { name: 'Next page' }).click();
     await expect.poll(() => rows.first().textContent()).toMatch(/^#25 /);
     await page.getByRole('button', { name: 'Previous page' }).click();
     await expect.poll(() => rows.first().textContent()).toMatch(/^#0 /);
+    await page.getByLabel('Order', { exact: true }).selectOption('desc');
 
     await page.getByLabel('Kind').selectOption('audit.read');
     await page.getByLabel('Outcome').selectOption('denied');
@@ -107,11 +121,22 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
     await expect.poll(() => rows.allTextContents()).toContainEqual(expect.stringContaining('order.release by alan.approver'));
   });
 
-  it('downloads the listed entries as JSON', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download these entries (JSON)' }).click()]);
-    const saved = JSON.parse(await readFile((await download.path()) ?? '', 'utf8')) as { filter: Record<string, string>; entries: { kind: string }[] };
-    expect(saved.filter).toEqual({ orderId: order.id });
-    expect(saved.entries.map((entry) => entry.kind)).toContain('order.release');
+  it('downloads every matching entry, then the whole log, which verifies offline with the log key', async () => {
+    const [selection] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download all matching entries (JSON Lines)' }).click()]);
+    const lines = (await readFile((await selection.path()) ?? '', 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ type: 'header', format: 'forgeline-audit-selection/1', filter: { orderId: order.id } });
+    expect(lines.slice(1, -1).map((line) => (line.fields as { kind: string }).kind)).toEqual(expect.arrayContaining(['order.create', 'order.submit', 'order.release']));
+    expect(lines.at(-1)).toMatchObject({ type: 'checkpoint' });
+
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    const [whole] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the whole log (JSON Lines)' }).click()]);
+    expect(whole.suggestedFilename()).toMatch(/^forgeline-audit-export-\d{8}T\d{6}Z\.jsonl$/);
+    const keyLine = await page.evaluate(async () => (await fetch('/api/v1/audit/key')).text());
+    const verifier = new ExportVerifier({ logKey: keyLine.trim(), witnessKeys: [] });
+    (await readFile((await whole.path()) ?? '', 'utf8')).split('\n').slice(0, -1).forEach((line, i) => verifier.push(line, i + 1));
+    expect(verifier.finish()).toMatchObject({ ok: true, uncoveredEntries: 0 });
+    await page.getByLabel('Order ID').fill(order.id);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
   });
 
   it('opens the release entry and verifies it in the browser against the signed checkpoint', async () => {
@@ -125,23 +150,27 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
     expect(size).toBeGreaterThan(releaseIndex);
     // What was checked, said as it is: consistent with the key this server publishes, shown whole for comparing out of band.
     const keyLine = await page.evaluate(async () => (await fetch('/api/v1/audit/key')).text());
-    expect(await verified.textContent()).toContain('Consistent with the log key this server publishes; witness cosignatures not checked.');
+    expect(await verified.textContent()).toContain('Consistent with the log key pinned in this browser; no witness cosigned this checkpoint.');
+    expect(await verified.textContent()).toContain('Key pinnedNow, on first use');
     expect(await entryCheck().getByLabel('Log key line').textContent()).toBe(keyLine.trim());
     expect(await verified.textContent()).toMatch(/Key fingerprint \(SHA-256\)[0-9a-f]{64}/);
     await entryCheck().getByRole('button', { name: 'Copy key line' }).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/web-auditor-verified.png`, fullPage: true });
   });
 
-  it('verifies the released order\'s signature in the browser: kid, content hash, verified', async () => {
+  it('verifies the released order\'s signature in the browser: the attestation and, for a reader of recipes, the JWS bound to it', async () => {
     const region = page.getByRole('region', { name: 'The order\'s release signature' });
-    await region.getByRole('button', { name: 'Check release signature' }).click();
-    const result = region.getByRole('status');
-    await expect.poll(() => result.textContent()).toMatch(/^Verified/);
+    await region.getByRole('button', { name: 'Check the release signature' }).click();
     const keys = await auditor.api('GET', '/api/v1/keys');
-    const text = (await result.textContent()) ?? '';
-    expect(text).toContain(`Key ID (kid)${keys.json.keys[0].kid as string}`);
-    expect(text).toContain(`Content hash${order.contentHash}`);
-    expect(text).toContain('alan.approver (release): “approved for production”');
+    for (const name of ['The release attestation', 'The signed order (JWS)']) {
+      const result = region.getByRole('region', { name }).getByRole('status');
+      await expect.poll(() => result.textContent()).toMatch(/^Verified/);
+      const text = (await result.textContent()) ?? '';
+      expect(text).toContain(`Key ID (kid)${keys.json.keys[0].kid as string}`);
+      expect(text).toContain(`Content hash${order.contentHash}`);
+      expect(text).toContain('alan.approver (release): “approved for production”');
+    }
+    expect(await region.getByRole('region', { name: 'The signed order (JWS)' }).textContent()).toMatch(/The signed order's SHA-256 is [0-9a-f]{64}, the one the release attestation names\./);
   });
 
   it('checks the release this entry records, not whatever the order holds now, and offers it only on release entries', async () => {
@@ -158,9 +187,12 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
       await Promise.all([page.waitForResponse('**/api/v1/audit/entries**'), page.getByRole('button', { name: 'Apply filters' }).click()]);
       await page.getByRole('button', { name: `Open entry ${releaseIndex}` }).click();
       const region = page.getByRole('region', { name: 'The order\'s release signature' });
-      await region.getByRole('button', { name: 'Check release signature' }).click();
-      await expect.poll(() => region.getByRole('alert').textContent()).toContain(
+      await region.getByRole('button', { name: 'Check the release signature' }).click();
+      await expect.poll(() => region.getByRole('region', { name: 'The signed order (JWS)' }).getByRole('alert').textContent()).toContain(
         `The release this entry records failed: The order's signed release covers the content hash ${order.contentHash}, not ${otherHash} that this audit entry records.`,
+      );
+      expect(await region.getByRole('region', { name: 'The release attestation' }).getByRole('alert').textContent()).toContain(
+        `The release this entry records failed: The attestation covers the content hash ${order.contentHash}, not ${otherHash} that this audit entry records.`,
       );
     } finally {
       await page.unroute('**/api/v1/audit/entries**');
@@ -201,22 +233,56 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
     await expect.poll(() => entryCheck().getByRole('status').textContent()).toMatch(/^Verified/);
   });
 
-  it('refuses a checkpoint smaller than the first this page saw, though genuinely signed', async () => {
+  it('after a reload, proves the grown log consistent with the checkpoint it verified before, and refuses a tampered consistency proof', async () => {
+    const before = Number((await entryCheck().getByRole('status').textContent())?.match(/Tree size(\d+) entries/)?.[1]);
+    // The log grows and a larger checkpoint is signed; the page is reloaded, so only what the browser stored remains.
+    await auditor.api('GET', '/api/v1/audit/entries?limit=1');
+    await auditor.api('POST', '/api/v1/audit/checkpoint').catch(() => undefined);
+    await page.reload();
+    await page.getByLabel('Order ID').fill(order.id);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByRole('button', { name: `Open entry ${releaseIndex}` }).click();
+    await page.route('**/api/v1/audit/proof/consistency**', async (route) => {
+      const response = await route.fetch();
+      const proof = (await response.json()) as { hashes: string[] };
+      const last = Buffer.from(proof.hashes.at(-1) ?? '', 'base64');
+      last[0] = (last[0] ?? 0) ^ 0x01;
+      await route.fulfill({ response, json: { ...proof, hashes: [...proof.hashes.slice(0, -1), last.toString('base64')] } });
+    });
+    try {
+      await entryCheck().getByRole('button', { name: 'Verify' }).click();
+      await expect.poll(() => entryCheck().getByRole('alert').textContent()).toMatch(
+        /^Not verifiedThe consistency proof failed: The consistency proof leads to the root [0-9a-f]{64} for the tree of \d+ entries, not to the (signed root [0-9a-f]{64}|root [0-9a-f]{64} verified before: the log was rewritten)\.$/,
+      );
+    } finally {
+      await page.unroute('**/api/v1/audit/proof/consistency**');
+    }
+    await entryCheck().getByRole('button', { name: 'Verify' }).click();
+    const verified = entryCheck().getByRole('status');
+    await expect.poll(() => verified.textContent()).toMatch(/^Verified/);
+    const text = (await verified.textContent()) ?? '';
+    expect(Number(text.match(/Tree size(\d+) entries/)?.[1])).toBeGreaterThan(before);
+    expect(text).toContain(`Extends the tree of ${before} entries this browser verified before (consistency proof checked).`);
+    expect(text).toMatch(/Key pinnedIn this browser since /);
+  });
+
+  it('refuses a checkpoint smaller than the one this browser verified before, though genuinely signed', async () => {
     await page.route('**/api/v1/audit/checkpoint', (route) => route.fulfill({ status: 200, contentType: 'text/plain; charset=utf-8', body: older }));
     try {
       await page.getByRole('button', { name: 'Close entry' }).click();
       await page.getByRole('button', { name: 'Clear filters' }).click();
+      await page.getByLabel('Order', { exact: true }).selectOption('asc');
       await page.getByRole('button', { name: 'Open entry 0' }).click();
       await entryCheck().getByRole('button', { name: 'Verify' }).click();
       await expect.poll(() => entryCheck().getByRole('alert').textContent()).toMatch(
-        /^Not verifiedThe checkpoint failed: The checkpoint signs a tree of \d+ entries, smaller than the \d+ this page saw first: the log was rolled back\.$/,
+        /^Not verifiedThe checkpoint failed: The checkpoint signs a tree of \d+ entries, smaller than the \d+ this browser verified before: the log was rolled back\.$/,
       );
     } finally {
       await page.unroute('**/api/v1/audit/checkpoint');
     }
   });
 
-  it('tells an auditor who may not read recipes why the release signature cannot be fetched, and still verifies the entry', async () => {
+  it('lets an auditor who may not read recipes verify the release attestation, and the entry', async () => {
     const plain = await plant.person('aldo.auditor', ['auditor']);
     const other = await plant.signIn(plain, '/audit');
     try {
@@ -226,8 +292,12 @@ describeWithBrowser('the web UI: the auditor verifies the log and a release in t
       await on.getByRole('button', { name: 'Apply filters' }).click();
       await on.getByRole('button', { name: `Open entry ${releaseIndex}` }).click();
       const region = on.getByRole('region', { name: 'The order\'s release signature' });
-      await region.getByRole('button', { name: 'Check release signature' }).click();
-      await expect.poll(() => region.getByRole('alert').textContent()).toBe('The signed order carries its recipe and customer, and your roles may not see all of them');
+      await region.getByRole('button', { name: 'Check the release signature' }).click();
+      const attested = region.getByRole('region', { name: 'The release attestation' }).getByRole('status');
+      await expect.poll(() => attested.textContent()).toMatch(/^Verified/);
+      expect(await attested.textContent()).toContain(`Content hash${order.contentHash}`);
+      // The JWS, which carries the recipe, is not even asked for: no refused read, no JWS check.
+      expect(await region.getByRole('region', { name: 'The signed order (JWS)' }).count()).toBe(0);
       await on.getByRole('region', { name: 'Proof that the log holds this entry' }).getByRole('button', { name: 'Verify' }).click();
       await expect.poll(() => on.getByRole('region', { name: 'Proof that the log holds this entry' }).getByRole('status').textContent()).toMatch(/^Verified/);
       // On a 360 px phone the page, hashes included, fits without sideways scrolling.

@@ -117,7 +117,26 @@ describeWithBrowser('the web UI: planner and approver work with orders in a real
     await page.getByText('No orders match.').waitFor();
     await filters.getByLabel('State').selectOption('submitted');
     await filters.getByLabel('Due until').fill('2026-12-31');
+    // A due window is listed soonest due first: the page asks the server for sort=due.
+    const dueSorted = page.waitForRequest((request) => request.url().includes('/api/v1/orders?') && request.url().includes('sort=due'));
     await filters.getByRole('button', { name: 'Show orders' }).click();
+    await dueSorted;
+    await page.getByRole('link', { name: NUMBER }).waitFor();
+    // Searched on the server by item code prefix and by the whole customer reference, in any letter case.
+    await filters.getByLabel('Item code starts with').fill('GEAR');
+    await filters.getByLabel('Customer reference').fill('CUST-0000');
+    await filters.getByRole('button', { name: 'Show orders' }).click();
+    await page.getByText('No orders match.').waitFor();
+    await filters.getByLabel('Customer reference').fill('cust-7781');
+    // The reference goes in a POST body, so it is in no URL (nor the server's or a proxy's log).
+    const customerSearch = page.waitForRequest((request) => request.url().endsWith('/api/v1/orders/search'));
+    await filters.getByRole('button', { name: 'Show orders' }).click();
+    const searched = await customerSearch;
+    expect(searched.method()).toBe('POST');
+    expect(searched.postDataJSON()).toMatchObject({ customer: 'cust-7781', itemPrefix: 'GEAR' });
+    await page.getByRole('link', { name: NUMBER }).waitFor();
+    // Dates are on the plant's clock (UTC until an admin sets it), and the page says so.
+    await page.getByText('dates and times in plant time (UTC)').waitFor();
     await page.getByRole('link', { name: NUMBER }).click();
     await page.getByRole('link', { name: 'Revision history' }).click();
     const diff = page.getByRole('table', { name: 'Revision 1 and revision 2' });

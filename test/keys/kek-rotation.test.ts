@@ -62,7 +62,7 @@ describeEachEngine('key-encryption key rotation', (engine) => {
     await restarted.orders.perform(approver, order.id, 'release', { version: submitted.version, password: TEST_PASSWORD });
 
     const [entry] = await db.selectFrom('audit_entries').selectAll().where('kind', '=', 'key.rotate-kek').execute();
-    expect(JSON.parse(entry?.detail ?? '{}')).toEqual({ from: oldKek, to: result.to, dataKeys: 3, signingKeys: 1, totpSecrets: 0, retired: true });
+    expect(JSON.parse(entry?.detail ?? '{}')).toEqual({ from: oldKek, to: result.to, dataKeys: 3, signingKeys: 1, totpSecrets: 0, searchKeys: 1, retired: true });
   });
 
   it('re-wraps every key through the commands of a command keyring (the KMS rotated its key version), keeping orders readable', async () => {

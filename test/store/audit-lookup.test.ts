@@ -74,14 +74,14 @@ describeEachEngine('the audit lookup', (engine) => {
     // Appended first: undoing 0006, which 0005 precedes, takes the PostgreSQL append with it.
     for (let i = 0; i < 23; i += 1) await append(store, i);
     const migrations = await new CodeMigrationProvider(store.kind).getMigrations();
-    for (const name of ['0014_work_center_state_index', '0013_due_end_index', '0012_due_end_utc', '0011_device_reports', '0010_zones', '0009_devices', '0008_order_keys', '0007_audit_queue', '0006_audit_append_function', '0005_audit_lookup']) {
+    for (const name of ['0016_release_attestations', '0015_order_search', '0014_work_center_state_index', '0013_due_end_index', '0012_due_end_utc', '0011_device_reports', '0010_zones', '0009_devices', '0008_order_keys', '0007_audit_queue', '0006_audit_append_function', '0005_audit_lookup']) {
       await migrations[name]?.down?.(store.db);
       await sql`delete from kysely_migration where name = ${name}`.execute(store.db);
     }
     expect((await store.db.introspection.getTables()).map((table) => table.name)).not.toContain('audit_lookup');
     expect(await tableIndexes(store, 'audit_entries')).toEqual(['audit_entries_actor_index', 'audit_entries_at_index', 'audit_entries_kind_index', 'audit_entries_order_index']);
 
-    expect(await migrate(engine, store)).toEqual(['0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices', '0010_zones', '0011_device_reports', '0012_due_end_utc', '0013_due_end_index', '0014_work_center_state_index']);
+    expect(await migrate(engine, store)).toEqual(['0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices', '0010_zones', '0011_device_reports', '0012_due_end_utc', '0013_due_end_index', '0014_work_center_state_index', '0015_order_search', '0016_release_attestations']);
     const { lookup, entries } = await lookupAndEntries(store);
     expect(entries).toHaveLength(23);
     expect(lookup).toEqual(entries);

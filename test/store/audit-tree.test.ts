@@ -51,6 +51,8 @@ function migrate(engine: EngineContext, store: Store): Promise<readonly string[]
 
 /** Undoes migration 0004, after the later ones (Kysely applies migrations in order only). */
 async function undoRowNodes(store: Store): Promise<void> {
+  await undoMigration(store, '0016_release_attestations');
+  await undoMigration(store, '0015_order_search');
   await undoMigration(store, '0014_work_center_state_index');
   await undoMigration(store, '0013_due_end_index');
   await undoMigration(store, '0012_due_end_utc');
@@ -189,7 +191,7 @@ describeEachEngine('the audit Merkle tree in the store', (engine) => {
     // Undone on SQLite, idx is a bigint with a primary-key index of its own again, as 0001 made it.
     if (store.kind === 'sqlite') expect(await entryIndexes(store)).toEqual(['sqlite_autoindex_audit_entries_1', ...SECONDARY_INDEXES].sort());
 
-    expect(await migrate(engine, store)).toEqual(['0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices', '0010_zones', '0011_device_reports', '0012_due_end_utc', '0013_due_end_index', '0014_work_center_state_index']);
+    expect(await migrate(engine, store)).toEqual(['0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices', '0010_zones', '0011_device_reports', '0012_due_end_utc', '0013_due_end_index', '0014_work_center_state_index', '0015_order_search', '0016_release_attestations']);
     expect(await storedNodes(store)).toEqual(before);
     expect(await entryIndexes(store)).toEqual(store.kind === 'sqlite' ? [] : ['audit_entries_pkey']);
     expect((await store.db.introspection.getTables()).map((table) => table.name)).not.toContain('audit_tree_nodes');

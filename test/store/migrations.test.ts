@@ -15,7 +15,7 @@ const expectedColumns: Record<string, readonly string[]> = {
   sessions: ['id', 'token_hash', 'user_id', 'source', 'created_at', 'expires_at', 'revoked_at', 'last_seen_at', 'revoked_reason', 'signing_until'],
   orders: [
     'id', 'number', 'site_id', 'work_center_id', 'state', 'held_from', 'revision', 'version', 'content_hash', 'priority',
-    'due_end', 'created_by', 'created_at', 'updated_at', 'good_quantity', 'scrap_quantity', 'unit',
+    'due_end', 'created_by', 'created_at', 'updated_at', 'good_quantity', 'scrap_quantity', 'unit', 'item_code', 'customer_tag',
   ],
   order_revisions: ['order_id', 'revision', 'content_hash', 'content', 'confidential', 'created_by', 'created_at'],
   order_signatures: ['id', 'order_id', 'revision', 'signer_id', 'meaning', 'content_hash', 'signed_at', 'action', 'order_version'],
@@ -29,8 +29,9 @@ const expectedColumns: Record<string, readonly string[]> = {
   signing_keys: [
     'kid', 'algorithm', 'public_jwk', 'kek_id', 'private_key_wrapped', 'status', 'created_at', 'retired_at', 'revoked_at', 'revoked_since', 'revoked_reason',
   ],
-  order_jws: ['order_id', 'revision', 'kid', 'jti', 'audience', 'issued_at', 'expires_at', 'jws'],
+  order_jws: ['order_id', 'revision', 'kid', 'jti', 'audience', 'issued_at', 'expires_at', 'jws', 'attestation'],
   order_data_keys: ['order_id', 'kek_id', 'wrapped_key', 'created_at'],
+  search_keys: ['purpose', 'kek_id', 'wrapped_key', 'created_at'],
   audit_queue: [
     'seq', 'entry_before', 'entry_after', 'at', 'actor_id', 'actor', 'source', 'kind', 'outcome', 'order_id', 'revision', 'hash_before',
     'hash_after', 'detail',
@@ -90,7 +91,7 @@ describeEachEngine('migrations', (engine) => {
     expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([
       ['0001_foundation', true], ['0002_audit_tree', true], ['0003_access', true], ['0004_audit_row_nodes', true],
       ['0005_audit_lookup', true], ['0006_audit_append_function', true], ['0007_audit_queue', true], ['0008_order_keys', true],
-      ['0009_devices', true], ['0010_zones', true], ['0011_device_reports', true], ['0012_due_end_utc', true], ['0013_due_end_index', true], ['0014_work_center_state_index', true],
+      ['0009_devices', true], ['0010_zones', true], ['0011_device_reports', true], ['0012_due_end_utc', true], ['0013_due_end_index', true], ['0014_work_center_state_index', true], ['0015_order_search', true], ['0016_release_attestations', true],
     ]);
     expect(await tableColumns(engine, again)).toEqual(sortedExpectation());
     expect(await again.db.selectFrom('items').select('code').execute()).toEqual([{ code: 'BRKT' }]);
@@ -101,7 +102,7 @@ describeEachEngine('migrations', (engine) => {
     const stores = await Promise.all([engine.openStore(), engine.openStore(), engine.openStore()]);
     for (const store of stores) {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
-      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices', '0010_zones', '0011_device_reports', '0012_due_end_utc', '0013_due_end_index', '0014_work_center_state_index']);
+      expect(rows.rows.map((r) => r.name).sort()).toEqual(['0001_foundation', '0002_audit_tree', '0003_access', '0004_audit_row_nodes', '0005_audit_lookup', '0006_audit_append_function', '0007_audit_queue', '0008_order_keys', '0009_devices', '0010_zones', '0011_device_reports', '0012_due_end_utc', '0013_due_end_index', '0014_work_center_state_index', '0015_order_search', '0016_release_attestations']);
     }
   });
 
@@ -109,7 +110,7 @@ describeEachEngine('migrations', (engine) => {
     // Undo 0001 except its last table, so re-running it fails after creating the others.
     const store = engine.store();
     for (const table of [
-      'device_reports', 'zone_plan', 'conduits', 'zone_members', 'zones', 'device_certificates', 'device_enrolment_tokens', 'devices', 'order_data_keys', 'order_jws', 'recovery_codes', 'api_tokens', 'idempotency_keys', 'order_progress', 'order_signatures', 'order_revisions', 'orders',
+      'search_keys', 'device_reports', 'zone_plan', 'conduits', 'zone_members', 'zones', 'device_certificates', 'device_enrolment_tokens', 'devices', 'order_data_keys', 'order_jws', 'recovery_codes', 'api_tokens', 'idempotency_keys', 'order_progress', 'order_signatures', 'order_revisions', 'orders',
       'sessions', 'role_assignments', 'users', 'items', 'plant_nodes', 'kysely_migration', 'kysely_migration_lock',
     ]) {
       await store.db.schema.dropTable(table).execute();

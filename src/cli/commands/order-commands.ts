@@ -4,16 +4,26 @@ import type { CursorPage, ItemsPage, OrderDetail, OrderRecord, OrderRevisionReco
 import { segment, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { readDataFile } from '../data-file.js';
-import { parsePositiveInt, parseState } from '../option-parsers.js';
+import { parseOrderSort, parsePositiveInt, parseState, parseTime } from '../option-parsers.js';
 import { orderDetailLines, orderSummary, orderTable, revisionTable } from '../order-format.js';
-import { editBody, orderListQuery, type OrderListOptions } from '../order-requests.js';
+import { editBody, orderListRequest, type OrderListOptions } from '../order-requests.js';
 import { printJson, printLines, withJsonOption } from '../output.js';
 import { ProgressBar } from '../progress-bar.js';
 import { currentVersion } from './order-version.js';
+import { registerOrderReindexCommand } from './order-reindex-command.js';
 
 interface ListOptions extends OrderListOptions {
   readonly all?: boolean;
   readonly json?: boolean;
+}
+
+/** A page of the list; a customer search adds how complete its index is. */
+type OrderListPage = CursorPage<OrderRecord> & { customerIndexComplete?: boolean; customerIndexUnreadable?: number };
+
+/** One page of the list, by GET or, for a search by customer, by POST (see {@link orderListRequest}). */
+function fetchPage(api: ApiClient, options: ListOptions, cursor: string | undefined): Promise<OrderListPage> {
+  const request = orderListRequest(options, cursor);
+  return request.method === 'GET' ? api.get<OrderListPage>(request.path, request.query) : api.post<OrderListPage>(request.path, request.body);
 }
 
 /** Fetches every page of the order list, following `nextCursor`, with a progress count. */
@@ -23,7 +33,7 @@ async function listAll(context: CliContext, api: ApiClient, options: ListOptions
   let cursor: string | undefined = options.cursor;
   try {
     for (;;) {
-      const page = await api.get<CursorPage<OrderRecord>>('/api/v1/orders', orderListQuery(options, cursor));
+      const page = await fetchPage(api, options, cursor);
       orders.push(...page.items);
       bar.update(orders.length);
       if (!page.nextCursor || page.items.length === 0) return orders;
@@ -55,11 +65,16 @@ export function registerOrderCommands(order: Command, context: CliContext): void
   withJsonOption(
     order
       .command('list')
-      .description('list orders you may see, newest first')
+      .description('list orders you may see, newest first (or --sort due), filtered and searched')
       .option('--state <state>', 'only orders in this state', parseState)
       .option('--work-center <id>', 'only orders for this work center')
       .option('--site <id>', 'only orders of this site')
       .option('--number <number>', 'only the order with this number')
+      .option('--item <code>', 'only orders of this item code (exact, letter case included); end it with * for a prefix: --item \'GEAR-*\'')
+      .option('--customer <reference>', 'only orders of this customer reference (exact, ignoring case and surrounding spaces); roles that may see customers only, audited')
+      .option('--due-from <time>', 'only orders due at or after this date or RFC 3339 time', parseTime)
+      .option('--due-to <time>', 'only orders due at or before this date or RFC 3339 time', parseTime)
+      .option('--sort <order>', 'created (newest first, the default) or due (soonest due first)', parseOrderSort)
       .option('--limit <n>', 'orders per page (server default 50, at most 200)', parsePositiveInt)
       .option('--cursor <cursor>', 'continue from a cursor printed by a previous page')
       .option('--all', 'fetch every page'),
@@ -70,9 +85,13 @@ export function registerOrderCommands(order: Command, context: CliContext): void
       if (options.json) return printJson(io, { items, nextCursor: null });
       return printLines(io, orderTable(items));
     }
-    const page = await api.get<CursorPage<OrderRecord>>('/api/v1/orders', orderListQuery(options));
+    const page = await fetchPage(api, options, options.cursor);
     if (options.json) return printJson(io, page);
     printLines(io, orderTable(page.items));
+    if (page.customerIndexComplete === false) io.err('some older orders are not yet indexed for customer search: an administrator runs forgeline order reindex');
+    if (page.customerIndexUnreadable !== undefined && page.customerIndexUnreadable > 0) {
+      io.err(`${page.customerIndexUnreadable} order(s) cannot be found by customer: their customer reference does not decrypt (forgeline order reindex lists them)`);
+    }
     if (page.nextCursor) io.err(`more orders: --cursor ${page.nextCursor} (or --all)`);
   });
 
@@ -135,4 +154,6 @@ export function registerOrderCommands(order: Command, context: CliContext): void
     if (options.json) return printJson(io, updated);
     io.out(orderSummary(updated));
   });
+
+  registerOrderReindexCommand(order, context);
 }

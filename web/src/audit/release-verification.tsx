@@ -1,131 +1,120 @@
 /**
- * The release an `order.release` audit entry records, checked in the browser: the order's JWS
- * against the order-signing keys this server publishes, and against the entry's revision and
- * content hash. The keys come from the same server, so the page shows the kid to compare out of band.
+ * The release an `order.release` audit entry records, checked in the browser. Anyone who may read
+ * the order checks its release attestation (no confidential field) against the order-signing keys
+ * this server publishes, and against the entry's revision and content hash. A reader whose roles
+ * may see the order's recipe and customer also checks the signed order (JWS) itself, and that its
+ * SHA-256 is the one the attestation names. The keys come from the same server, so the page shows
+ * the kid to compare out of band.
  */
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { ErrorAlert } from '../components/error-alert';
 import { isApiError } from '../api';
-import { formatDateTime } from '../format';
-import { fetchOrderJws, fetchSigningKeys } from './audit-api';
+import { useSignedInUser } from '../session-context';
+import type { Role } from '../types';
+import { fetchOrderJws, fetchReleaseAttestation, fetchSigningKeys } from './audit-api';
+import { AttestationResult, ReleaseResult } from './release-results';
+import { checkJwsBinding, verifyReleaseAttestation, type AttestationFailed, type AttestationVerified, type JwsBinding } from './verify-release-attestation';
 import { verifyRelease, type ReleaseFailed, type ReleaseVerified } from './verify-release';
 
-type State =
-  | { readonly status: 'idle' }
-  | { readonly status: 'checking' }
-  | { readonly status: 'error'; readonly error: unknown }
-  | { readonly status: 'done'; readonly result: ReleaseVerified | ReleaseFailed };
+/**
+ * The roles that see every confidential field of an order in their scope (src/access/policy.ts,
+ * FIELDS_OF_ROLE): only they are offered the JWS, so a plain auditor's click leaves no refused
+ * read in the log. The server still decides (a reader outside the order's scope is refused).
+ */
+const FULL_READER_ROLES: readonly Role[] = ['planner', 'approver', 'quality'];
 
-/** What each step checks, as people read it. */
-const STEP_NAMES: Readonly<Record<ReleaseFailed['step'], string>> = {
-  form: 'The signed order\'s form',
-  header: 'The signature\'s header',
-  key: 'The signing key',
-  signature: 'The Ed25519 signature',
-  payload: 'The signed order',
-  revocation: 'The key\'s revocation',
-  content: 'The content hash',
-  entry: 'The release this entry records',
-};
+/** What came of one fetch-and-check. */
+type Outcome<T> = { readonly status: 'done'; readonly result: T } | { readonly status: 'missing' } | { readonly status: 'error'; readonly error: unknown };
 
-/** The button, then the kid, the content hash, and "Verified" or why not, for the release of `revision` with `contentHash`. */
+interface Checked {
+  readonly attestation: Outcome<AttestationVerified | AttestationFailed>;
+  /** Only for a reader who may see the full JWS. */
+  readonly jws?: Outcome<ReleaseVerified | ReleaseFailed>;
+  /** When the attestation verified and the JWS was fetched. */
+  readonly binding?: JwsBinding;
+}
+
+type State = { readonly status: 'idle' } | { readonly status: 'checking' } | { readonly status: 'error'; readonly error: unknown } | ({ readonly status: 'done' } & Checked);
+
+async function settle<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { status: 'done', result: await work() };
+  } catch (error) {
+    return isApiError(error, 'not-found') ? { status: 'missing' } : { status: 'error', error };
+  }
+}
+
+/** The button, then the attestation's check (and the JWS's for a full reader): "Verified" or the failing step, for the release of `revision` with `contentHash`. */
 export function ReleaseVerification(props: { readonly orderId: string; readonly revision: number; readonly contentHash: string }) {
+  const user = useSignedInUser();
+  const fullReader = user.roles.some((assignment) => FULL_READER_ROLES.includes(assignment.role));
+  const ids = useId();
   const [state, setState] = useState<State>({ status: 'idle' });
   const run = async () => {
     setState({ status: 'checking' });
     try {
-      const [jws, jwks] = await Promise.all([fetchOrderJws(props.orderId), fetchSigningKeys()]);
       const expected = { orderId: props.orderId, revision: props.revision, contentHash: props.contentHash };
-      setState({ status: 'done', result: await verifyRelease(jws, jwks, expected, new Date()) });
+      const jwks = await fetchSigningKeys();
+      const [attestation, jwsText] = await Promise.all([
+        settle(async () => verifyReleaseAttestation(await fetchReleaseAttestation(props.orderId), jwks, expected)),
+        fullReader ? settle(() => fetchOrderJws(props.orderId)) : Promise.resolve(undefined),
+      ]);
+      const jws = jwsText?.status === 'done' ? await settle(() => verifyRelease(jwsText.result, jwks, expected, new Date())) : jwsText;
+      const binding = jwsText?.status === 'done' && attestation.status === 'done' && attestation.result.ok ? await checkJwsBinding(jwsText.result, attestation.result) : undefined;
+      setState({ status: 'done', attestation, ...(jws === undefined ? {} : { jws }), ...(binding === undefined ? {} : { binding }) });
     } catch (error) {
       setState({ status: 'error', error });
     }
   };
   return (
-    <section className="stack audit-check" aria-labelledby="release-verification-heading">
-      <h3 id="release-verification-heading">The order&apos;s release signature</h3>
+    <section className="stack audit-check" aria-labelledby={`${ids}-heading`}>
+      <h3 id={`${ids}-heading`}>The order&apos;s release signature</h3>
       <p className="muted">
-        Your browser fetches the order&apos;s signed release (JWS) and the order-signing keys (JWKS) from this server, and checks itself that the Ed25519 signature, the content
-        hash, the work center and the e-signatures are consistent with the keys this server publishes, and that the release is revision {props.revision} with the content hash
-        this entry records. The keys come from the same server: compare the key ID (kid) below with the one you keep.
+        Your browser fetches the order&apos;s release attestation and the order-signing keys (JWKS) from this server, and checks itself that the attestation&apos;s Ed25519
+        signature is consistent with the keys this server publishes and that it attests revision {props.revision} with the content hash this entry records. The attestation
+        holds no recipe or customer, so any reader of the order may check it. The keys come from the same server: compare the key ID (kid) below with the one you keep.
+        {fullReader && ' Your roles may see the recipe and customer, so the signed order (JWS) itself is checked too, and matched with the attestation.'}
       </p>
       <button type="button" className="button" disabled={state.status === 'checking'} onClick={() => void run()}>
-        {state.status === 'checking' ? 'Checking…' : 'Check release signature'}
+        {state.status === 'checking' ? 'Checking…' : 'Check the release signature'}
       </button>
-      {state.status === 'error' && (
+      {state.status === 'error' && <ErrorAlert error={state.error} />}
+      {state.status === 'done' && (
         <>
-          <ErrorAlert error={state.error} />
-          {isApiError(state.error, 'forbidden') && (
-            <p className="muted">The signed release carries the order&apos;s recipe and customer, so only roles that may read both can fetch it.</p>
+          <section className="stack" aria-labelledby={`${ids}-attestation`}>
+            <h4 id={`${ids}-attestation`}>The release attestation</h4>
+            {state.attestation.status === 'done' && <AttestationResult result={state.attestation.result} />}
+            {state.attestation.status === 'missing' && (
+              <p role="status">
+                This order has no release attestation: it was released before Forgeline made them.
+                {fullReader ? ' Its signed order (JWS) is checked below.' : ' A reader who may see its recipe and customer can still check its signed order (JWS).'}
+              </p>
+            )}
+            {state.attestation.status === 'error' && <ErrorAlert error={state.attestation.error} />}
+          </section>
+          {state.jws !== undefined && (
+            <section className="stack" aria-labelledby={`${ids}-jws`}>
+              <h4 id={`${ids}-jws`}>The signed order (JWS)</h4>
+              {state.jws.status === 'done' && <ReleaseResult result={state.jws.result} />}
+              {state.jws.status === 'missing' && <p role="status">The order has no signed release to check.</p>}
+              {state.jws.status === 'error' && (
+                <>
+                  <ErrorAlert error={state.jws.error} />
+                  {isApiError(state.jws.error, 'forbidden') && (
+                    <p className="muted">The signed release carries the order&apos;s recipe and customer, so only roles that may read both can fetch it.</p>
+                  )}
+                </>
+              )}
+              {/* The one line binding the two: the JWS fetched is the one the attestation names. */}
+              {state.binding !== undefined && (
+                <p className="hash" role={state.binding.ok ? undefined : 'alert'}>
+                  {state.binding.message}
+                </p>
+              )}
+            </section>
           )}
         </>
       )}
-      {state.status === 'done' && <ReleaseResult result={state.result} />}
     </section>
-  );
-}
-
-function ReleaseResult(props: { readonly result: ReleaseVerified | ReleaseFailed }) {
-  const { result } = props;
-  const facts = (
-    <dl className="facts">
-      <dt>Key ID (kid)</dt>
-      <dd>
-        <code className="hash">{result.kid ?? 'not read'}</code>
-      </dd>
-      <dt>Content hash</dt>
-      <dd>
-        <code className="hash">{result.contentHash ?? 'not read'}</code>
-      </dd>
-      {result.ok && (
-        <>
-          <dt>Order</dt>
-          <dd>
-            {result.orderNumber}, revision {result.revision}
-          </dd>
-          <dt>Signed</dt>
-          <dd>{formatDateTime(result.issuedAt)}</dd>
-          {result.expired ? (
-            <>
-              <dt>Expired at</dt>
-              <dd>{formatDateTime(result.expiresAt)}: still the genuine signed release, but an agent would refuse it now.</dd>
-            </>
-          ) : (
-            <>
-              <dt>Valid until</dt>
-              <dd>{formatDateTime(result.expiresAt)}</dd>
-            </>
-          )}
-          <dt>E-signatures</dt>
-          <dd>
-            <ul className="role-list">
-              {result.signatures.map((signature) => (
-                <li key={`${signature.signer}@${signature.signedAt}`}>
-                  {signature.signer} ({signature.action}): “{signature.meaning}”, {formatDateTime(signature.signedAt)}
-                </li>
-              ))}
-            </ul>
-          </dd>
-        </>
-      )}
-    </dl>
-  );
-  if (!result.ok) {
-    return (
-      <div className="check-result check-failed" role="alert">
-        <p className="badge badge-failed">Not verified</p>
-        <p>
-          <strong>{STEP_NAMES[result.step]} failed:</strong> {result.message}
-        </p>
-        {facts}
-      </div>
-    );
-  }
-  return (
-    <div className="check-result check-verified" role="status">
-      <p className="badge badge-verified">{result.expired ? 'Verified (expired)' : 'Verified'}</p>
-      <p>Consistent with the order-signing key {result.kid} this server publishes.</p>
-      {facts}
-    </div>
   );
 }

@@ -65,7 +65,61 @@ type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function parseSegment(segment: string): unknown {
+/** RFC 7638 thumbprint of an OKP key: SHA-256 over {"crv","kty","x"} in canonical JSON, base64url. */
+export async function jwkThumbprint(jwk: { readonly crv: string; readonly kty: string; readonly x: string }): Promise<string> {
+  return encodeBase64url(await sha256(utf8(canonicalJson({ crv: jwk.crv, kty: jwk.kty, x: jwk.x }))));
+}
+
+/** A JWS header checked as Forgeline signs it: its kid, or why not. */
+export type HeaderCheck = { readonly ok: true; readonly kid: string } | { readonly ok: false; readonly message: string; readonly kid?: string };
+
+/** Checks a compact JWS header segment against exactly `{"alg":"EdDSA","kid":…,"typ":typ}`, the algorithm pinned. */
+export function checkHeader(headerSegment: string, typ: string): HeaderCheck {
+  const header = parseSegment(headerSegment);
+  if (!isObject(header)) return { ok: false, message: 'The JWS header is not a JSON object.' };
+  // RFC 8725 §3.1: the verifier fixes the algorithm; the header only has to agree.
+  if (header.alg !== 'EdDSA') return { ok: false, message: `The JWS header names the algorithm ${JSON.stringify(header.alg)}; only EdDSA is accepted.` };
+  if (header.typ !== typ) return { ok: false, message: `The JWS header's type is ${JSON.stringify(header.typ)}, not ${typ}.` };
+  if (typeof header.kid !== 'string' || header.kid === '') return { ok: false, message: 'The JWS header names no key (kid).' };
+  const kid = header.kid;
+  // Byte-exact with what the server signs: no extra members (crit included), no other spelling.
+  if (canonicalJson({ alg: 'EdDSA', kid, typ }) !== new TextDecoder().decode(decodeBase64url(headerSegment))) {
+    return { ok: false, message: 'The JWS header is not in the exact form Forgeline signs.', kid };
+  }
+  return { ok: true, kid };
+}
+
+/** A signing key found in the JWKS: its raw Ed25519 public key and `revokedSince` as listed; or why not. */
+export type KeyLookup = { readonly ok: true; readonly publicKey: Bytes; readonly revokedSince: unknown } | { readonly ok: false; readonly message: string };
+
+/** The key `kid` of `jwks`: an Ed25519 public JWK whose RFC 7638 thumbprint is `kid`, as the server names its keys. */
+export async function findSigningKey(jwks: unknown, kid: string): Promise<KeyLookup> {
+  const keys = isObject(jwks) && Array.isArray(jwks.keys) ? (jwks.keys as unknown[]) : undefined;
+  if (keys === undefined) return { ok: false, message: 'The signing keys (JWKS) hold no "keys" list.' };
+  const jwk = keys.find((candidate): candidate is Json => isObject(candidate) && candidate.kid === kid);
+  if (jwk === undefined) return { ok: false, message: `No order-signing key has the kid ${kid}.` };
+  const publicKey = typeof jwk.x === 'string' ? decodeBase64url(jwk.x) : undefined;
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || publicKey?.length !== 32 || Object.hasOwn(jwk, 'd')) {
+    return { ok: false, message: `The key ${kid} is not a public Ed25519 key.` };
+  }
+  const thumbprint = await jwkThumbprint({ crv: 'Ed25519', kty: 'OKP', x: jwk.x as string });
+  if (thumbprint !== kid) return { ok: false, message: `The key named ${kid} is not that key: its thumbprint is ${thumbprint}.` };
+  return { ok: true, publicKey, revokedSince: jwk.revokedSince };
+}
+
+/**
+ * Why a key listed as revoked refuses a signature made at `iat` (NumericDate seconds), or undefined
+ * when it does not. iat has one-second resolution: a signature in the revocation's second counts as
+ * after it; an unreadable time fails closed.
+ */
+export function revokedMessage(kid: string, revokedSince: unknown, iat: number, what: string): string | undefined {
+  const since = typeof revokedSince === 'string' ? Date.parse(revokedSince) : undefined;
+  if (since === undefined || (!Number.isNaN(since) && iat < Math.floor(since / 1000))) return undefined;
+  return `The key ${kid} was revoked from ${String(revokedSince)}, and ${what} was signed at ${new Date(iat * 1000).toISOString()}.`;
+}
+
+/** The JSON of a base64url segment, or undefined. */
+export function parseSegment(segment: string): unknown {
   const bytes = decodeBase64url(segment);
   if (bytes === undefined) return undefined;
   try {
@@ -73,11 +127,6 @@ function parseSegment(segment: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** RFC 7638 thumbprint of an OKP key: SHA-256 over {"crv","kty","x"} in canonical JSON, base64url. */
-export async function jwkThumbprint(jwk: { readonly crv: string; readonly kty: string; readonly x: string }): Promise<string> {
-  return encodeBase64url(await sha256(utf8(canonicalJson({ crv: jwk.crv, kty: jwk.kty, x: jwk.x }))));
 }
 
 /** Verifies `jws` as the release `expected` with the keys of `jwks` at `now`; the first failing step ends the check. */
@@ -89,28 +138,12 @@ export async function verifyRelease(jws: string, jwks: unknown, expected: Expect
   if (parts.length !== 3 || parts.some((part) => decodeBase64url(part) === undefined)) return failed('form', 'The signed order is not three base64url parts separated by dots.');
   const [headerSegment = '', payloadSegment = '', signatureSegment = ''] = parts;
 
-  const header = parseSegment(headerSegment);
-  if (!isObject(header)) return failed('header', 'The JWS header is not a JSON object.');
-  // RFC 8725 §3.1: the verifier fixes the algorithm; the header only has to agree.
-  if (header.alg !== 'EdDSA') return failed('header', `The JWS header names the algorithm ${JSON.stringify(header.alg)}; only EdDSA is accepted.`);
-  if (header.typ !== ORDER_JWS_TYPE) return failed('header', `The JWS header's type is ${JSON.stringify(header.typ)}, not ${ORDER_JWS_TYPE}.`);
-  if (typeof header.kid !== 'string' || header.kid === '') return failed('header', 'The JWS header names no key (kid).');
-  const kid = header.kid;
-  // Byte-exact with what the server signs: no extra members (crit included), no other spelling.
-  if (canonicalJson({ alg: 'EdDSA', kid, typ: ORDER_JWS_TYPE }) !== new TextDecoder().decode(decodeBase64url(headerSegment))) {
-    return failed('header', 'The JWS header is not in the exact form Forgeline signs.', { kid });
-  }
-
-  const keys = isObject(jwks) && Array.isArray(jwks.keys) ? (jwks.keys as unknown[]) : undefined;
-  if (keys === undefined) return failed('key', 'The signing keys (JWKS) hold no "keys" list.', { kid });
-  const jwk = keys.find((candidate): candidate is Json => isObject(candidate) && candidate.kid === kid);
-  if (jwk === undefined) return failed('key', `No order-signing key has the kid ${kid}.`, { kid });
-  const publicKey = typeof jwk.x === 'string' ? decodeBase64url(jwk.x) : undefined;
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || publicKey?.length !== 32 || Object.hasOwn(jwk, 'd')) {
-    return failed('key', `The key ${kid} is not a public Ed25519 key.`, { kid });
-  }
-  const thumbprint = await jwkThumbprint({ crv: 'Ed25519', kty: 'OKP', x: jwk.x as string });
-  if (thumbprint !== kid) return failed('key', `The key named ${kid} is not that key: its thumbprint is ${thumbprint}.`, { kid });
+  const header = checkHeader(headerSegment, ORDER_JWS_TYPE);
+  if (!header.ok) return failed('header', header.message, header.kid === undefined ? {} : { kid: header.kid });
+  const { kid } = header;
+  const key = await findSigningKey(jwks, kid);
+  if (!key.ok) return failed('key', key.message, { kid });
+  const { publicKey } = key;
 
   const signature = decodeBase64url(signatureSegment) as Bytes;
   // RFC 7515 §5.2: the signature is over ASCII(header segment '.' payload segment).
@@ -128,11 +161,8 @@ export async function verifyRelease(jws: string, jwks: unknown, expected: Expect
     return failed('payload', `The signature is for order ${String(order.id)}, not this one (${orderId}).`, { kid, contentHash });
   }
 
-  const revokedSince = typeof jwk.revokedSince === 'string' ? Date.parse(jwk.revokedSince) : undefined;
-  // iat has one-second resolution: a signature in the revocation's second counts as after it; an unreadable time fails closed.
-  if (revokedSince !== undefined && (Number.isNaN(revokedSince) || payload.iat >= Math.floor(revokedSince / 1000))) {
-    return failed('revocation', `The key ${kid} was revoked from ${String(jwk.revokedSince)}, and this order was signed at ${new Date(payload.iat * 1000).toISOString()}.`, { kid, contentHash });
-  }
+  const revoked = revokedMessage(kid, key.revokedSince, payload.iat, 'this order');
+  if (revoked !== undefined) return failed('revocation', revoked, { kid, contentHash });
 
   let actual: string;
   try {

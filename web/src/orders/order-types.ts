@@ -111,6 +111,10 @@ export interface OrderDetail extends OrderSummary {
 export interface OrderPage {
   readonly items: readonly OrderSummary[];
   readonly nextCursor: string | null;
+  /** With a customer search: false while older orders are not yet indexed for it. */
+  readonly customerIndexComplete?: boolean;
+  /** With a customer search: how many orders it cannot find, their customer reference not decrypting. */
+  readonly customerIndexUnreadable?: number;
 }
 
 /** A stored revision (`GET /api/v1/orders/:id/revisions`). */

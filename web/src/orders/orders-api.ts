@@ -4,17 +4,29 @@ import type { OwnUser } from '../types';
 import { ConfidentialReads } from './confidential-reads';
 import type { HistoryEvent, OrderDetail, OrderPage, OrderState, RevisionDetail, RevisionSummary, WorkCenter } from './order-types';
 
-/** The list's filters, as GET /api/v1/orders takes them (all server-side). */
+/** The list's filters, as GET /api/v1/orders and POST /api/v1/orders/search take them (all server-side). */
 export interface OrderFilter {
   readonly number?: string;
   readonly state?: OrderState;
   readonly workCenterId?: string;
   readonly dueFrom?: string;
   readonly dueTo?: string;
+  /** Orders whose item code starts with this (letter case included). */
+  readonly itemPrefix?: string;
+  /** Orders of this customer reference, exactly (ignoring case and surrounding spaces); only for roles that may see customers. */
+  readonly customer?: string;
+  /** `due`: soonest due first (the list's due filter); newest first otherwise. */
+  readonly sort?: 'created' | 'due';
 }
 
-/** Orders newest first, one page of `limit`, after `cursor`. */
+/**
+ * Orders newest first (or by due date), one page of `limit`, after `cursor`. A search by customer
+ * goes in a POST body: the reference is confidential, and a URL ends up in logs and the browser's history.
+ */
 export function listOrders(filter: OrderFilter, cursor: string | undefined, limit = 25): Promise<OrderPage> {
+  if (filter.customer !== undefined && filter.customer !== '') {
+    return apiRequest<OrderPage>('/api/v1/orders/search', { method: 'POST', body: { ...filter, limit, ...(cursor === undefined ? {} : { cursor }) } });
+  }
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(filter)) if (typeof value === 'string' && value !== '') query.set(key, value);
   query.set('limit', String(limit));

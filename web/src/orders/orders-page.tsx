@@ -1,24 +1,20 @@
 /**
- * The planner's order list: filters the server applies (number, state, work center, due date)
- * and keyset paging, so it reads one page at a time however many orders there are.
+ * The planner's order list: filters and searches the server applies (number, item code prefix,
+ * customer reference for those who may see it, state, work center, due date; a due window soonest
+ * due first) and keyset paging, so it reads one page at a time however many orders there are.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../components/error-alert';
+import { plantTimeZone, timeZoneLabel } from '../format';
 import { usePageTitle } from '../page-title';
 import { Link } from '../router';
 import { useSignedInUser } from '../session-context';
+import { dayBound } from './order-dates';
 import { OrderTable } from './order-table';
-import { listOrders, type OrderFilter } from './orders-api';
+import { listOrders, readsConfidential, type OrderFilter } from './orders-api';
 import { stateName } from './order-format';
 import { ORDER_STATES, type OrderPage, type OrderState } from './order-types';
 import { useWorkCenters } from './use-work-centers';
-
-/** A day of a `date` input as the instant it starts (or ends) in the browser's time zone, in UTC. */
-function dayBound(day: string, end: boolean): string | undefined {
-  if (day === '') return undefined;
-  const date = new Date(`${day}T${end ? '23:59:59' : '00:00:00'}`);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace('.000Z', 'Z');
-}
 
 /** The order list with its filters. */
 export function OrdersPage() {
@@ -30,6 +26,8 @@ export function OrdersPage() {
   const [workCenterId, setWorkCenterId] = useState('');
   const [dueFrom, setDueFrom] = useState('');
   const [dueTo, setDueTo] = useState('');
+  const [itemPrefix, setItemPrefix] = useState('');
+  const [customer, setCustomer] = useState('');
   const [filter, setFilter] = useState<OrderFilter>({});
   // The cursors of the pages before this one (keyset paging goes forward; back is the stack).
   const [cursors, setCursors] = useState<readonly (string | undefined)[]>([undefined]);
@@ -51,6 +49,8 @@ export function OrdersPage() {
     void load();
   }, [load]);
 
+  // Only roles that may see customer references may search by them (the server refuses the others).
+  const mayFindCustomers = readsConfidential(user);
   const apply = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const from = dayBound(dueFrom, false);
@@ -61,6 +61,10 @@ export function OrdersPage() {
       ...(workCenterId !== '' ? { workCenterId } : {}),
       ...(from !== undefined ? { dueFrom: from } : {}),
       ...(to !== undefined ? { dueTo: to } : {}),
+      ...(itemPrefix.trim() !== '' ? { itemPrefix: itemPrefix.trim() } : {}),
+      ...(mayFindCustomers && customer.trim() !== '' ? { customer: customer.trim() } : {}),
+      // A due window reads best soonest due first, and the server walks its due-date index for it.
+      ...(from !== undefined || to !== undefined ? { sort: 'due' as const } : {}),
     });
     setCursors([undefined]);
   };
@@ -81,6 +85,20 @@ export function OrdersPage() {
           <label htmlFor="filter-number">Order number</label>
           <input id="filter-number" className="input" value={number} onChange={(event) => setNumber(event.target.value)} autoComplete="off" spellCheck={false} />
         </div>
+        <div className="field">
+          <label htmlFor="filter-item">Item code starts with</label>
+          <input id="filter-item" className="input" value={itemPrefix} onChange={(event) => setItemPrefix(event.target.value)} autoComplete="off" spellCheck={false} />
+        </div>
+        {mayFindCustomers && (
+          <div className="field">
+            <label htmlFor="filter-customer">Customer reference</label>
+            <input
+              id="filter-customer" className="input" value={customer} onChange={(event) => setCustomer(event.target.value)}
+              autoComplete="off" spellCheck={false} aria-describedby="filter-customer-hint"
+            />
+            <span id="filter-customer-hint" className="muted">The whole reference; letter case does not matter. Searches are recorded in the audit log.</span>
+          </div>
+        )}
         <div className="field">
           <label htmlFor="filter-state">State</label>
           <select id="filter-state" className="input" value={state} onChange={(event) => setState(event.target.value)}>
@@ -119,6 +137,14 @@ export function OrdersPage() {
       </form>
       <ErrorAlert error={error} />
       {page === undefined && error === undefined && <p className="muted">Loading…</p>}
+      {page?.customerIndexComplete === false && (
+        <p className="muted" role="status">Some older orders are not yet indexed for customer search; an administrator can run forgeline order reindex.</p>
+      )}
+      {page?.customerIndexUnreadable !== undefined && page.customerIndexUnreadable > 0 && (
+        <p className="muted" role="status">
+          {page.customerIndexUnreadable === 1 ? '1 order' : `${page.customerIndexUnreadable} orders`} cannot be found by customer: the customer reference does not decrypt. An administrator&apos;s forgeline order reindex lists them.
+        </p>
+      )}
       {page !== undefined && (
         <>
           <OrderTable caption={`Orders, page ${cursors.length}`} orders={page.items} nameOf={nameOf} linkTo={(order) => `/orders/${order.id}`} />
@@ -132,7 +158,9 @@ export function OrdersPage() {
           </nav>
         </>
       )}
-      <p className="muted">Newest first; times in your time zone.</p>
+      <p className="muted">
+        {filter.sort === 'due' ? 'Soonest due first' : 'Newest first'}; dates and times {plantTimeZone() === undefined ? `in ${timeZoneLabel()}` : `in plant time (${timeZoneLabel()})`}.
+      </p>
     </div>
   );
 }
