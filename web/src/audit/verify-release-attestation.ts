@@ -7,8 +7,8 @@
  * verify-release.ts, then the revision and content hash against the audit entry. A reader who may
  * fetch the JWS also checks it hashes to what the attestation names ({@link checkJwsBinding}).
  */
-import { checkHeader, findSigningKey, parseSegment, revokedMessage, type ExpectedRelease, type ReleaseSignature } from './verify-release.js';
-import { decodeBase64url, ed25519Verify, sha256, toHex, utf8, type Bytes } from './verify-bytes.js';
+import { parseSegment, revokedMessage, verifySignedCompact, type ExpectedRelease, type ReleaseSignature } from './verify-release.js';
+import { sha256, toHex, utf8 } from './verify-bytes.js';
 
 /** The steps of the check, in the order they run. */
 export const ATTESTATION_CHECK_STEPS = ['form', 'header', 'key', 'signature', 'payload', 'revocation', 'entry'] as const;
@@ -54,23 +54,12 @@ export async function verifyReleaseAttestation(attestation: string, jwks: unknow
   const { orderId } = expected;
   const failed = (step: AttestationCheckStep, message: string, extra: { kid?: string; contentHash?: string } = {}): AttestationFailed => ({ ok: false, step, message, ...extra });
 
-  const parts = attestation.trim().split('.');
-  if (parts.length !== 3 || parts.some((part) => decodeBase64url(part) === undefined)) return failed('form', 'The release attestation is not three base64url parts separated by dots.');
-  const [headerSegment = '', payloadSegment = '', signatureSegment = ''] = parts;
-
   // Its own typ: an order JWS offered here is refused, as an attestation offered to a device is.
-  const header = checkHeader(headerSegment, RELEASE_ATTESTATION_TYPE);
-  if (!header.ok) return failed('header', header.message, header.kid === undefined ? {} : { kid: header.kid });
-  const { kid } = header;
-  const key = await findSigningKey(jwks, kid);
-  if (!key.ok) return failed('key', key.message, { kid });
+  const signed = await verifySignedCompact(attestation, jwks, RELEASE_ATTESTATION_TYPE, { token: 'The release attestation', signature: 'The attestation\'s signature' });
+  if (!signed.ok) return failed(signed.step, signed.message, signed.kid === undefined ? {} : { kid: signed.kid });
+  const { kid } = signed;
 
-  // RFC 7515 §5.2: the signature is over ASCII(header segment '.' payload segment).
-  if (!(await ed25519Verify(key.publicKey, decodeBase64url(signatureSegment) as Bytes, utf8(`${headerSegment}.${payloadSegment}`)))) {
-    return failed('signature', `The attestation's signature does not verify with the key ${kid}.`, { kid });
-  }
-
-  const payload = parseSegment(payloadSegment);
+  const payload = parseSegment(signed.payloadSegment);
   const order = isObject(payload) ? payload.order : undefined;
   const orderJws = isObject(payload) ? payload.orderJws : undefined;
   if (
@@ -95,7 +84,7 @@ export async function verifyReleaseAttestation(attestation: string, jwks: unknow
     }
   }
 
-  const revoked = revokedMessage(kid, key.revokedSince, payload.iat, 'this attestation');
+  const revoked = revokedMessage(kid, signed.revokedSince, payload.iat, 'this attestation');
   if (revoked !== undefined) return failed('revocation', revoked, { kid, contentHash });
 
   // Verified means "this entry's release": an entry that records no revision or content hash gives nothing to match, so it cannot be.

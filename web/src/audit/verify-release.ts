@@ -129,29 +129,51 @@ export function parseSegment(segment: string): unknown {
   }
 }
 
+/** What a compact JWS is called in the messages of the steps {@link verifySignedCompact} runs. */
+export interface CompactJwsNames {
+  /** The whole token, e.g. "The signed order". */
+  readonly token: string;
+  /** Its signature, e.g. "The signature". */
+  readonly signature: string;
+}
+
+/** The steps every release token shares: the verified key's kid and the payload's segment, or the step that failed. */
+export type SignedCompact =
+  | { readonly ok: true; readonly kid: string; readonly payloadSegment: string; readonly revokedSince: unknown }
+  | { readonly ok: false; readonly step: 'form' | 'header' | 'key' | 'signature'; readonly message: string; readonly kid?: string };
+
+/**
+ * The form, header (with `typ` pinned), key and signature steps of a release token: three
+ * base64url parts, the pinned header, a key of `jwks` under its thumbprint kid, and an Ed25519
+ * signature over ASCII(header '.' payload) (RFC 7515 §5.2).
+ */
+export async function verifySignedCompact(token: string, jwks: unknown, typ: string, names: CompactJwsNames): Promise<SignedCompact> {
+  const parts = token.trim().split('.');
+  if (parts.length !== 3 || parts.some((part) => decodeBase64url(part) === undefined)) {
+    return { ok: false, step: 'form', message: `${names.token} is not three base64url parts separated by dots.` };
+  }
+  const [headerSegment = '', payloadSegment = '', signatureSegment = ''] = parts;
+  const header = checkHeader(headerSegment, typ);
+  if (!header.ok) return { ok: false, step: 'header', message: header.message, ...(header.kid === undefined ? {} : { kid: header.kid }) };
+  const { kid } = header;
+  const key = await findSigningKey(jwks, kid);
+  if (!key.ok) return { ok: false, step: 'key', message: key.message, kid };
+  if (!(await ed25519Verify(key.publicKey, decodeBase64url(signatureSegment) as Bytes, utf8(`${headerSegment}.${payloadSegment}`)))) {
+    return { ok: false, step: 'signature', message: `${names.signature} does not verify with the key ${kid}.`, kid };
+  }
+  return { ok: true, kid, payloadSegment, revokedSince: key.revokedSince };
+}
+
 /** Verifies `jws` as the release `expected` with the keys of `jwks` at `now`; the first failing step ends the check. */
 export async function verifyRelease(jws: string, jwks: unknown, expected: ExpectedRelease, now: Date = new Date()): Promise<ReleaseVerified | ReleaseFailed> {
   const { orderId } = expected;
   const failed = (step: ReleaseCheckStep, message: string, extra: { kid?: string; contentHash?: string } = {}): ReleaseFailed => ({ ok: false, step, message, ...extra });
 
-  const parts = jws.trim().split('.');
-  if (parts.length !== 3 || parts.some((part) => decodeBase64url(part) === undefined)) return failed('form', 'The signed order is not three base64url parts separated by dots.');
-  const [headerSegment = '', payloadSegment = '', signatureSegment = ''] = parts;
+  const signed = await verifySignedCompact(jws, jwks, ORDER_JWS_TYPE, { token: 'The signed order', signature: 'The signature' });
+  if (!signed.ok) return failed(signed.step, signed.message, signed.kid === undefined ? {} : { kid: signed.kid });
+  const { kid } = signed;
 
-  const header = checkHeader(headerSegment, ORDER_JWS_TYPE);
-  if (!header.ok) return failed('header', header.message, header.kid === undefined ? {} : { kid: header.kid });
-  const { kid } = header;
-  const key = await findSigningKey(jwks, kid);
-  if (!key.ok) return failed('key', key.message, { kid });
-  const { publicKey } = key;
-
-  const signature = decodeBase64url(signatureSegment) as Bytes;
-  // RFC 7515 §5.2: the signature is over ASCII(header segment '.' payload segment).
-  if (!(await ed25519Verify(publicKey, signature, utf8(`${headerSegment}.${payloadSegment}`)))) {
-    return failed('signature', `The signature does not verify with the key ${kid}.`, { kid });
-  }
-
-  const payload = parseSegment(payloadSegment);
+  const payload = parseSegment(signed.payloadSegment);
   const order = isObject(payload) ? payload.order : undefined;
   if (!isObject(payload) || !isObject(order) || typeof order.contentHash !== 'string' || typeof payload.iat !== 'number' || typeof payload.exp !== 'number') {
     return failed('payload', 'The signed payload is not a Forgeline order.', { kid });
@@ -161,7 +183,7 @@ export async function verifyRelease(jws: string, jwks: unknown, expected: Expect
     return failed('payload', `The signature is for order ${String(order.id)}, not this one (${orderId}).`, { kid, contentHash });
   }
 
-  const revoked = revokedMessage(kid, key.revokedSince, payload.iat, 'this order');
+  const revoked = revokedMessage(kid, signed.revokedSince, payload.iat, 'this order');
   if (revoked !== undefined) return failed('revocation', revoked, { kid, contentHash });
 
   let actual: string;
