@@ -141,7 +141,8 @@ export async function timeNavigation(page: Page, url: string, visible: () => Pro
 
 /**
  * On the order list, sets the due-date window through the filter form and times the click on
- * "Show orders" until the row of `expectedNumber` (the window's newest order) is the list's.
+ * "Show orders" until the row of `expectedNumber` (the window's soonest due order: the page sorts a
+ * due window by due date) is the list's first.
  */
 export async function timeDueFilter(page: Page, url: string, fromDay: string, toDay: string, expectedNumber: string): Promise<number> {
   await page.goto(`${url}/orders`, { waitUntil: 'commit' });
