@@ -13,6 +13,7 @@ import {
 import type { OrderRow, Store } from '../store/index.js';
 import { loadContent, loadOrderContext, loadPublicContent, orderResource } from './order-context.js';
 import { loadOrderHistory, orderHistoryQuerySchema, type OrderHistoryPage } from './order-history.js';
+import { isKeyringFailure } from './keyring-failure.js';
 import type { OrderSecrets } from './order-secrets.js';
 import { listOrders, type OrderPage } from './order-list.js';
 import { pathIds, publicContent, toOrderRecord } from './order-rows.js';
@@ -72,7 +73,7 @@ export class OrderQueries {
     }
     // Decrypt first: a read the keyring refuses (a wrong or missing key, a changed ciphertext) is audited as refused.
     const detail = await this.detail(id, { confidentialFields: fields, row: context.row }).catch(async (error: unknown) => {
-      if (fields.length > 0 && error instanceof ForgelineError && (error.code === 'decryption-failed' || error.code === 'keyring-unavailable')) {
+      if (fields.length > 0 && isKeyringFailure(error)) {
         await this.audit.recordAlone({ kind: 'order.read-confidential', outcome: 'denied', actor: auditActorOf(actor), orderId: id, revision: context.row.revision, detail: { reason: error.message, code: error.code } });
       }
       throw error;
@@ -195,7 +196,7 @@ export class OrderQueries {
     // Decrypt first: a read the keyring refuses is audited as refused, as in get().
     const content = fields.length > 0
       ? await loadContent(db, id, revision, this.deps.secrets).catch(async (error: unknown) => {
-        if (error instanceof ForgelineError && (error.code === 'decryption-failed' || error.code === 'keyring-unavailable')) await record('denied', { reason: error.message, code: error.code });
+        if (isKeyringFailure(error)) await record('denied', { reason: error.message, code: error.code });
         throw error;
       })
       : ((await loadPublicContent(db, id, revision)) as OrderContent);
