@@ -17,7 +17,6 @@
  *   is timed apart: `catchUpAuditLookup` over the whole backlog at the end, and over
  *   small backlogs of {@link SMALL_BACKLOG} entries as the server's filler sees them.
  */
-import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import {
   appendAuditEntry, auditAppendArguments, AUDIT_APPEND_SQL, catchUpAuditLookup, withWriteTransaction, type AuditEntryFields, type Store, type StoreKind,
@@ -26,7 +25,7 @@ import { sampleEntry, seeded } from './audit-entries.js';
 import { openBenchStore, type BenchStore } from './bench-stores.js';
 import { createBenchWorld, type BenchWorld } from './bench-world.js';
 import { bulkLoadPostgres, bulkLoadSqlite } from './bulk-orders.js';
-import { rawSqliteAuditAppender, readSqliteSettings } from './sqlite-limits.js';
+import { openRawSqlite, rawSqliteAuditAppender, readSqliteSettings } from './sqlite-limits.js';
 import { measureAsync, measureSync, warmUp, type Throughput } from './timing.js';
 
 /** One order-change loop measured with and without the audit append, in interleaved rounds. */
@@ -108,23 +107,15 @@ function fieldsFor(random: () => number, orderIds: readonly string[]): (orderId?
 // ---------------------------------------------------------------------------------------------
 // Raw SQLite: better-sqlite3 on the store's file, the store's pragmas.
 
-function openRawSqlite(file: string, synchronous: number): BetterSqlite3.Database {
-  const raw = new BetterSqlite3(file);
-  raw.pragma('busy_timeout = 5000');
-  raw.pragma(`synchronous = ${synchronous}`);
-  raw.pragma('foreign_keys = ON');
-  return raw;
-}
-
 async function rawSqlitePair(bench: BenchStore, ids: readonly string[], fields: (orderId?: string) => AuditEntryFields, durationMs: number): Promise<LogPair> {
   const settings = await readSqliteSettings(bench.store);
-  const raw = openRawSqlite(bench.file ?? '', settings.synchronous);
+  // The store's pragmas, and its durable commit (COMMIT, then the log forced to disk).
+  const raw = openRawSqlite(bench.file ?? '', settings);
   try {
-    const begin = raw.prepare('begin immediate');
-    const commit = raw.prepare('commit');
-    const readOrder = raw.prepare('select * from orders where id = ?');
-    const updateOrder = raw.prepare('update orders set state = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
-    const append = rawSqliteAuditAppender(raw);
+    const begin = raw.db.prepare('begin immediate');
+    const readOrder = raw.db.prepare('select * from orders where id = ?');
+    const updateOrder = raw.db.prepare('update orders set state = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
+    const append = rawSqliteAuditAppender(raw.db);
     const next = cycle(ids);
     const change = (withLog: boolean): void => {
       const id = next();
@@ -133,7 +124,7 @@ async function rawSqlitePair(bench: BenchStore, ids: readonly string[], fields: 
       const to = row.state === 'released' ? 'dispatched' : 'released';
       updateOrder.run(to, new Date().toISOString(), id, row.version);
       if (withLog) append(fields(id));
-      commit.run();
+      raw.commit();
     };
     return await measurePair(1, durationMs, (withLog, ms) => Promise.resolve(measureSync(ms, () => change(withLog))));
   } finally {

@@ -57,7 +57,7 @@ export async function limitsSection(config: BenchConfig, postgres: PostgresAvail
     limits.sqliteCreateShaped = limitOf(createShaped);
     limits.sqliteTransitionShaped = limitOf(transitionShaped);
     const s = sqlite.settings;
-    part.notes.push(`SQLite ${s.sqliteVersion}, settings read from a Forgeline store: journal_mode=${s.journalMode}, synchronous=${synchronousName(s.synchronous)}, page_size=${s.pageSize}, wal_autocheckpoint=${s.walAutocheckpoint}; each tx is BEGIN IMMEDIATE + one ~350-byte row + COMMIT. The shaped rows replay, with prepared statements on Forgeline's own schema, the statements of a create (order, revision, audit entry: 3 tables, 10 b-trees; the audit lookup is filled outside the transaction) and of a transition (order update, audit entry): what the engine alone costs for the service's writes.`);
+    part.notes.push(`SQLite ${s.sqliteVersion}, settings read from a Forgeline store: journal_mode=${s.journalMode}, synchronous=${synchronousName(s.synchronous)}, page_size=${s.pageSize}, wal_autocheckpoint=${s.walAutocheckpoint}; each tx is BEGIN IMMEDIATE + one ~350-byte row + COMMIT${s.journalMode === 'wal' && s.synchronous < 2 ? ', then fdatasync of the log, as the store forces it after every commit (here on the loop\'s own thread)' : ''}. The shaped rows replay, with prepared statements on Forgeline's own schema, the statements of a create (order, revision, audit entry: 3 tables, 10 b-trees; the audit lookup is filled outside the transaction) and of a transition (order update, audit entry): what the engine alone costs for the service's writes.`);
   }
 
   if (config.engines.includes('postgres')) {

@@ -7,6 +7,7 @@
  * the floor the engine sets for the service before any JavaScript runs.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
@@ -63,28 +64,51 @@ export async function readSqliteSettings(store: Store): Promise<SqliteSettings> 
   };
 }
 
-function openRaw(file: string, settings: SqliteSettings): BetterSqlite3.Database {
-  const raw = new BetterSqlite3(file);
-  raw.pragma('busy_timeout = 5000');
-  raw.pragma(`page_size = ${settings.pageSize}`);
-  raw.pragma(`journal_mode = ${settings.journalMode}`);
-  raw.pragma(`synchronous = ${settings.synchronous}`);
-  raw.pragma(`wal_autocheckpoint = ${settings.walAutocheckpoint}`);
-  raw.pragma('foreign_keys = ON');
-  return raw;
+/** A raw better-sqlite3 handle set as a store is, and the commit that makes a transaction as durable as the store's. */
+export interface RawSqlite {
+  readonly db: BetterSqlite3.Database;
+  /** COMMIT, then, as the store's connection does under synchronous=NORMAL, fdatasync of the log (here on this thread). */
+  commit(): void;
+  close(): void;
 }
 
-function measureBare(raw: BetterSqlite3.Database, durationMs: number): Throughput {
-  raw.exec('create table raw_insert (id integer primary key, at text not null, payload text not null)');
-  const begin = raw.prepare('begin immediate');
-  const insert = raw.prepare('insert into raw_insert (at, payload) values (?, ?)');
-  const commit = raw.prepare('commit');
+export function openRawSqlite(file: string, settings: SqliteSettings): RawSqlite {
+  const db = new BetterSqlite3(file);
+  db.pragma('busy_timeout = 5000');
+  db.pragma(`page_size = ${settings.pageSize}`);
+  db.pragma(`journal_mode = ${settings.journalMode}`);
+  db.pragma(`synchronous = ${settings.synchronous}`);
+  db.pragma(`wal_autocheckpoint = ${settings.walAutocheckpoint}`);
+  db.pragma('foreign_keys = ON');
+  const commit = db.prepare('commit');
+  // Below FULL, SQLite does not fsync at COMMIT: the store forces the log itself (sqlite-database-connection.ts), so the limit does too.
+  const forcesLog = settings.journalMode === 'wal' && settings.synchronous < 2;
+  let log: number | undefined;
+  return {
+    db,
+    commit() {
+      commit.run();
+      if (!forcesLog) return;
+      log ??= openSync(`${file}-wal`, 'r');
+      fdatasyncSync(log);
+    },
+    close() {
+      if (log !== undefined) closeSync(log);
+      db.close();
+    },
+  };
+}
+
+function measureBare(raw: RawSqlite, durationMs: number): Throughput {
+  raw.db.exec('create table raw_insert (id integer primary key, at text not null, payload text not null)');
+  const begin = raw.db.prepare('begin immediate');
+  const insert = raw.db.prepare('insert into raw_insert (at, payload) values (?, ?)');
   // About the size of one orders row.
   const payload = 'x'.repeat(300);
   const once = (): void => {
     begin.run();
     insert.run(new Date().toISOString(), payload);
-    commit.run();
+    raw.commit();
   };
   measureSync(Math.min(300, durationMs / 4), once);
   return measureSync(durationMs, once);
@@ -113,16 +137,16 @@ export function rawSqliteAuditAppender(raw: BetterSqlite3.Database): (fields: Au
 }
 
 /** The statements of OrderService.create's and .change's transactions, bound to plain values. */
-function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationMs: number): { create: Throughput; transition: Throughput } {
-  const begin = raw.prepare('begin immediate');
-  const commit = raw.prepare('commit');
-  const numberTaken = raw.prepare('select id from orders where number = ?');
-  const insertOrder = raw.prepare(`insert into orders (id, number, site_id, work_center_id, state, held_from, revision, version, content_hash, priority, due_end, created_by, created_at, updated_at, good_quantity, scrap_quantity, unit)
+function measureShaped(raw: RawSqlite, world: BenchWorld, durationMs: number): { create: Throughput; transition: Throughput } {
+  const db = raw.db;
+  const begin = db.prepare('begin immediate');
+  const numberTaken = db.prepare('select id from orders where number = ?');
+  const insertOrder = db.prepare(`insert into orders (id, number, site_id, work_center_id, state, held_from, revision, version, content_hash, priority, due_end, created_by, created_at, updated_at, good_quantity, scrap_quantity, unit)
     values (?, ?, ?, ?, 'draft', null, 1, 1, ?, 'normal', ?, ?, ?, ?, '0', '0', 'pcs')`);
-  const insertRevision = raw.prepare('insert into order_revisions (order_id, revision, content_hash, content, confidential, created_by, created_at) values (?, 1, ?, ?, ?, ?, ?)');
-  const appendAudit = rawSqliteAuditAppender(raw);
-  const readOrder = raw.prepare('select * from orders where id = ?');
-  const updateOrder = raw.prepare('update orders set state = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
+  const insertRevision = db.prepare('insert into order_revisions (order_id, revision, content_hash, content, confidential, created_by, created_at) values (?, 1, ?, ?, ?, ?, ?)');
+  const appendAudit = rawSqliteAuditAppender(db);
+  const readOrder = db.prepare('select * from orders where id = ?');
+  const updateOrder = db.prepare('update orders set state = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
   const planner = world.actors.planner.subject.userId;
   const ids: string[] = [];
 
@@ -145,7 +169,7 @@ function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationM
     insertOrder.run(id, input.number, world.sites[0]?.id, input.workCenterId, hash, now, planner, now, now);
     insertRevision.run(id, hash, content, JSON.stringify({ parameters, customerReference }), planner, now);
     audit('order.create', id, hash, { number: input.number, state: 'draft' });
-    commit.run();
+    raw.commit();
     ids.push(id);
   };
   let turn = 0;
@@ -156,7 +180,7 @@ function measureShaped(raw: BetterSqlite3.Database, world: BenchWorld, durationM
     const to = row.state === 'released' ? 'dispatched' : 'released';
     updateOrder.run(to, new Date().toISOString(), id, row.version);
     audit('order.dispatch', id, row.content_hash, { from: row.state, to, version: row.version + 1 });
-    commit.run();
+    raw.commit();
   };
   measureSync(Math.min(300, durationMs / 4), create);
   const created = measureSync(durationMs, create);
@@ -175,14 +199,14 @@ export async function measureSqliteLimit(durationMs: number): Promise<SqliteLimi
     const settings = await readSqliteSettings(bench.store);
     const world = await createBenchWorld(bench.store);
     const file = bench.file ?? '';
-    const bare = openRaw(join(file, '..', 'raw.db'), settings);
+    const bare = openRawSqlite(join(file, '..', 'raw.db'), settings);
     let insert: Throughput;
     try {
       insert = measureBare(bare, durationMs);
     } finally {
       bare.close();
     }
-    const shapedDb = openRaw(file, settings);
+    const shapedDb = openRawSqlite(file, settings);
     try {
       const shaped = measureShaped(shapedDb, world, durationMs);
       return { settings, insert, createShaped: shaped.create, transitionShaped: shaped.transition };
@@ -198,7 +222,7 @@ export async function measureSqliteLimit(durationMs: number): Promise<SqliteLimi
 export async function measureSqliteBare(durationMs: number): Promise<Throughput> {
   const bench = await openBenchStore('sqlite', '', 'sqlite-drift');
   try {
-    const raw = openRaw(join(bench.file ?? '', '..', 'raw.db'), await readSqliteSettings(bench.store));
+    const raw = openRawSqlite(join(bench.file ?? '', '..', 'raw.db'), await readSqliteSettings(bench.store));
     try {
       return measureBare(raw, durationMs);
     } finally {
