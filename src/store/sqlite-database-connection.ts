@@ -1,10 +1,14 @@
 /** Kysely's connection to a better-sqlite3 handle, with prepared statements reused. */
-import { open, type FileHandle } from 'node:fs/promises';
+import { close, fdatasync, open } from 'node:fs';
+import { promisify } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SelectQueryNode, type CompiledQuery, type DatabaseConnection, type QueryResult } from 'kysely';
 import { StatementCache } from './statement-cache.js';
 
 const ROLLBACK = /^\s*rollback\s*;?\s*$/i;
+const openFile = promisify(open);
+const syncFile = promisify(fdatasync);
+const closeFile = promisify(close);
 
 /**
  * What Kysely's own SqliteConnection does, except that `executeQuery` takes
@@ -29,7 +33,8 @@ export class CachingSqliteConnection implements DatabaseConnection {
   readonly #db: BetterSqlite3.Database;
   readonly #statements: StatementCache;
   readonly #walFile: string | undefined;
-  #wal: Promise<FileHandle> | undefined;
+  // A plain descriptor, not a FileHandle: a Store never closed leaves it to the process's end, not to the garbage collector.
+  #wal: Promise<number> | undefined;
   #lost: Error | undefined;
 
   /** `walFile`: the log to force to disk after each commit (the handle must then run with synchronous=NORMAL or stronger); none for `:memory:`. */
@@ -70,8 +75,8 @@ export class CachingSqliteConnection implements DatabaseConnection {
   /** Forces the log to disk; on failure, loses the connection for good (see the class). */
   async #syncLog(): Promise<void> {
     try {
-      this.#wal ??= open(this.#walFile as string, 'r');
-      await (await this.#wal).datasync();
+      this.#wal ??= openFile(this.#walFile as string, 'r');
+      await syncFile(await this.#wal);
     } catch (error) {
       this.#lost = new Error(`the database's write-ahead log could not be forced to disk (${error instanceof Error ? error.message : String(error)}): the last commit may not survive a power cut, so this store takes no more statements; restart the server`, { cause: error });
       throw this.#lost;
@@ -82,7 +87,8 @@ export class CachingSqliteConnection implements DatabaseConnection {
   async close(): Promise<void> {
     const wal = this.#wal;
     this.#wal = undefined;
-    if (wal !== undefined) await (await wal.catch(() => undefined))?.close();
+    const fd = await wal?.catch(() => undefined);
+    if (fd !== undefined) await closeFile(fd);
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery, _chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
