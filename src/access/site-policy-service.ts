@@ -1,5 +1,5 @@
 import { AuditTrail, type Clock } from '../audit/index.js';
-import { ForgelineError, isRole, parseOrThrow } from '../domain/index.js';
+import { ForgelineError, isRole, parseOrThrow, TimedValue } from '../domain/index.js';
 import { withWriteTransaction, type Store } from '../store/index.js';
 import { assertCan } from './policy.js';
 import {
@@ -31,19 +31,16 @@ export interface SitePolicyChange {
  */
 export class SitePolicyService {
   private readonly audit: AuditTrail;
-  private cached: { readonly policy: SitePolicy; readonly at: number } | undefined;
+  private readonly cached: TimedValue<SitePolicy>;
 
   constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {
     this.audit = new AuditTrail(deps);
+    this.cached = new TimedValue(SITE_POLICY_CACHE_MS, () => this.load());
   }
 
   /** The policy in force, for the services (no authorization: it says how they behave). */
   async current(): Promise<SitePolicy> {
-    const now = this.deps.clock.now().getTime();
-    if (this.cached && now - this.cached.at >= 0 && now - this.cached.at < SITE_POLICY_CACHE_MS) return this.cached.policy;
-    const policy = await this.load();
-    this.cached = { policy, at: now };
-    return policy;
+    return this.cached.get(this.deps.clock.now().getTime());
   }
 
   /** The policy, for admins and auditors. */
@@ -83,7 +80,7 @@ export class SitePolicyService {
       }
       return after;
     });
-    this.cached = { policy, at: this.deps.clock.now().getTime() };
+    this.cached.set(policy, this.deps.clock.now().getTime());
     return { policy, conflicts: await this.conflictsUnder(policy) };
   }
 

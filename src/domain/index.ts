@@ -7,5 +7,6 @@ export * from './plant.js';
 export * from './quantity.js';
 export * from './roles.js';
 export * from './text.js';
+export * from './timed-value.js';
 export * from './validation.js';
 export * from './zone.js';

@@ -1,6 +1,6 @@
 import { AuditTrail, type Clock } from '../audit/index.js';
 import { auditActorOf, type Actor } from '../access/index.js';
-import { ForgelineError, parseOrThrow } from '../domain/index.js';
+import { ForgelineError, parseOrThrow, TimedValue } from '../domain/index.js';
 import { withWriteTransaction, type Store } from '../store/index.js';
 import { DEFAULT_PLANT_TIME, plantTimePatchSchema, plantTimeSchema, type PlantTime } from './plant-time.js';
 
@@ -17,19 +17,16 @@ export const PLANT_TIME_CACHE_MS = 5_000;
  */
 export class PlantTimeService {
   private readonly audit: AuditTrail;
-  private cached: { readonly value: PlantTime; readonly at: number } | undefined;
+  private readonly cached: TimedValue<PlantTime>;
 
   constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {
     this.audit = new AuditTrail(deps);
+    this.cached = new TimedValue(PLANT_TIME_CACHE_MS, () => this.load(this.deps.store.db));
   }
 
   /** The setting in force, for the services (no authorization: it says how they count shifts). */
   async current(): Promise<PlantTime> {
-    const now = this.deps.clock.now().getTime();
-    if (this.cached && now - this.cached.at >= 0 && now - this.cached.at < PLANT_TIME_CACHE_MS) return this.cached.value;
-    const value = await this.load(this.deps.store.db);
-    this.cached = { value, at: now };
-    return value;
+    return this.cached.get(this.deps.clock.now().getTime());
   }
 
   /**
@@ -70,7 +67,7 @@ export class PlantTimeService {
         return next;
       }
     });
-    this.cached = { value: after, at: this.deps.clock.now().getTime() };
+    this.cached.set(after, this.deps.clock.now().getTime());
     return after;
   }
 

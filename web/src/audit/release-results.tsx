@@ -70,6 +70,21 @@ function Outcome(props: { readonly result: ReleaseVerified | ReleaseFailed | Att
   );
 }
 
+/** The order revision a verified release token covers, and when it was signed. */
+function SignedRelease(props: { readonly result: { readonly orderNumber: string; readonly revision: number; readonly issuedAt: string } }) {
+  const { result } = props;
+  return (
+    <>
+      <dt>Order</dt>
+      <dd>
+        {result.orderNumber}, revision {result.revision}
+      </dd>
+      <dt>Signed</dt>
+      <dd>{formatDateTime(result.issuedAt)}</dd>
+    </>
+  );
+}
+
 /** The check of a release attestation: the release it attests and the order JWS it names. */
 export function AttestationResult(props: { readonly result: AttestationVerified | AttestationFailed }) {
   const { result } = props;
@@ -77,12 +92,7 @@ export function AttestationResult(props: { readonly result: AttestationVerified 
     <Outcome result={result} verified="Verified">
       {result.ok && (
         <>
-          <dt>Order</dt>
-          <dd>
-            {result.orderNumber}, revision {result.revision}
-          </dd>
-          <dt>Signed</dt>
-          <dd>{formatDateTime(result.issuedAt)}</dd>
+          <SignedRelease result={result} />
           <Signatures signatures={result.signatures} />
           <dt>Signed order (JWS) SHA-256</dt>
           <dd>
@@ -101,12 +111,7 @@ export function ReleaseResult(props: { readonly result: ReleaseVerified | Releas
     <Outcome result={result} verified={result.ok && result.expired ? 'Verified (expired)' : 'Verified'}>
       {result.ok && (
         <>
-          <dt>Order</dt>
-          <dd>
-            {result.orderNumber}, revision {result.revision}
-          </dd>
-          <dt>Signed</dt>
-          <dd>{formatDateTime(result.issuedAt)}</dd>
+          <SignedRelease result={result} />
           {result.expired ? (
             <>
               <dt>Expired at</dt>

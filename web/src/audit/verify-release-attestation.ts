@@ -7,7 +7,7 @@
  * verify-release.ts, then the revision and content hash against the audit entry. A reader who may
  * fetch the JWS also checks it hashes to what the attestation names ({@link checkJwsBinding}).
  */
-import { parseSegment, revokedMessage, verifySignedCompact, type ExpectedRelease, type ReleaseSignature } from './verify-release.js';
+import { eSignatureMismatch, isObject, parseSegment, revokedMessage, shownSignatures, verifySignedCompact, type ExpectedRelease, type ReleaseSignature } from './verify-release.js';
 import { sha256, toHex, utf8 } from './verify-bytes.js';
 
 /** The steps of the check, in the order they run. */
@@ -44,9 +44,6 @@ export interface AttestationFailed {
   readonly contentHash?: string;
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isHash = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 
 /** Verifies `attestation` as the release `expected` with the keys of `jwks`; the first failing step ends the check. */
@@ -77,12 +74,8 @@ export async function verifyReleaseAttestation(attestation: string, jwks: unknow
   if (!Array.isArray(signatures)) {
     return failed('payload', 'The signed payload carries no list of e-signatures, so it does not attest who approved the release.', { kid, contentHash });
   }
-  for (const [i, s] of signatures.entries()) {
-    if (!isObject(s) || s.contentHash !== contentHash || s.revision !== order.revision) {
-      const over = isObject(s) ? `revision ${String(s.revision)} with content hash ${String(s.contentHash)}` : 'nothing readable';
-      return failed('payload', `E-signature ${i + 1} is over ${over}, not over the attested revision ${order.revision} with content hash ${contentHash}.`, { kid, contentHash });
-    }
-  }
+  const mismatch = eSignatureMismatch(signatures, order.revision, contentHash, 'attested');
+  if (mismatch !== undefined) return failed('payload', mismatch, { kid, contentHash });
 
   const revoked = revokedMessage(kid, signed.revokedSince, payload.iat, 'this attestation');
   if (revoked !== undefined) return failed('revocation', revoked, { kid, contentHash });
@@ -109,7 +102,7 @@ export async function verifyReleaseAttestation(attestation: string, jwks: unknow
     workCenterId: payload.aud,
     orderJwsSha256: orderJws.sha256,
     orderJwsJti: orderJws.jti,
-    signatures: signatures.filter(isObject).map((s) => ({ signer: String(s.signer), meaning: String(s.meaning), signedAt: String(s.signedAt), action: String(s.action) })),
+    signatures: shownSignatures(signatures),
   };
 }
 

@@ -63,7 +63,27 @@ export interface ReleaseFailed {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A JSON object (not null, not an array). */
+export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Why the release's e-signatures do not all cover `revision` with `contentHash` (the first one
+ * that does not), or undefined when they do; `what` names the revision ("signed", "attested").
+ */
+export function eSignatureMismatch(signatures: readonly unknown[], revision: unknown, contentHash: string, what: string): string | undefined {
+  for (const [i, s] of signatures.entries()) {
+    if (!isObject(s) || s.contentHash !== contentHash || s.revision !== revision) {
+      const over = isObject(s) ? `revision ${String(s.revision)} with content hash ${String(s.contentHash)}` : 'nothing readable';
+      return `E-signature ${i + 1} is over ${over}, not over the ${what} revision ${String(revision)} with content hash ${contentHash}.`;
+    }
+  }
+  return undefined;
+}
+
+/** The e-signatures as the page shows them. */
+export function shownSignatures(signatures: readonly unknown[]): ReleaseSignature[] {
+  return signatures.filter(isObject).map((s) => ({ signer: String(s.signer), meaning: String(s.meaning), signedAt: String(s.signedAt), action: String(s.action) }));
+}
 
 /** RFC 7638 thumbprint of an OKP key: SHA-256 over {"crv","kty","x"} in canonical JSON, base64url. */
 export async function jwkThumbprint(jwk: { readonly crv: string; readonly kty: string; readonly x: string }): Promise<string> {
@@ -200,12 +220,8 @@ export async function verifyRelease(jws: string, jwks: unknown, expected: Expect
     return failed('payload', `The signature is addressed to work center ${JSON.stringify(payload.aud)}, not to the order's work center ${JSON.stringify(workCenterId)}.`, { kid, contentHash });
   }
   const signatures = Array.isArray(payload.signatures) ? payload.signatures : [];
-  for (const [i, s] of signatures.entries()) {
-    if (!isObject(s) || s.contentHash !== contentHash || s.revision !== order.revision) {
-      const over = isObject(s) ? `revision ${String(s.revision)} with content hash ${String(s.contentHash)}` : 'nothing readable';
-      return failed('payload', `E-signature ${i + 1} is over ${over}, not over the signed revision ${String(order.revision)} with content hash ${contentHash}.`, { kid, contentHash });
-    }
-  }
+  const mismatch = eSignatureMismatch(signatures, order.revision, contentHash, 'signed');
+  if (mismatch !== undefined) return failed('payload', mismatch, { kid, contentHash });
 
   if (expected.revision !== undefined && order.revision !== expected.revision) {
     return failed('entry', `The order's signed release is for revision ${String(order.revision)}, not for revision ${expected.revision} that this audit entry records: it was released again since, so this entry's release cannot be checked here.`, { kid, contentHash });
@@ -225,6 +241,6 @@ export async function verifyRelease(jws: string, jwks: unknown, expected: Expect
     // RFC 7519 §4.1.4: not accepted on or after exp.
     expired: now.getTime() >= payload.exp * 1000,
     workCenterId,
-    signatures: signatures.filter(isObject).map((s) => ({ signer: String(s.signer), meaning: String(s.meaning), signedAt: String(s.signedAt), action: String(s.action) })),
+    signatures: shownSignatures(signatures),
   };
 }
